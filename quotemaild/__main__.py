@@ -1,0 +1,3 @@
+from quotemaild.edges.cli.main import main
+
+main()

@@ -1,0 +1,57 @@
+"""One error tree for quotemaild. Library errors are translated once, at the edge that met them.
+
+    QuotemailError
+    ├── ConfigError            the config file or a value in it is wrong (names the key)
+    ├── StoreError             the database could not do what was asked
+    │   └── StoreUnavailable   locked, read-only, disk full: the sender should retry later
+    ├── NotFound               an id or slug that does not exist
+    ├── InvalidInput           a value given by a user or script is not acceptable (names the field)
+    │   └── InvalidTransition  a status change the workflow does not allow
+    └── ProcessingError        a stored message could not be parsed or threaded (it stays stored)
+"""
+
+from __future__ import annotations
+
+
+class QuotemailError(Exception):
+    """Base of every error quotemaild raises on purpose."""
+
+
+class ConfigError(QuotemailError):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"config: {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class StoreError(QuotemailError):
+    pass
+
+
+class StoreUnavailable(StoreError):
+    """A temporary store failure; SMTP answers 451 so the sender retries."""
+
+
+class NotFound(QuotemailError):
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} {key!s} not found")
+        self.what = what
+        self.key = key
+
+
+class InvalidInput(QuotemailError):
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class InvalidTransition(InvalidInput):
+    def __init__(self, status: str, event: str) -> None:
+        super().__init__("status", f"cannot {event} a request that is {status}")
+        self.status = status
+        self.event = event
+
+
+class ProcessingError(QuotemailError):
+    pass
