@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 
+import mailparser
 from charset_normalizer import from_bytes
 
 from quotemaild.mail.addresses import Address, parse_address_list
@@ -97,7 +98,11 @@ def parse_message(raw: bytes, max_header_bytes: int = 100 * 1024) -> ParsedMessa
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[ParsedAttachment] = []
-    _walk(msg, text_parts, html_parts, attachments, defects)
+    try:
+        _walk(msg, text_parts, html_parts, attachments, defects)
+    except Exception as exc:  # a structure the stdlib walk cannot handle: try mail-parser's view
+        defects.append(f"mime walk: {type(exc).__name__}; body from mail-parser")
+        text_parts, html_parts = _mailparser_bodies(raw, defects)
 
     for defect in msg.defects:
         defects.append(type(defect).__name__)
@@ -119,6 +124,15 @@ def parse_message(raw: bytes, max_header_bytes: int = 100 * 1024) -> ParsedMessa
         defects=tuple(dict.fromkeys(defects)),
         email=msg,
     )
+
+
+def _mailparser_bodies(raw: bytes, defects: list[str]) -> tuple[list[str], list[str]]:
+    try:
+        fallback = mailparser.parse_from_bytes(raw)
+        return list(fallback.text_plain), list(fallback.text_html)
+    except Exception as exc:  # both parsers failed: the raw copy is still stored and shown
+        defects.append(f"mail-parser: {type(exc).__name__}")
+        return [], []
 
 
 def generated_message_id(raw: bytes, domain: str) -> str:
