@@ -230,6 +230,8 @@ def check_contact_input(
         errors.append(FieldError("persons", "must be a list"))
         persons = ()
     default_type = ContactType.COMPANY if vat.normalized or persons else ContactType.PERSON
+    language = errors.attempt(lambda: _choice(Language, default_language, "default_language", Language.NL),
+                              Language.NL)
     emails_key = "emails" if "emails" in data else "email"
     emails_value = data.get(emails_key)
     document_emails = []
@@ -257,7 +259,7 @@ def check_contact_input(
         address=errors.attempt(
             lambda: _address(address_value if isinstance(address_value, Mapping) else {}, "address."), Address()),
         language=errors.attempt(
-            lambda: _choice(Language, data.get("language"), "language", Language(default_language)), Language.NL),
+            lambda: _choice(Language, data.get("language"), "language", language), language),
         currency=currency,
         vat_number=vat.normalized,
         vat_regime=errors.attempt(

@@ -156,6 +156,28 @@ def transition(status: str, event: str, previous: str | None = None) -> Status:
     return new
 
 
+_MANUAL_PREFERENCE = (E.CANCEL, E.REOPEN, E.ACCEPT, E.REJECT, E.REPLY_SENT, E.QUOTE_CREATED, E.QUOTE_SENT)
+
+
+def event_for_target(status: str, target: str, previous: str | None = None) -> Event:
+    """The event that takes `status` to `target`, for a status picked by hand
+    (`request status ID STATUS`), so the timeline records a workflow step.
+
+    Decisions (cancel, reopen, accept, reject) are preferred over reply and quote events: setting
+    an accepted request back to quote_sent is a reopen, not a new sending.
+    """
+    current, wanted = parse_status(status), parse_status(target, field="target")
+    if current is wanted:
+        raise InvalidInput("target", f"the request is already {current.value}")
+    for event in _MANUAL_PREFERENCE:
+        try:
+            if transition(current, event, previous) is wanted:
+                return event
+        except InvalidInput:
+            continue
+    raise InvalidTransition(current.value, f"set to {wanted.value}")
+
+
 def label(status: str, language: str) -> str:
     """The status as users read it in nl, fr or en."""
     try:

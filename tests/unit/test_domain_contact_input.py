@@ -171,3 +171,9 @@ def test_vat_problems_are_warnings(vat, in_use, codes):
     check = check_contact_input({"name": "X", "vat_number": vat}, vat_in_use=in_use)
     assert check.contact is not None and check.errors == ()
     assert [w.code for w in check.warnings] == codes
+
+
+def test_bad_default_language():
+    """A bad tenant default language is reported as an error, not a crash."""
+    check = check_contact_input({"name": "X"}, default_language="de")
+    assert [e.field for e in check.errors] == ["default_language"]

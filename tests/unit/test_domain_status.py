@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotemaild.domain.status import LABELS, Event, Status, is_open, label, transition
+from quotemaild.domain.status import LABELS, Event, Status, event_for_target, is_open, label, transition
 from quotemaild.errors import InvalidInput, InvalidTransition
 
 X = None  # not allowed
@@ -107,3 +107,44 @@ def test_label_unknown_language():
     with pytest.raises(InvalidInput) as info:
         label("received", "de")
     assert info.value.field == "language"
+
+
+@pytest.mark.parametrize(
+    ("status", "target", "previous", "event"),
+    [
+        ("received", "answered", None, "reply_sent"),
+        ("received", "cancelled", None, "cancel"),
+        ("quote_sent", "cancelled", None, "cancel"),
+        ("quote_sent", "accepted", None, "accept"),
+        ("quote_created", "rejected", None, "reject"),
+        ("answered", "quote_created", None, "quote_created"),
+        ("quote_created", "quote_sent", None, "quote_sent"),
+        ("accepted", "quote_sent", None, "reopen"),
+        ("rejected", "quote_created", None, "quote_created"),
+        ("cancelled", "received", None, "reopen"),
+        ("cancelled", "quote_sent", "quote_sent", "reopen"),
+    ],
+)
+def test_event_for_target(status, target, previous, event):
+    """A status picked by hand maps to the workflow event that reaches it, decisions first."""
+    assert event_for_target(status, target, previous) == event
+
+
+@pytest.mark.parametrize(
+    ("status", "target", "previous"),
+    [("quote_sent", "received", None), ("accepted", "rejected", None), ("cancelled", "answered", None),
+     ("cancelled", "answered", "received"), ("accepted", "cancelled", None)],
+)
+def test_event_for_target_unreachable(status, target, previous):
+    """A status the workflow cannot reach in one step is an InvalidTransition."""
+    with pytest.raises(InvalidTransition):
+        event_for_target(status, target, previous)
+
+
+@pytest.mark.parametrize(("status", "target", "field"), [("received", "received", "target"),
+                                                         ("received", "done", "target")])
+def test_event_for_target_bad_target(status, target, field):
+    """The same status or an unknown one is InvalidInput naming `target`."""
+    with pytest.raises(InvalidInput) as info:
+        event_for_target(status, target)
+    assert info.value.field == field and not isinstance(info.value, InvalidTransition)
