@@ -105,8 +105,10 @@ def _emails(value: object, field: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _address(data: Mapping[str, Any], prefix: str) -> Address:
-    country = clean_text(data.get("country") or "BE", f"{prefix}country", 2).upper()
+def _address(data: object, prefix: str) -> Address:
+    if not isinstance(data, Mapping):
+        raise InvalidInput(prefix.rstrip("."), "must be a map of street, postal_code, city, country")
+    country = clean_text(data.get("country") or "BE", f"{prefix}country", 60).upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidInput(f"{prefix}country", "must be a two-letter country code (BE, NL, FR)")
     postal_code = clean_text(data.get("postal_code"), f"{prefix}postal_code", 12)
@@ -181,7 +183,7 @@ def _person(value: object, field: str) -> ContactPerson:
         emails=_emails(value.get("emails", value.get("email")), f"{field}.email"),
         phone=_phone(value.get("phone"), f"{field}.phone"),
         role=clean_text(value.get("role"), f"{field}.role", 100),
-        address=_address(address if isinstance(address, Mapping) else {}, f"{field}.address."),
+        address=_address(address, f"{field}.address."),
     )
 
 
@@ -257,7 +259,7 @@ def check_contact_input(
         emails=errors.attempt(lambda: _emails(emails_value, emails_key), ()),
         phone=errors.attempt(lambda: _phone(data.get("phone"), "phone"), ""),
         address=errors.attempt(
-            lambda: _address(address_value if isinstance(address_value, Mapping) else {}, "address."), Address()),
+            lambda: _address(address_value, "address."), Address()),
         language=errors.attempt(
             lambda: _choice(Language, data.get("language"), "language", language), language),
         currency=currency,

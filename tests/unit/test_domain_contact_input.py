@@ -115,6 +115,8 @@ def test_flat_address_fields():
         ({"name": "X", "phone": "12"}, "phone"),
         ({"name": "X", "postal_code": "123"}, "address.postal_code"),
         ({"name": "X", "address": {"country": "Belgium"}}, "address.country"),
+        ({"name": "X", "address": "Kerkstraat 1, 9000 Gent"}, "address"),
+        ({"name": "X", "persons": [{"name": "p", "address": "Gent"}]}, "persons[0].address"),
         ({"name": "X", "language": "de"}, "language"),
         ({"name": "X", "currency": "E1R"}, "currency"),
         ({"name": "X", "vat_regime": "zero"}, "vat_regime"),
