@@ -32,7 +32,7 @@ from quotemaild.domain.contacts_columns import (
     header_label,
     normalize_header,
 )
-from quotemaild.domain.vat import VatWarning, vat_key
+from quotemaild.domain.vat import VatIndex, VatWarning, vat_key
 from quotemaild.errors import InvalidInput
 
 
@@ -153,7 +153,7 @@ def read_contacts_csv(
     if errors:
         return ImportResult((), tuple(errors), tuple(columns), tuple(ignored))
     column_of = {field: header for header, field in columns}
-    in_use: dict[str, object] = dict(vat_in_use) if isinstance(vat_in_use, Mapping) else dict.fromkeys(vat_in_use)
+    in_use = VatIndex.of(vat_in_use)
     rows: list[ImportRow] = []
     row_number = 1
     while True:

@@ -109,7 +109,7 @@ def check_vat(
 
     `in_use` holds the numbers already on *other* contacts (leave out the contact being edited):
     a set of numbers, or a map number -> contact (id or name) to name in the warning. Keys may be in
-    any spelling; they are compared in compact form.
+    any spelling; they are compared in compact form (pass a `VatIndex` when checking many numbers).
     """
     key = vat_key(value, default_country)
     if not key:
@@ -134,7 +134,23 @@ def check_vat(
 _MISSING = object()
 
 
+class VatIndex(dict[str, object]):
+    """Numbers in use, keyed by `vat_key`, for O(1) look-ups over many checks (an import)."""
+
+    @classmethod
+    def of(cls, numbers: Mapping[str, object] | Set[str], default_country: str = "BE") -> VatIndex:
+        items = numbers.items() if isinstance(numbers, Mapping) else ((n, None) for n in numbers)
+        index = cls()
+        for number, owner in items:
+            key = vat_key(number, default_country)
+            if key:
+                index.setdefault(key, owner)
+        return index
+
+
 def _find_in_use(key: str, in_use: Mapping[str, object] | Set[str], default_country: str) -> object:
+    if isinstance(in_use, VatIndex):
+        return in_use.get(key, _MISSING)
     if isinstance(in_use, Mapping):
         for number, owner in in_use.items():
             if vat_key(number, default_country) == key:

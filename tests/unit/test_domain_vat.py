@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from quotemaild.domain.vat import (
+    VatIndex,
     VatRegime,
     VatWarningCode,
     check_vat,
@@ -124,3 +125,12 @@ def test_regime_errors(call, field):
     with pytest.raises(InvalidInput) as info:
         call()
     assert info.value.field == field
+
+
+def test_vat_index():
+    """A VatIndex keys numbers in compact form and finds them in one look-up."""
+    index = VatIndex.of({"BE 0477.472.701": 42, "": 9, "477472701": 43})
+    assert dict(index) == {"BE0477472701": 42}
+    assert [w.used_by for w in check_vat("be0477472701", index).warnings] == [42]
+    assert check_vat("0403170701", index).warnings == ()
+    assert dict(VatIndex.of({"nl004495445b01"})) == {"NL004495445B01": None}
