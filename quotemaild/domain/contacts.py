@@ -11,6 +11,7 @@ Values only; `contact_input.py` turns user input into these values. Rules here:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -201,6 +202,29 @@ def document_address(contact: Contact, person: ContactPerson | None = None) -> A
     if person is not None and not person.address.is_empty:
         return person.address
     return contact.address
+
+
+REMINDER_KINDS = (MomentKind.APPOINTMENT, MomentKind.CALL_BACK)
+
+
+def due_reminders(
+    contacts: Iterable[Contact], now: dt.datetime, ahead: dt.timedelta
+) -> list[tuple[Contact, MomentKind, Moment]]:
+    """Appointments and call-backs from `now` to `now + ahead`, soonest first (seed 003 reminders).
+
+    Moments are wall-clock times of the tenant: pass `now` as a naive local time. A moment without
+    a time counts from the start of its day.
+    """
+    if now.tzinfo is not None:
+        raise InvalidInput("now", "pass the tenant's local time without a time zone")
+    due = []
+    for contact in contacts:
+        for kind, moment in contact.moments:
+            at = dt.datetime.combine(moment.date, moment.time or dt.time(0, 0))
+            if kind in REMINDER_KINDS and now <= at <= now + ahead:
+                due.append((at, contact, kind, moment))
+    due.sort(key=lambda item: item[0])
+    return [(contact, kind, moment) for _, contact, kind, moment in due]
 
 
 def custom_fields_on_documents(contact: Contact, definitions: tuple[CustomFieldDef, ...]) -> list[tuple[str, object]]:

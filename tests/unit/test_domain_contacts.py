@@ -20,6 +20,7 @@ from quotemaild.domain.contacts import (
     convert_to_customer,
     custom_fields_on_documents,
     document_address,
+    due_reminders,
     email_for,
     needs_customer_number,
 )
@@ -150,3 +151,35 @@ def test_moment_and_custom_lookup():
     assert contact.moment(MomentKind.APPOINTMENT) == meeting
     assert contact.moment(MomentKind.SOLD) is None
     assert (contact.custom_value("k"), contact.custom_value("nope")) == (1, None)
+
+
+NOW = dt.datetime(2026, 11, 23, 9, 0)
+
+
+def _with(kind, date, time=None):
+    return Contact(name=f"{kind}-{date}-{time}", moments=((kind, Moment(date, time)),))
+
+
+@pytest.mark.parametrize(
+    ("contact", "due"),
+    [
+        (_with(MomentKind.APPOINTMENT, dt.date(2026, 11, 23), dt.time(14, 30)), True),
+        (_with(MomentKind.CALL_BACK, dt.date(2026, 11, 24)), True),
+        (_with(MomentKind.APPOINTMENT, dt.date(2026, 11, 23), dt.time(8, 59)), False),
+        (_with(MomentKind.APPOINTMENT, dt.date(2026, 11, 24), dt.time(9, 1)), False),
+        (_with(MomentKind.FIRST_CONTACT, dt.date(2026, 11, 23), dt.time(10, 0)), False),
+        (_with(MomentKind.SOLD, dt.date(2026, 11, 23), dt.time(10, 0)), False),
+    ],
+)
+def test_due_reminders(contact, due):
+    """Appointments and call-backs in the next window are due; other moments never are."""
+    assert bool(due_reminders([contact], NOW, dt.timedelta(days=1))) is due
+
+
+def test_due_reminders_order_and_tz():
+    """Reminders come soonest first; an aware `now` is refused."""
+    late = _with(MomentKind.APPOINTMENT, dt.date(2026, 11, 23), dt.time(16, 0))
+    early = _with(MomentKind.CALL_BACK, dt.date(2026, 11, 23), dt.time(10, 0))
+    assert [c for c, _, _ in due_reminders([late, early], NOW, dt.timedelta(hours=8))] == [early, late]
+    with pytest.raises(InvalidInput):
+        due_reminders([late], NOW.replace(tzinfo=dt.UTC), dt.timedelta(hours=1))
