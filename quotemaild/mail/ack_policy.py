@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from quotemaild.mail.addresses import Address
+from quotemaild.mail.compose import LOOP_HEADER
 from quotemaild.mail.parse import ParsedMessage
 
 ACK_WINDOW = dt.timedelta(hours=24)
 LOOP_WINDOW = dt.timedelta(minutes=120)
 LOOP_LIMIT = 20  # more inbound mails than this from one sender in LOOP_WINDOW trips the breaker
-LOOP_HEADER = "x-quotemaild-loop"
 LOOP_NOTE_REASON = "loop-breaker"
 
 _SYSTEM_LOCAL = re.compile(
@@ -119,7 +119,7 @@ def _header_reasons(message: ParsedMessage) -> list[str]:
         if message.header(name) is not None:
             reasons.append("mailing-list")
             break
-    dropped_loop = f"dropped inbound header {LOOP_HEADER}"
+    dropped_loop = f"dropped inbound header {LOOP_HEADER}".lower()
     if message.header(LOOP_HEADER) is not None or any(d.lower() == dropped_loop for d in message.defects):
         reasons.append("our-loop-header")
     return reasons

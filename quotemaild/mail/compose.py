@@ -27,7 +27,7 @@ from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy
 
 from quotemaild.errors import InvalidInput
-from quotemaild.mail.addresses import Address, clean_email
+from quotemaild.mail.addresses import Address, clean_email, safe_display_name
 
 KINDS = ("ack", "reply", "quote")
 SENDER_MODES = ("tenant", "own")
@@ -59,7 +59,8 @@ class _OutboundPolicy(EmailPolicy):
         return super().fold_binary(name, value)
 
 
-OUTBOUND_POLICY = _OutboundPolicy(linesep="\r\n")
+# 7bit: non-ASCII bodies go out quoted-printable/base64, so no relay needs 8BITMIME.
+OUTBOUND_POLICY = _OutboundPolicy(linesep="\r\n", cte_type="7bit")
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,14 @@ def safe_subject(value: str) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A display name fit for a header, or "" when it carries anything suspicious."""
-    if _CTRL.search(name) or "@" in name or "=?" in name:
+    """A display name fit for a header, or "" when it carries anything suspicious.
+
+    Stricter than addresses.safe_display_name: any control character or encoded-word opener
+    also drops the name.
+    """
+    if _CTRL.search(name) or "=?" in name:
         return ""
-    return " ".join(name.split())[:200]
+    return safe_display_name(name)[:200]
 
 
 def safe_filename(name: str) -> str:

@@ -284,3 +284,15 @@ def test_naive_date_refused() -> None:
     """A naive datetime is refused: Date must carry a zone."""
     with pytest.raises(InvalidInput):
         compose(make(date=dt.datetime(2026, 1, 5, 9, 0)))
+
+
+def test_non_ascii_body_is_7bit_safe() -> None:
+    """A body with accents and € goes out quoted-printable or base64: the bytes are pure ASCII."""
+    composed = compose(make(text="Beste Zoë,\n\nDe prijs is 1.250 €.\n", html="<p>Zoë – €</p>"))
+    raw = composed.as_bytes()
+    assert raw.isascii()
+    back = reparse(raw)
+    plain = back.get_body(preferencelist=("plain",))
+    assert b"Beste Zo=C3=AB," in raw  # quoted-printable on the wire
+    assert plain is not None
+    assert plain.get_content().replace("\r\n", "\n") == "Beste Zoë,\n\nDe prijs is 1.250 €.\n"
