@@ -25,6 +25,10 @@ ACK_WINDOW = dt.timedelta(hours=24)
 LOOP_WINDOW = dt.timedelta(minutes=120)
 LOOP_LIMIT = 20  # more inbound mails than this from one sender in LOOP_WINDOW trips the breaker
 LOOP_NOTE_REASON = "loop-breaker"
+LOOP_NOTE = (
+    f"Automatic mail stopped for this sender: more than {LOOP_LIMIT} messages from them to this tenant"
+    f" in {int(LOOP_WINDOW.total_seconds() // 60)} minutes (possible mail loop)."
+)
 
 _SYSTEM_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|bounces?|"
@@ -43,7 +47,7 @@ class Decision:
 
     @property
     def needs_note(self) -> bool:
-        """The loop breaker tripped: the caller should add an internal note to the request."""
+        """The loop breaker tripped: the caller should add an internal note (LOOP_NOTE) to the request."""
         return LOOP_NOTE_REASON in self.reasons
 
 

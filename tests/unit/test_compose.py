@@ -8,6 +8,8 @@ import re
 from email import policy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address
@@ -296,3 +298,24 @@ def test_non_ascii_body_is_7bit_safe() -> None:
     assert b"Beste Zo=C3=AB," in raw  # quoted-printable on the wire
     assert plain is not None
     assert plain.get_content().replace("\r\n", "\n") == "Beste Zoë,\n\nDe prijs is 1.250 €.\n"
+
+
+_NASTY = st.lists(
+    st.sampled_from(list("aZé €:;<>@\"\\=?\r\n\t\x00\x0b") + ["=?utf-8?q?", "?=", "=0D=0A", "Bcc: x@y"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(subject=_NASTY, name=_NASTY)
+def test_no_input_adds_a_header(subject: str, name: str) -> None:
+    """Whatever subject and display name come in, the message has exactly the headers we set."""
+    try:
+        composed = compose(make(subject=reply_subject(subject), to=[Address("klant@example.org", name)]))
+    except InvalidInput:
+        return
+    back = reparse(composed.as_bytes())
+    assert sorted(k.lower() for k in back.keys()) == sorted(
+        ["from", "reply-to", "to", "subject", "date", "message-id", "in-reply-to", "references",
+         "content-type", "content-transfer-encoding", "mime-version"])
+    assert "\n" not in str(back["Subject"]) and "\r" not in str(back["Subject"])

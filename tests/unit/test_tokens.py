@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotemaild.mail.tokens import (
     MAC_LEN,
@@ -176,3 +178,14 @@ def test_short_secret_refused() -> None:
     """A secret under 16 bytes is refused."""
     with pytest.raises(ValueError):
         Signer(secret=b"short", domain="x.example")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_random_text_never_verifies(text: str) -> None:
+    """Arbitrary text never verifies as any token and never raises."""
+    assert S.verify_reply_address(T, "a", text) is None
+    assert S.verify_message_id(T, text) is None
+    assert S.verify_bounce_address(text) is None
+    assert S.find_body_marker(T, text) is None
+    assert S.verify_quote_action(T, text) is None
