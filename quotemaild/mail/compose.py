@@ -104,6 +104,7 @@ class Composed:
     message: EmailMessage
     envelope_sender: str  # "" (null, MAIL FROM:<>) for acknowledgements, else the VERP address
     loops_back: bool  # False in `own` mode: the customer's answer will not come back to us
+    envelope_recipients: tuple[str, ...] = ()  # validated addr-specs for RCPT TO
     warnings: tuple[str, ...] = field(default=())
 
     def as_bytes(self) -> bytes:
@@ -133,6 +134,8 @@ def compose(out: Outgoing) -> Composed:
         raise InvalidInput("message_id", f"not a valid msg-id: {out.message_id!r}")
     msg["Message-ID"] = own_id
     parent = valid_msg_id(out.in_reply_to) if out.in_reply_to else None
+    if out.in_reply_to and parent is None:
+        warnings.append(f"in_reply_to dropped, not a plain msg-id: {out.in_reply_to[:80]!r}")
     refs = build_references(out.references, parent, cap=out.references_cap)
     if parent:
         msg["In-Reply-To"] = parent
@@ -150,7 +153,8 @@ def compose(out: Outgoing) -> Composed:
         msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=safe_filename(att.filename))
     _check_headers(msg)
     envelope = "" if out.kind == "ack" else (out.bounce_address or "")
-    return Composed(msg, envelope, loops_back, tuple(warnings))
+    rcpts = tuple(dict.fromkeys(r.addr_spec for r in recipients))
+    return Composed(msg, envelope, loops_back, rcpts, tuple(warnings))
 
 
 def reply_subject(original: str, language: str = "en") -> str:

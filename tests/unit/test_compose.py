@@ -133,6 +133,7 @@ def test_tenant_mode_headers() -> None:
     assert back["Message-ID"] == "<q.42.7.abcdefghijklmnop@proposals.example.com>"
     assert back["Date"].datetime == WHEN
     assert composed.loops_back and composed.warnings == ()
+    assert composed.envelope_recipients == ("klant@example.org",)
 
 
 def test_own_mode_flags_no_loop_back() -> None:
@@ -306,7 +307,7 @@ _NASTY = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(subject=_NASTY, name=_NASTY)
 def test_no_input_adds_a_header(subject: str, name: str) -> None:
     """Whatever subject and display name come in, the message has exactly the headers we set."""
@@ -319,3 +320,10 @@ def test_no_input_adds_a_header(subject: str, name: str) -> None:
         ["from", "reply-to", "to", "subject", "date", "message-id", "in-reply-to", "references",
          "content-type", "content-transfer-encoding", "mime-version"])
     assert "\n" not in str(back["Subject"]) and "\r" not in str(back["Subject"])
+
+
+def test_invalid_in_reply_to_is_dropped_with_a_warning() -> None:
+    """An inbound id that is not a plain msg-id is not sent, and the caller is told."""
+    composed = compose(make(in_reply_to="<broken id@x>", references=[]))
+    assert reparse(composed.as_bytes())["In-Reply-To"] is None
+    assert any("in_reply_to" in w for w in composed.warnings)
