@@ -11,7 +11,8 @@ fonts with /WinAnsiEncoding, so é, ë, ç, œ, – and € (0x80) are real char
 extract correctly; nothing is embedded and no font file is needed at run time (a system font
 package is not allowed, and no well-kept PyPI package ships a Unicode TTF we would want to pin).
 Characters outside cp1252 are transliterated (NFKD: č -> c, plus a few like ł -> l) or become
-`?` — names in Dutch, French, German and English are all inside cp1252.
+`?` — names in Dutch, French, German and English are all inside cp1252. For anything wider the
+caller may pass `UnicodeFont` TTF paths (an operator's choice in config); then the font is embedded.
 
 The numbers are not computed here: the domain's quote totals are passed in, so the PDF prints
 exactly what was stored.
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from fpdf import FPDF
 
@@ -100,17 +102,30 @@ class QuoteDocument:
     meta: dict[str, str] = field(default_factory=dict)  # PDF metadata extras (author, ...)
 
 
-def render_quote_pdf(doc: QuoteDocument) -> bytes:
-    """The quote as PDF bytes (A4, Helvetica, labels in the quote's language, en fallback)."""
+@dataclass(frozen=True)
+class UnicodeFont:
+    """Optional TTF files (e.g. from a config setting) for text beyond cp1252; embedded, subset."""
+
+    regular: Path
+    bold: Path
+
+
+def render_quote_pdf(doc: QuoteDocument, font: UnicodeFont | None = None) -> bytes:
+    """The quote as PDF bytes (A4, labels in the quote's language, en fallback).
+
+    Helvetica with cp1252 text by default; with `font`, that TTF is embedded and any Unicode text
+    is kept as is.
+    """
     lang = doc.language if doc.language in LABELS else "en"
     L = LABELS[lang]
-    t = to_cp1252
-
-    def money(v: Decimal) -> str:
-        return t(format_money(v, lang, doc.currency))
 
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = ENCODING
+    family, t = "helvetica", to_cp1252
+    if font is not None:
+        family, t = "quotefont", str
+        pdf.add_font(family, "", str(font.regular))
+        pdf.add_font(family, "B", str(font.bold))
     pdf.set_creation_date(dt.datetime.combine(doc.issue_date, dt.time(), tzinfo=dt.UTC))
     pdf.set_title(t(f"{L['title']} {doc.number}"))
     pdf.set_author(t(doc.tenant.name))
@@ -119,19 +134,22 @@ def render_quote_pdf(doc: QuoteDocument) -> bytes:
     pdf.add_page()
     width = pdf.epw
 
-    pdf.set_font("helvetica", "B", 18)
+    def money(v: Decimal) -> str:
+        return t(format_money(v, lang, doc.currency))
+
+    pdf.set_font(family, "B", 18)
     pdf.cell(width, 10, t(f"{L['title']} {doc.number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
     # sender (left) and customer (right)
     top = pdf.get_y()
     half = width / 2
-    _party(pdf, pdf.l_margin, top, half - 4, doc.tenant, "", L)
+    _party(pdf, pdf.l_margin, top, half - 4, doc.tenant, "", L, family, t)
     left_end = pdf.get_y()
-    _party(pdf, pdf.l_margin + half, top, half, doc.contact, L["customer"], L)
+    _party(pdf, pdf.l_margin + half, top, half, doc.contact, L["customer"], L, family, t)
     pdf.set_xy(pdf.l_margin, max(left_end, pdf.get_y()) + 4)
 
-    pdf.set_font("helvetica", "", 10)
+    pdf.set_font(family, "", 10)
     facts = [(L["number"], doc.number), (L["date"], format_date(doc.issue_date, lang))]
     if doc.valid_until:
         facts.append((L["valid_until"], format_date(doc.valid_until, lang)))
@@ -142,7 +160,7 @@ def render_quote_pdf(doc: QuoteDocument) -> bytes:
         pdf.cell(width - 40, 5.5, t(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
-    pdf.set_font("helvetica", "", 9)
+    pdf.set_font(family, "", 9)
     with pdf.table(
         col_widths=(34, 8, 10, 14, 9, 9, 16),
         text_align=("LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
@@ -164,30 +182,30 @@ def render_quote_pdf(doc: QuoteDocument) -> bytes:
         rows.append((t(label), money(vt.vat), False))
     rows.append((L["total_incl"], money(doc.total_incl), True))
     for label, value, bold in rows:
-        pdf.set_font("helvetica", "B" if bold else "", 11 if bold else 10)
+        pdf.set_font(family, "B" if bold else "", 11 if bold else 10)
         pdf.cell(width * 0.7, 6, t(label), align="R")
         pdf.cell(width * 0.3, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
     if doc.notes.strip():
         pdf.ln(6)
-        pdf.set_font("helvetica", "", 9)
+        pdf.set_font(family, "", 9)
         pdf.multi_cell(width, 4.8, t(doc.notes.strip()), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
 def _party(pdf: FPDF, x: float, y: float, w: float, party: Party, heading: str,
-           labels: Mapping[str, str]) -> None:
+           labels: Mapping[str, str], family: str, t: Callable[[str], str]) -> None:
     pdf.set_xy(x, y)
-    pdf.set_font("helvetica", "", 8)
-    pdf.multi_cell(w, 4.5, to_cp1252(heading.upper()), new_x="LEFT", new_y="NEXT")
-    pdf.set_font("helvetica", "B", 11)
-    pdf.multi_cell(w, 5.5, to_cp1252(party.name), new_x="LEFT", new_y="NEXT")
-    pdf.set_font("helvetica", "", 10)
+    pdf.set_font(family, "", 8)
+    pdf.multi_cell(w, 4.5, t(heading.upper()), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(family, "B", 11)
+    pdf.multi_cell(w, 5.5, t(party.name), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(family, "", 10)
     lines = [*party.address_lines]
     if party.vat:
         lines.append(f"{labels['vat_number']} {party.vat}")
     for line in lines:
-        pdf.multi_cell(w, 5, to_cp1252(line), new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(w, 5, t(line), new_x="LEFT", new_y="NEXT")
 
 
 def format_money(value: Decimal, language: str, currency: str = "EUR") -> str:

@@ -22,6 +22,7 @@ from quotemaild.mail.quote_pdf import (
     format_number,
     format_percent,
     render_quote_pdf,
+    UnicodeFont,
     to_cp1252,
 )
 
@@ -153,3 +154,15 @@ def test_formatters(fn, value, lang: str, expected: str) -> None:  # type: ignor
 def test_to_cp1252(text: str, expected: str) -> None:
     """cp1252 text stays, other Latin letters lose their accents, the rest becomes '?'."""
     assert to_cp1252(text) == expected
+
+
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@pytest.mark.skipif(not (_DEJAVU / "DejaVuSans.ttf").exists(), reason="no DejaVu TTF on this machine to test with")
+def test_unicode_font_keeps_every_letter(tmp_path: Path) -> None:
+    """With a TTF passed in, letters outside cp1252 (ł, ź, ř) stay as they are."""
+    font = UnicodeFont(_DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf")
+    doc = dataclasses.replace(DOC, contact=Party("Łukasz Dvořák", ("ul. Źródlana 3",)))
+    text = pdf_text(render_quote_pdf(doc, font=font), tmp_path)
+    assert "Łukasz Dvořák" in text and "ul. Źródlana 3" in text and "€ 1.167,71" in text
