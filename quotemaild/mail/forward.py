@@ -25,6 +25,7 @@ from emailforwardparser import forward_parser as fp
 from emailforwardparser import regexs as fp_regexs
 
 from quotemaild.mail.addresses import Address, clean_email, safe_display_name
+from quotemaild.mail.dates import parse_loose_date
 
 # Forward prefixes (nl/fr/en/de and what Outlook writes in other locales) and reply prefixes,
 # so "Re: TR: Fwd: x" strips to "x".
@@ -155,46 +156,6 @@ def parse_forward(body: str, subject: str) -> ForwardParse | None:
     if forward_subject:
         marker = f"forward subject prefix and {marker}"
     return ForwardParse(preamble=preamble, blocks=tuple(blocks), marker=marker)
-
-
-def parse_loose_date(value: str | None) -> dt.datetime | None:
-    """RFC 5322 dates and `dd/mm/yyyy hh:mm` / `yyyy-mm-dd hh:mm`; localized words give None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        parsed = None
-    if parsed is None:
-        parsed = _numeric_date(value)
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    try:
-        return parsed.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T,]+(\d{1,2})[:.](\d{2}))?")
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ ,]+(?:\w+ )?(\d{1,2})[:.](\d{2}))?")
-
-
-def _numeric_date(value: str) -> dt.datetime | None:
-    match = _ISO.search(value)
-    try:
-        if match:
-            y, m, d, hh, mm = match.groups()
-            return dt.datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0))
-        match = _DMY.search(value)
-        if match:
-            d, m, y, hh, mm = match.groups()
-            return dt.datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0))
-    except ValueError:
-        return None
-    return None
 
 
 def _normalise(body: str) -> str:
