@@ -160,7 +160,9 @@ def _walk(
     attachments: list[ParsedAttachment],
     defects: list[str],
 ) -> None:
-    if part.is_multipart():
+    # message/rfc822 reports is_multipart() (its payload is a list): keep it whole as an attachment,
+    # as the module docstring promises, instead of reading the forwarded mail as our own body.
+    if part.is_multipart() and part.get_content_maintype() != "message":
         for sub in part.iter_parts() if isinstance(part, EmailMessage) else part.get_payload():
             _walk(sub, text_parts, html_parts, attachments, defects)
         return
@@ -194,6 +196,11 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
             inner = part.get_payload()
             if isinstance(inner, list) and inner:
                 return inner[0].as_bytes(policy=policy.default.clone(linesep="\r\n"))
+        if part.get_content_maintype() == "message":  # delivery-status etc.: header blocks
+            inner = part.get_payload()
+            if isinstance(inner, list):
+                crlf = policy.default.clone(linesep="\r\n")
+                return b"".join(block.as_bytes(policy=crlf) for block in inner)
         data = part.get_payload(decode=True)
         if data is None:
             payload = part.get_payload()
