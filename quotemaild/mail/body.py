@@ -77,14 +77,15 @@ def sanitize_html(html: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    marked = _BLOCK_TAGS.sub("\n", html)
+    marked = re.sub(r"\s+", " ", html)  # source line breaks are spaces in HTML (<pre> aside)
+    marked = _BLOCK_TAGS.sub("\n", marked)
     marked = _CELL_TAGS.sub("\t", marked)
     try:
         stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head", "title"})
     except Exception:
         stripped = re.sub(r"<[^>]*>", "", marked)
     text = html_lib.unescape(stripped).replace("\xa0", " ")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [re.sub(r" {2,}", " ", line).strip(" \t") for line in text.split("\n")]
     return repair_text(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
 
 
