@@ -144,13 +144,33 @@ def _header_end(raw: bytes) -> int | None:
 def _safe_items(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     for key, raw_value in msg.raw_items():
+        if isinstance(raw_value, str) and _has_surrogates(raw_value):
+            raw_value = _decode_8bit_header(raw_value)
+            defects.append(f"header {key}: 8-bit bytes decoded by detection")
         try:
-            value = str(msg.policy.header_factory(key, raw_value))  # type: ignore[attr-defined]
+            # header_fetch_parse unfolds first (as msg[key] does): adjacent encoded words across
+            # a fold join without a space, and addresses never see a CR/LF.
+            value = str(msg.policy.header_fetch_parse(key, raw_value))  # type: ignore[attr-defined]
         except Exception as exc:  # the stdlib header parser has many failure shapes
             defects.append(f"header {key}: {type(exc).__name__}")
             value = str(raw_value)
         items.append((key, value))
     return items
+
+
+def _has_surrogates(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _decode_8bit_header(value: str) -> str:
+    """Raw 8-bit header bytes (non-RFC 2047): UTF-8 if valid, else the detected charset."""
+    data = value.encode("ascii", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("utf-8", "replace")
 
 
 def _walk(
