@@ -83,12 +83,8 @@ def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> Boun
     if failed_header:
         score += 1.0
         reasons.append("X-Failed-Recipients")
-
-    temporary, permanent = _flufl(em)
-    if temporary or permanent:
-        score += 0.8
-        reasons.append("flufl.bounce detector")
     structural = score > 0
+
 
     sender = msg.sender
     from_raw = (msg.header("From") or "").lower()
@@ -111,6 +107,15 @@ def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> Boun
     if _BODY.search(msg.text[:20000]):
         score += 0.2
         reasons.append("bounce-like body text")
+    # flufl.bounce's detectors are the slow part: run them only when something hints at a bounce.
+    temporary: frozenset[bytes | str] = frozenset()
+    permanent: frozenset[bytes | str] = frozenset()
+    if score > 0 or any(a.content_type.startswith("message/") for a in msg.attachments):
+        temporary, permanent = _flufl(em)
+    if temporary or permanent:
+        score += 0.8
+        reasons.append("flufl.bounce detector")
+        structural = True
     if not structural and not bounce_subject and score >= PROBABLE:
         # Weak signals alone (daemon sender, null path, wording) make a notice, not a bounce.
         score = PROBABLE - 0.1
