@@ -77,6 +77,10 @@ _FIXED_FROM = [
 _FROM_LINES = [*fp_regexs.ORIGINAL_FROM, *_FIXED_FROM]
 
 
+_MAX_CHARS = 100_000  # forward headers sit near the top; huge bodies are cut before searching
+_MAX_BLOCKS = 20  # nested forwards deeper than this are not read
+
+
 @dataclass(frozen=True)
 class ForwardedBlock:
     """One forwarded message as read from a body header block."""
@@ -130,7 +134,7 @@ def parse_forward(body: str, subject: str) -> ForwardParse | None:
 
     A block counts only if it yields a From address or name; a forward subject alone is not enough.
     """
-    text = _normalise(body)
+    text = _normalise(body[:_MAX_CHARS])
     forward_subject = has_forward_prefix(subject)
     separators = list(_FORWARD_SEPARATORS)
     if forward_subject or not _PREFIX_RE.match(subject):
@@ -142,6 +146,7 @@ def parse_forward(body: str, subject: str) -> ForwardParse | None:
         marker = "forward subject and header block"
     if not cuts:
         return None
+    cuts = cuts[:_MAX_BLOCKS]
     blocks: list[ForwardedBlock] = []
     for index, (start, end, keep_from) in enumerate(cuts):
         stop = cuts[index + 1][0] if index + 1 < len(cuts) else len(text)
