@@ -36,7 +36,9 @@ _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf™œ\u009d˜�
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _OWN_MARKERS = [
-    re.compile(r"(?m)^[ \t]*(?:> ?)*Op .{4,120}?(?:schreef|heeft .{1,120}? het volgende geschreven)[^\n]{0,120}:[ \t]*$"),
+    re.compile(
+        r"(?m)^[ \t]*(?:> ?)*Op .{4,120}?(?:schreef|heeft .{1,120}? het volgende geschreven)[^\n]{0,120}:[ \t]*$"
+    ),
     re.compile(r"(?m)^[ \t]*(?:> ?)*Le .{4,160}? a (?:é|e)crit ?:[ \t]*$"),
     re.compile(r"(?m)^[ \t]*(?:> ?)*Am .{4,160}? schrieb[^\n]{0,160}:[ \t]*$"),
     re.compile(r"(?m)^[ \t]*(?:> ?)*On .{4,160}? wrote ?:[ \t]*$"),

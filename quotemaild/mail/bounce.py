@@ -85,7 +85,6 @@ def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> Boun
         reasons.append("X-Failed-Recipients")
     structural = score > 0
 
-
     sender = msg.sender
     from_raw = (msg.header("From") or "").lower()
     if (sender and sender.local.lower() in _DAEMON_LOCALS) or any(
@@ -123,9 +122,7 @@ def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> Boun
 
     dsn = _read_dsn(dsn_parts)
     recipients = tuple(
-        dict.fromkeys(
-            [*dsn["recipients"], *failed_header, *(_clean(r) for r in (*permanent, *temporary))]
-        )
+        dict.fromkeys([*dsn["recipients"], *failed_header, *(_clean(r) for r in (*permanent, *temporary))])
     )
     recipients = tuple(r for r in recipients if r)
     status = dsn["status"] or _first_status(msg.text)

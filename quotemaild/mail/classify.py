@@ -126,9 +126,7 @@ def _auto_reply_reasons(msg: ParsedMessage) -> list[str]:
     report_type = str(msg.email.get_param("report-type") or "") if msg.email is not None else ""
     if ctype == "multipart/report" and _ARF.search(report_type):
         reasons.append("multipart/report; report-type=feedback-report (ARF)")
-    if _JMRP_SUBJECT.search(msg.subject) and any(
-        a.content_type == "message/rfc822" for a in msg.attachments
-    ):
+    if _JMRP_SUBJECT.search(msg.subject) and any(a.content_type == "message/rfc822" for a in msg.attachments):
         reasons.append("feedback-loop complaint (Microsoft JMRP) with the reported message")
     if ctype == "multipart/report" and _RECEIPT.search(report_type):
         reasons.append("read receipt (disposition-notification)")

@@ -59,14 +59,14 @@ _EXTRA_SEPARATORS = [
 # Separators shared by replies and forwards: Outlook's underscore line and "On ... wrote:"
 # attributions. They mark a forward only when the subject has a forward prefix or no prefix at all.
 _UNDERSCORE_LINE = re.compile(r"(?m)^\s*_{32}\s*$")
+
+
 def _is_attribution(rx: re.Pattern[str]) -> bool:
     return "[\\[|<]" in rx.pattern or rx.pattern == _UNDERSCORE_LINE.pattern
 
 
 _AMBIGUOUS_SEPARATORS = [rx for rx in fp_regexs.SEPARATOR if _is_attribution(rx)]
-_FORWARD_SEPARATORS = [
-    rx for rx in fp_regexs.SEPARATOR if not _is_attribution(rx)
-] + _EXTRA_SEPARATORS
+_FORWARD_SEPARATORS = [rx for rx in fp_regexs.SEPARATOR if not _is_attribution(rx)] + _EXTRA_SEPARATORS
 # Some library From regexes have a typo ("\s`?:" for "\s?:", Apple Mail uk, Romanian): fixed copies.
 _FIXED_FROM = [
     re.compile(rx.pattern.replace("\\s`?", "\\s?"), rx.flags)
@@ -121,9 +121,7 @@ def has_forward_prefix(subject: str) -> bool:
         match = _PREFIX_RE.match(value)
         if not match:
             return False
-        if _FORWARD_ONLY_RE.match(match.group("p").rstrip(".")) or _FORWARD_ONLY_RE.match(
-            match.group("p")
-        ):
+        if _FORWARD_ONLY_RE.match(match.group("p").rstrip(".")) or _FORWARD_ONLY_RE.match(match.group("p")):
             return True
         value = value[match.end() :]
     return False
@@ -207,7 +205,7 @@ def _read_block(segment: str, with_separator: str) -> ForwardedBlock | None:
             if fixed:
                 sender = _address_from_line(fixed.group(2))
                 break
-    name = sender.name if sender else safe_display_name(original.from_.name.strip('"\' '))
+    name = sender.name if sender else safe_display_name(original.from_.name.strip("\"' "))
     if sender is None and not name:
         return None
     subject = " ".join(original.subject.split()) or None

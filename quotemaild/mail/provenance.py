@@ -140,7 +140,9 @@ def _from_tenant(
     if forward is not None:
         return _from_forward(msg, sender, tenant, base, forward)
 
-    external = [a for a in (*msg.to, *msg.cc) if not tenant.is_own(a.email) and not tenant.is_proposals(a.email)]
+    external = [
+        a for a in (*msg.to, *msg.cc) if not tenant.is_own(a.email) and not tenant.is_proposals(a.email)
+    ]
     if external:
         in_to = any(tenant.is_proposals(a.email) for a in msg.to)
         return dataclasses.replace(
@@ -214,7 +216,9 @@ def _from_attachment(
     attached: ParsedMessage,
 ) -> Understanding:
     original = attached.sender
-    usable = original is not None and not tenant.is_own(original.email) and not tenant.is_proposals(original.email)
+    usable = (
+        original is not None and not tenant.is_own(original.email) and not tenant.is_proposals(original.email)
+    )
     inner = display_body(attached)
     preamble = base.display_text.strip() or None
     return dataclasses.replace(

@@ -23,17 +23,43 @@ def msg(headers: str):
 @pytest.mark.parametrize(
     ("headers", "envelope", "forwarded_by", "reason"),
     [
-        ("To: firma@gmail.com\nX-Forwarded-For: firma@gmail.com firma-1@proposals.example.com\nX-Forwarded-To: firma-1@proposals.example.com",
-         "piet@klant.be", "firma@gmail.com", "X-Forwarded-For header"),
+        (
+            "To: firma@gmail.com\nX-Forwarded-For: firma@gmail.com firma-1@proposals.example.com\nX-Forwarded-To: firma-1@proposals.example.com",
+            "piet@klant.be",
+            "firma@gmail.com",
+            "X-Forwarded-For header",
+        ),
         ("To: jan@firma.be\nResent-From: jan@firma.be", "jan@firma.be", "jan@firma.be", "Resent-From header"),
-        ("To: verkoop@firma.be\nX-MS-Exchange-Organization-AutoForwarded: true", "", "verkoop@firma.be",
-         "X-MS-Exchange-Organization-AutoForwarded: true"),
-        ("To: firma-1@proposals.example.com\nX-MS-Exchange-ForwardingLoop: verkoop@firma.be;abc", "", "verkoop@firma.be",
-         "X-MS-Exchange-ForwardingLoop header"),
-        ("To: firma-1@proposals.example.com\nDelivered-To: jan@firma.be\nDelivered-To: firma-1@proposals.example.com", "",
-         "jan@firma.be", "Delivered-To is the tenant's mailbox"),
-        ("To: firma-1@proposals.example.com", "SRS0=HhH=AB=klant.be=piet@firma.be", None, "SRS envelope sender on the tenant's domain"),
-        ("To: firma-1@proposals.example.com", "bounces+123@firma.be", "bounces+123@firma.be", "envelope sender on the tenant's domain"),
+        (
+            "To: verkoop@firma.be\nX-MS-Exchange-Organization-AutoForwarded: true",
+            "",
+            "verkoop@firma.be",
+            "X-MS-Exchange-Organization-AutoForwarded: true",
+        ),
+        (
+            "To: firma-1@proposals.example.com\nX-MS-Exchange-ForwardingLoop: verkoop@firma.be;abc",
+            "",
+            "verkoop@firma.be",
+            "X-MS-Exchange-ForwardingLoop header",
+        ),
+        (
+            "To: firma-1@proposals.example.com\nDelivered-To: jan@firma.be\nDelivered-To: firma-1@proposals.example.com",
+            "",
+            "jan@firma.be",
+            "Delivered-To is the tenant's mailbox",
+        ),
+        (
+            "To: firma-1@proposals.example.com",
+            "SRS0=HhH=AB=klant.be=piet@firma.be",
+            None,
+            "SRS envelope sender on the tenant's domain",
+        ),
+        (
+            "To: firma-1@proposals.example.com",
+            "bounces+123@firma.be",
+            "bounces+123@firma.be",
+            "envelope sender on the tenant's domain",
+        ),
     ],
 )
 def test_auto_forward_signals(headers, envelope, forwarded_by, reason):
@@ -47,7 +73,10 @@ def test_auto_forward_signals(headers, envelope, forwarded_by, reason):
     ("headers", "envelope"),
     [
         ("To: firma-1@proposals.example.com", "piet@klant.be"),
-        ("To: firma-1@proposals.example.com\nCc: jan@firma.be", "bounce-123@esp.example"),  # customer copies the seller
+        (
+            "To: firma-1@proposals.example.com\nCc: jan@firma.be",
+            "bounce-123@esp.example",
+        ),  # customer copies the seller
         ("To: firma-1@proposals.example.com\nDelivered-To: firma-1@proposals.example.com", ""),
     ],
 )

@@ -8,15 +8,42 @@ from quotemaild.mail.body import display_body, html_to_text, repair_text, saniti
 from quotemaild.mail.parse import parse_message
 
 REPLIES = [
-    ("nl-gmail", "Akkoord.\n\nOp ma 3 mrt 2025 om 10:00 schreef Jan Peeters <jan@firma.be>:\n> Hierbij de offerte.\n"),
-    ("nl-apple", "Akkoord.\n\nOp 3 mrt 2025 om 10:00 heeft Jan Peeters <jan@firma.be> het volgende geschreven:\n\n> Hierbij de offerte.\n"),
-    ("nl-outlook", "Akkoord.\n\nVan: Jan Peeters <jan@firma.be>\nVerzonden: maandag 3 maart 2025 10:00\nAan: piet@klant.be\nOnderwerp: Offerte\n\nHierbij de offerte.\n"),
-    ("fr-gmail", "Akkoord.\n\nLe lun. 3 mars 2025 à 10:00, Jean Dupont <jean@firma.be> a écrit :\n> Hierbij de offerte.\n"),
-    ("fr-outlook", "Akkoord.\n\nDe : Jean Dupont <jean@firma.be>\nEnvoyé : lundi 3 mars 2025 10:00\nÀ : piet@klant.be\nObjet : Devis\n\nHierbij de offerte.\n"),
-    ("en-gmail", "Akkoord.\n\nOn Mon, 3 Mar 2025 at 10:00, Jan <jan@firma.be> wrote:\n> Hierbij de offerte.\n"),
-    ("en-outlook", "Akkoord.\n\n-----Original Message-----\nFrom: Jan <jan@firma.be>\nSent: Monday\nTo: p@k.be\nSubject: x\n\nHierbij de offerte.\n"),
-    ("de-gmail", "Akkoord.\n\nAm Mo., 3. März 2025 um 10:00 Uhr schrieb Hans <hans@firma.be>:\n> Hierbij de offerte.\n"),
-    ("de-outlook", "Akkoord.\n\nVon: Hans <hans@firma.be>\nGesendet: Montag, 3. März 2025 10:00\nAn: p@k.be\nBetreff: Angebot\n\nHierbij de offerte.\n"),
+    (
+        "nl-gmail",
+        "Akkoord.\n\nOp ma 3 mrt 2025 om 10:00 schreef Jan Peeters <jan@firma.be>:\n> Hierbij de offerte.\n",
+    ),
+    (
+        "nl-apple",
+        "Akkoord.\n\nOp 3 mrt 2025 om 10:00 heeft Jan Peeters <jan@firma.be> het volgende geschreven:\n\n> Hierbij de offerte.\n",
+    ),
+    (
+        "nl-outlook",
+        "Akkoord.\n\nVan: Jan Peeters <jan@firma.be>\nVerzonden: maandag 3 maart 2025 10:00\nAan: piet@klant.be\nOnderwerp: Offerte\n\nHierbij de offerte.\n",
+    ),
+    (
+        "fr-gmail",
+        "Akkoord.\n\nLe lun. 3 mars 2025 à 10:00, Jean Dupont <jean@firma.be> a écrit :\n> Hierbij de offerte.\n",
+    ),
+    (
+        "fr-outlook",
+        "Akkoord.\n\nDe : Jean Dupont <jean@firma.be>\nEnvoyé : lundi 3 mars 2025 10:00\nÀ : piet@klant.be\nObjet : Devis\n\nHierbij de offerte.\n",
+    ),
+    (
+        "en-gmail",
+        "Akkoord.\n\nOn Mon, 3 Mar 2025 at 10:00, Jan <jan@firma.be> wrote:\n> Hierbij de offerte.\n",
+    ),
+    (
+        "en-outlook",
+        "Akkoord.\n\n-----Original Message-----\nFrom: Jan <jan@firma.be>\nSent: Monday\nTo: p@k.be\nSubject: x\n\nHierbij de offerte.\n",
+    ),
+    (
+        "de-gmail",
+        "Akkoord.\n\nAm Mo., 3. März 2025 um 10:00 Uhr schrieb Hans <hans@firma.be>:\n> Hierbij de offerte.\n",
+    ),
+    (
+        "de-outlook",
+        "Akkoord.\n\nVon: Hans <hans@firma.be>\nGesendet: Montag, 3. März 2025 10:00\nAn: p@k.be\nBetreff: Angebot\n\nHierbij de offerte.\n",
+    ),
     ("bare-quote", "Akkoord.\n\n> Hierbij de offerte.\n> Groet\n"),
 ]
 
@@ -36,9 +63,11 @@ def test_no_history_keeps_everything():
 
 def test_html_only_message_is_made_text_without_scripts():
     """HTML without a text part becomes readable text; scripts and styles vanish."""
-    raw = (b"From: a@b.be\nContent-Type: text/html; charset=utf-8\n\n"
-           b"<html><head><style>p{color:red}</style></head><body><p>Beste,</p><p>Graag een offerte &amp; planning."
-           b"<br>Groet</p><script>alert(1)</script></body></html>")
+    raw = (
+        b"From: a@b.be\nContent-Type: text/html; charset=utf-8\n\n"
+        b"<html><head><style>p{color:red}</style></head><body><p>Beste,</p><p>Graag een offerte &amp; planning."
+        b"<br>Groet</p><script>alert(1)</script></body></html>"
+    )
     body = display_body(parse_message(raw))
     assert body.source == "html"
     assert body.text == "Beste,\n\nGraag een offerte & planning.\nGroet"
@@ -53,7 +82,12 @@ def test_sanitize_html_drops_dangerous_markup():
 
 @pytest.mark.parametrize(
     ("broken", "fixed"),
-    [("CafÃ© rÃ©ponse", "Café réponse"), ("PrÃ¼fung fÃ¼r MÃ¼ller", "Prüfung für Müller"), ("a\x00b\x07c", "abc"), ("Café", "Café")],
+    [
+        ("CafÃ© rÃ©ponse", "Café réponse"),
+        ("PrÃ¼fung fÃ¼r MÃ¼ller", "Prüfung für Müller"),
+        ("a\x00b\x07c", "abc"),
+        ("Café", "Café"),
+    ],
 )
 def test_repair_text(broken, fixed):
     """UTF-8 read as cp1252 is undone; control characters are dropped; good text is untouched."""
@@ -69,4 +103,7 @@ def test_lying_charset_is_repaired_not_raised():
 
 def test_html_to_text_tables_and_entities():
     """Cells become tabs, entities are decoded, blank runs collapse."""
-    assert html_to_text("<table><tr><td>a</td><td>b&nbsp;c</td></tr></table><p></p><p></p><p>d</p>") == "a\tb c\n\nd"
+    assert (
+        html_to_text("<table><tr><td>a</td><td>b&nbsp;c</td></tr></table><p></p><p></p><p>d</p>")
+        == "a\tb c\n\nd"
+    )

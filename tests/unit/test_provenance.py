@@ -38,27 +38,65 @@ def run(headers, body="Hallo, graag een offerte.", envelope="x@y.z"):
 
 
 MANUAL = [
-    ("nl", "Jan <jan@firma.be>", "Doorst.: Offerte dak",
-     "Graag opvolgen.\n\n-----Oorspronkelijk bericht-----\nVan: Piet Klant <piet@klant.be>\n"
-     "Verzonden: maandag 3 maart 2025 09:12\nAan: jan@firma.be\nOnderwerp: Offerte dak\n\nHet dak lekt.",
-     "piet@klant.be", "Piet Klant", "Offerte dak", dt.datetime(2025, 3, 3, 9, 12, tzinfo=dt.UTC), "Graag opvolgen."),
-    ("fr", "Marie <marie@firma.be>", "TR: Demande de devis",
-     "________________________________\nDe : Jean Dupont <jean@client.fr>\nEnvoyé : lundi 3 mars 2025 10:00\n"
-     "À : marie@firma.be\nObjet : Demande de devis\n\nBonjour, un devis svp.",
-     "jean@client.fr", "Jean Dupont", "Demande de devis", dt.datetime(2025, 3, 3, 10, 0, tzinfo=dt.UTC), None),
-    ("en", "info@firma-mail.com", "Fwd: Quote",
-     "---------- Forwarded message ---------\nFrom: Bob Buyer <bob@buyer.co.uk>\n"
-     "Date: Mon, 3 Mar 2025 at 10:00\nSubject: Quote\nTo: <info@firma-mail.com>\n\nPlease quote.",
-     "bob@buyer.co.uk", "Bob Buyer", "Quote", dt.datetime(2025, 3, 3, 10, 0, tzinfo=dt.UTC), None),
-    ("de", "Verkauf <verkauf@firma.be>", "WG: Angebotsanfrage",
-     "Bitte übernehmen.\n\n-------- Weitergeleitete Nachricht --------\nBetreff: \tAngebotsanfrage\n"
-     "Datum: \tMon, 3 Mar 2025 10:00:00 +0100\nVon: \tHans Müller <hans@kunde.de>\nAn: \tverkauf@firma.be\n\nBitte.",
-     "hans@kunde.de", "Hans Müller", "Angebotsanfrage", dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC), "Bitte übernehmen."),
+    (
+        "nl",
+        "Jan <jan@firma.be>",
+        "Doorst.: Offerte dak",
+        "Graag opvolgen.\n\n-----Oorspronkelijk bericht-----\nVan: Piet Klant <piet@klant.be>\n"
+        "Verzonden: maandag 3 maart 2025 09:12\nAan: jan@firma.be\nOnderwerp: Offerte dak\n\nHet dak lekt.",
+        "piet@klant.be",
+        "Piet Klant",
+        "Offerte dak",
+        dt.datetime(2025, 3, 3, 9, 12, tzinfo=dt.UTC),
+        "Graag opvolgen.",
+    ),
+    (
+        "fr",
+        "Marie <marie@firma.be>",
+        "TR: Demande de devis",
+        "________________________________\nDe : Jean Dupont <jean@client.fr>\nEnvoyé : lundi 3 mars 2025 10:00\n"
+        "À : marie@firma.be\nObjet : Demande de devis\n\nBonjour, un devis svp.",
+        "jean@client.fr",
+        "Jean Dupont",
+        "Demande de devis",
+        dt.datetime(2025, 3, 3, 10, 0, tzinfo=dt.UTC),
+        None,
+    ),
+    (
+        "en",
+        "info@firma-mail.com",
+        "Fwd: Quote",
+        "---------- Forwarded message ---------\nFrom: Bob Buyer <bob@buyer.co.uk>\n"
+        "Date: Mon, 3 Mar 2025 at 10:00\nSubject: Quote\nTo: <info@firma-mail.com>\n\nPlease quote.",
+        "bob@buyer.co.uk",
+        "Bob Buyer",
+        "Quote",
+        dt.datetime(2025, 3, 3, 10, 0, tzinfo=dt.UTC),
+        None,
+    ),
+    (
+        "de",
+        "Verkauf <verkauf@firma.be>",
+        "WG: Angebotsanfrage",
+        "Bitte übernehmen.\n\n-------- Weitergeleitete Nachricht --------\nBetreff: \tAngebotsanfrage\n"
+        "Datum: \tMon, 3 Mar 2025 10:00:00 +0100\nVon: \tHans Müller <hans@kunde.de>\nAn: \tverkauf@firma.be\n\nBitte.",
+        "hans@kunde.de",
+        "Hans Müller",
+        "Angebotsanfrage",
+        dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC),
+        "Bitte übernehmen.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("lang", "sender", "subject", "body", "email", "name", "osubj", "odate", "preamble"), MANUAL, ids=[m[0] for m in MANUAL])
-def test_manual_forward_from_tenant_names_original_sender(lang, sender, subject, body, email, name, osubj, odate, preamble):
+@pytest.mark.parametrize(
+    ("lang", "sender", "subject", "body", "email", "name", "osubj", "odate", "preamble"),
+    MANUAL,
+    ids=[m[0] for m in MANUAL],
+)
+def test_manual_forward_from_tenant_names_original_sender(
+    lang, sender, subject, body, email, name, osubj, odate, preamble
+):
     """A tenant's forward: requester = original sender, forwarded_by = tenant, original subject/date kept."""
     u = run([("From", sender), ("Subject", subject)], body)
     assert u.provenance == "manual_forward"
@@ -116,7 +154,9 @@ def _with_attached(outer_from: str, inner_from: str) -> bytes:
 
 def test_single_attached_message_is_the_original():
     """A tenant mail with one message/rfc822 attached: the attached message's From is the requester."""
-    u = understand(parse_message(_with_attached("jan@firma.be", "Els <els@klant.nl>")), "jan@firma.be", TENANT)
+    u = understand(
+        parse_message(_with_attached("jan@firma.be", "Els <els@klant.nl>")), "jan@firma.be", TENANT
+    )
     assert u.provenance == "manual_forward"
     assert u.requester.email == "els@klant.nl" and u.requester.name == "Els"
     assert u.original_date == dt.datetime(2025, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -126,14 +166,27 @@ def test_single_attached_message_is_the_original():
 
 def test_attached_message_from_outsider_is_not_a_forward():
     """The attachment rule needs the tenant as sender too."""
-    u = understand(parse_message(_with_attached("other@else.com", "Els <els@klant.nl>")), "other@else.com", TENANT)
+    u = understand(
+        parse_message(_with_attached("other@else.com", "Els <els@klant.nl>")), "other@else.com", TENANT
+    )
     assert u.provenance == "direct" and u.requester.email == "other@else.com"
 
 
 AUTO = [
-    ("gmail", [("X-Forwarded-For", "jan@firma.be firma-524@proposals.example.com"), ("X-Forwarded-To", PROPOSALS)], "jan@firma.be"),
+    (
+        "gmail",
+        [("X-Forwarded-For", "jan@firma.be firma-524@proposals.example.com"), ("X-Forwarded-To", PROPOSALS)],
+        "jan@firma.be",
+    ),
     ("resent", [("Resent-From", "jan@firma.be"), ("To", "jan@firma.be")], "jan@firma.be"),
-    ("exchange", [("X-MS-Exchange-Organization-AutoForwarded", "true"), ("X-MS-Exchange-Inbox-Rules-Loop", "verkauf@firma.be")], "verkauf@firma.be"),
+    (
+        "exchange",
+        [
+            ("X-MS-Exchange-Organization-AutoForwarded", "true"),
+            ("X-MS-Exchange-Inbox-Rules-Loop", "verkauf@firma.be"),
+        ],
+        "verkauf@firma.be",
+    ),
     ("delivered-to", [("Delivered-To", "info@firma-mail.com")], "info@firma-mail.com"),
     ("redirect", [("To", "Jan <jan@firma.be>")], "jan@firma.be"),
 ]
@@ -150,14 +203,18 @@ def test_auto_forward_keeps_original_from(case, extra, forwarder):
 
 def test_srs_envelope_on_tenant_domain_is_auto_forward_and_never_requester():
     """An SRS envelope sender on the tenant's domain marks a forward; it is never the requester."""
-    u = run([("From", "piet@klant.be"), ("Subject", "Offerte")], envelope="SRS0=abcd=TT=klant.be=piet@firma.be")
+    u = run(
+        [("From", "piet@klant.be"), ("Subject", "Offerte")], envelope="SRS0=abcd=TT=klant.be=piet@firma.be"
+    )
     assert u.provenance == "auto_forward"
     assert u.requester.email == "piet@klant.be"
 
 
 def test_auto_forward_of_web_form_uses_reply_to():
     """A no-reply From yields to Reply-To."""
-    u = run([("From", "noreply@website.be"), ("Reply-To", "Klant <klant@mail.be>"), ("X-Forwarded-To", PROPOSALS)])
+    u = run(
+        [("From", "noreply@website.be"), ("Reply-To", "Klant <klant@mail.be>"), ("X-Forwarded-To", PROPOSALS)]
+    )
     assert u.provenance == "auto_forward" and u.requester.email == "klant@mail.be"
 
 
@@ -180,11 +237,28 @@ def test_seller_copying_proposals_gives_first_external_to(case, headers, confide
 
 IDENTITY = [
     ("from", [("From", "Piet <piet@klant.be>"), ("Reply-To", "other@klant.be")], "piet@klant.be", 0.9),
-    ("google-group", [("From", "offertes@googlegroups.com"), ("X-Original-From", "Piet <piet@klant.be>"),
-                      ("List-Id", "<offertes.googlegroups.com>")], "piet@klant.be", 0.8),
-    ("x-original-sender", [("From", "'Piet' via Offertes <offertes@googlegroups.com>"),
-                           ("X-Original-Sender", "piet@klant.be")], "piet@klant.be", 0.8),
-    ("reply-to-last", [("From", "offertes@googlegroups.com"), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.6),
+    (
+        "google-group",
+        [
+            ("From", "offertes@googlegroups.com"),
+            ("X-Original-From", "Piet <piet@klant.be>"),
+            ("List-Id", "<offertes.googlegroups.com>"),
+        ],
+        "piet@klant.be",
+        0.8,
+    ),
+    (
+        "x-original-sender",
+        [("From", "'Piet' via Offertes <offertes@googlegroups.com>"), ("X-Original-Sender", "piet@klant.be")],
+        "piet@klant.be",
+        0.8,
+    ),
+    (
+        "reply-to-last",
+        [("From", "offertes@googlegroups.com"), ("Reply-To", "piet@klant.be")],
+        "piet@klant.be",
+        0.6,
+    ),
     ("no-reply", [("From", "no-reply@webshop.be"), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.7),
     ("tenant-own-from", [("From", "jan@firma.be")], None, 0.0),
     ("proposals-from", [("From", PROPOSALS), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.6),
@@ -217,25 +291,37 @@ def test_display_names_with_at_or_controls_are_never_identity(from_header, email
 
 def test_system_mail_has_system_provenance_and_no_requester():
     """Gmail's forwarding confirmation is system mail: no requester."""
-    u = run([("From", "Gmail Team <forwarding-noreply@google.com>"),
-             ("Subject", "(#123456789) Gmail Forwarding Confirmation - Receive Mail from jan@firma.be")],
-            "Confirmation code: 123456789\nhttps://mail-settings.google.com/mail/vf-abc")
+    u = run(
+        [
+            ("From", "Gmail Team <forwarding-noreply@google.com>"),
+            ("Subject", "(#123456789) Gmail Forwarding Confirmation - Receive Mail from jan@firma.be"),
+        ],
+        "Confirmation code: 123456789\nhttps://mail-settings.google.com/mail/vf-abc",
+    )
     assert (u.kind, u.provenance, u.requester) == ("system", "system", None)
     assert u.system.code == "123456789"
 
 
 def test_bounce_has_no_requester():
     """A bounce names no requester; its report is attached."""
-    u = run([("From", "MAILER-DAEMON@mx.klant.be"), ("Subject", "Undelivered Mail Returned to Sender"),
-             ("X-Failed-Recipients", "piet@klant.be")], "550 5.1.1 user unknown")
+    u = run(
+        [
+            ("From", "MAILER-DAEMON@mx.klant.be"),
+            ("Subject", "Undelivered Mail Returned to Sender"),
+            ("X-Failed-Recipients", "piet@klant.be"),
+        ],
+        "550 5.1.1 user unknown",
+    )
     assert u.kind == "bounce" and u.requester is None
     assert u.bounce.recipients == ("piet@klant.be",)
 
 
 def test_display_text_splits_quoted_history():
     """The display text holds the new text; the quote goes to quoted_text."""
-    u = run([("From", "piet@klant.be"), ("Subject", "Re: Offerte")],
-            "Akkoord.\n\nOp ma 3 mrt 2025 om 10:00 schreef Jan <jan@firma.be>:\n> Hierbij de offerte.\n")
+    u = run(
+        [("From", "piet@klant.be"), ("Subject", "Re: Offerte")],
+        "Akkoord.\n\nOp ma 3 mrt 2025 om 10:00 schreef Jan <jan@firma.be>:\n> Hierbij de offerte.\n",
+    )
     assert u.display_text == "Akkoord."
     assert "Hierbij de offerte" in u.quoted_text
 
@@ -248,17 +334,48 @@ def test_as_reply_marks_reply_provenance():
         u.provenance = "direct"  # type: ignore[misc]
 
 
-HEADER_NAMES = st.sampled_from([
-    "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Content-Type", "Content-Transfer-Encoding",
-    "X-Forwarded-For", "X-Forwarded-To", "Resent-From", "Auto-Submitted", "Precedence", "List-Id",
-    "X-Original-From", "X-Failed-Recipients", "Delivered-To", "X-MS-Exchange-Inbox-Rules-Loop", "MIME-Version",
-])
+HEADER_NAMES = st.sampled_from(
+    [
+        "From",
+        "To",
+        "Cc",
+        "Reply-To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "X-Forwarded-For",
+        "X-Forwarded-To",
+        "Resent-From",
+        "Auto-Submitted",
+        "Precedence",
+        "List-Id",
+        "X-Original-From",
+        "X-Failed-Recipients",
+        "Delivered-To",
+        "X-MS-Exchange-Inbox-Rules-Loop",
+        "MIME-Version",
+    ]
+)
 HEADER_VALUES = st.one_of(
     st.text(max_size=60),
-    st.sampled_from([
-        "jan@firma.be", "Piet <piet@klant.be>", '"a@b" <c@d.e>', "=?utf-8?b?w6k=?= <x@y.z>", "multipart/report; report-type=delivery-status; boundary=x",
-        "multipart/mixed; boundary=\"b\"", "text/html; charset=bogus", "base64", "quoted-printable", "Fwd: x", "<>", "",
-    ]),
+    st.sampled_from(
+        [
+            "jan@firma.be",
+            "Piet <piet@klant.be>",
+            '"a@b" <c@d.e>',
+            "=?utf-8?b?w6k=?= <x@y.z>",
+            "multipart/report; report-type=delivery-status; boundary=x",
+            'multipart/mixed; boundary="b"',
+            "text/html; charset=bogus",
+            "base64",
+            "quoted-printable",
+            "Fwd: x",
+            "<>",
+            "",
+        ]
+    ),
 )
 
 

@@ -32,4 +32,8 @@ TENANT = TenantIdentity(
 )
 def test_membership(email, own, proposals, forwarder):
     """Own, proposals and known-forwarder checks are case-insensitive and domain-aware."""
-    assert (TENANT.is_own(email), TENANT.is_proposals(email), TENANT.is_forwarder(email)) == (own, proposals, forwarder)
+    assert (TENANT.is_own(email), TENANT.is_proposals(email), TENANT.is_forwarder(email)) == (
+        own,
+        proposals,
+        forwarder,
+    )
