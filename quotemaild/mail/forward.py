@@ -11,6 +11,11 @@ The field-level parsing (From/Van/De/Von lines, To, Cc, Subject, Date in ~25 lan
 - subject prefixes it lacks: Doorst., Doorgestuurd, Fwd/FW case variants, repeated and mixed prefixes;
 - the original date parsed to a datetime where the client wrote an RFC 5322 or common numeric date.
 
+Measured on the crisp fixtures (206 cases, 195 with an asserted sender address): the library alone
+gets sender+subject right in 192/206 (misses: nested forwards, MailMate, Apple Mail uk, Romanian
+Thunderbird, Outlook "On ... wrote" under FW:); with the additions above, 195/195 senders and no
+false forward on the 10 negatives. quotequail's `unwrap` found 100/195 senders, so it is not used.
+
 Nothing here decides identity; `provenance.py` does (sender must be the tenant).
 """
 
