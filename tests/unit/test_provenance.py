@@ -403,3 +403,26 @@ def test_understand_never_raises_on_header_mixes(headers, body, envelope):
     u = understand(parse_message(data), envelope, TENANT)
     assert u.provenance in ("direct", "auto_forward", "manual_forward", "bcc", "system")
     assert 0.0 <= u.requester_confidence <= 1.0
+
+
+def test_html_only_outlook_forward_from_tenant():
+    """Outlook's HTML-only forward (fr, no underscore line) is read after HTML-to-text."""
+    html = (
+        "<html><body><div>Pour suite.</div><div><br></div>"
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt">'
+        "<p><b>De&nbsp;:</b> Jean Dupont &lt;jean@client.fr&gt;<br>"
+        "<b>Envoy&eacute;&nbsp;:</b> lundi 3 mars 2025 10:00<br>"
+        "<b>&Agrave;&nbsp;:</b> Marie &lt;marie@firma.be&gt;<br>"
+        "<b>Objet&nbsp;:</b> Demande de devis</p></div>"
+        "<p>Bonjour, un devis pour 3 fen&ecirc;tres svp.</p></body></html>"
+    )
+    data = (
+        "From: Marie <marie@firma.be>\r\nTo: firma-524@proposals.example.com\r\nSubject: TR: Demande de devis\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n" + html
+    ).encode()
+    u = understand(parse_message(data), "marie@firma.be", TENANT)
+    assert u.provenance == "manual_forward"
+    assert (u.requester.email, u.requester.name) == ("jean@client.fr", "Jean Dupont")
+    assert (u.original_subject, u.preamble) == ("Demande de devis", "Pour suite.")
+    assert u.original_date == dt.datetime(2025, 3, 3, 10, 0, tzinfo=dt.UTC)
+    assert u.display_text == "Bonjour, un devis pour 3 fenêtres svp."
