@@ -39,7 +39,7 @@ class SmtpConfig:
     hostname: str = "localhost"
     timeout: float = 300.0  # aiosmtpd shares it between receiving DATA and our commit
     max_recipients: int = 100
-    max_commands: int = 200
+    max_commands: int = 10000  # per command per session; Postfix reuses cached connections
     max_header_bytes: int = 100 * 1024
 
 
@@ -126,7 +126,7 @@ def config_from_dict(
         hostname=_get(smtp_raw, "smtp", "hostname", str, "localhost"),
         timeout=_positive(smtp_raw, "smtp", "timeout", 300.0),
         max_recipients=int(_positive(smtp_raw, "smtp", "max_recipients", 100, integer=True)),
-        max_commands=int(_positive(smtp_raw, "smtp", "max_commands", 200, integer=True)),
+        max_commands=int(_positive(smtp_raw, "smtp", "max_commands", 10000, integer=True)),
         max_header_bytes=int(_positive(smtp_raw, "smtp", "max_header_bytes", 100 * 1024, integer=True)),
     )
 

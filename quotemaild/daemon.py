@@ -75,8 +75,10 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
         delay=config.store.commit_delay,
     )
 
+    readers = db.make_reader(engine)
+
     def load_tenants() -> dict[str, int]:
-        with sessions() as session:
+        with readers() as session:
             return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
 
     tenants = TenantDirectory(load_tenants)

@@ -22,6 +22,7 @@ from quotemaild.config import OutboundConfig
 from quotemaild.domain.retry import RetryPolicy
 from quotemaild.logs import get_logger
 from quotemaild.services.outbox import Delivery, due, record_failure, record_sent
+from quotemaild.store.db import make_reader
 
 log = get_logger(__name__)
 
@@ -117,20 +118,21 @@ class OutboxWorker:
     async def deliver(self, d: Delivery) -> Outcome:
         host = self._cfg.smarthost
         assert host is not None
+        client = aiosmtplib.SMTP(
+            hostname=host.host,
+            port=host.port,
+            local_hostname=self._helo,
+            use_tls=self._cfg.tls == "ssl",
+            start_tls=True if self._cfg.tls == "starttls" else False,
+            username=self._cfg.username or None,
+            password=self._cfg.password or None,
+            timeout=self._cfg.timeout,
+        )
         try:
-            errors, reply = await aiosmtplib.send(
-                d.data,
-                sender=d.envelope_from,
-                recipients=list(d.rcpt_to),
-                hostname=host.host,
-                port=host.port,
-                local_hostname=self._helo,
-                use_tls=self._cfg.tls == "ssl",
-                start_tls=True if self._cfg.tls == "starttls" else False,
-                username=self._cfg.username or None,
-                password=self._cfg.password or None,
-                timeout=self._cfg.timeout,
-            )
+            # The client rather than aiosmtplib.send: send() refuses an empty sender with raw
+            # bytes, and acknowledgements must go out with a null reverse path (MAIL FROM:<>).
+            async with client:
+                errors, reply = await client.sendmail(d.envelope_from, list(d.rcpt_to), d.data)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             outcome = outcome_of_error(exc)
             log.warning("delivery_failed", outbox=d.id, temporary=outcome.temporary, detail=outcome.detail[:300])
@@ -144,7 +146,7 @@ class OutboxWorker:
         return Outcome(True, False, reply)
 
     def _due(self, now: dt.datetime, limit: int) -> list[Delivery]:
-        with self._sessions() as session:
+        with make_reader(self._sessions.kw["bind"])() as session:
             return due(session, now, limit)
 
     def _record(self, outbox_id: int, outcome: Outcome) -> None:

@@ -17,8 +17,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock
 from quotemaild.logs import get_logger
-from quotemaild.services.ingest import IngestResult, IngestSettings, process_raw, record_failure
-from quotemaild.store.models import RawMessage
+from quotemaild.services.ingest import (
+    IngestResult,
+    IngestSettings,
+    prepare,
+    process_raw,
+    record_failure,
+    tenant_identity,
+)
+from quotemaild.store.db import make_reader
+from quotemaild.store.models import RawMessage, Tenant
 
 log = get_logger(__name__)
 _STOP = -1
@@ -39,12 +47,20 @@ def process_one(
     """Process one raw message; on any failure keep it visible as failed. Returns None if failed."""
     structlog.contextvars.bind_contextvars(raw_id=raw_id)
     try:
+        # Parse and understand first, outside any write transaction: on SQLite a long write
+        # transaction would hold the lock the SMTP commit writer needs (and make it answer 451).
+        with make_reader(sessions.kw["bind"])() as session:
+            raw = session.get(RawMessage, raw_id)
+            if raw is None or raw.state != "pending":
+                return None
+            identity = tenant_identity(session.get_one(Tenant, raw.tenant_id), settings.domain)
+            prepared = prepare(raw.data, raw.mail_from, identity, settings)
         queued = False
         with sessions.begin() as session:
             raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
                 return None
-            result = process_raw(session, raw, settings, clock)
+            result = process_raw(session, raw, settings, clock, prepared)
             if after is not None:
                 queued = after(session, result)
         if queued and notify is not None:
@@ -71,7 +87,7 @@ def process_one(
 
 
 def pending_ids(sessions: sessionmaker[Session]) -> list[int]:
-    with sessions() as session:
+    with make_reader(sessions.kw["bind"])() as session:
         return list(session.scalars(select(RawMessage.id).where(RawMessage.state == "pending").order_by(RawMessage.id)))
 
 

@@ -46,8 +46,23 @@ _OWN_MARKERS = [
         r"(?mi)^[ \t]*-{3,}[ \t]*(?:original message|oorspronkelijk bericht|origineel bericht|"
         r"message d['’]origine|ursprüngliche nachricht)[ \t]*-{3,}[ \t]*$"
     ),
-    re.compile(r"(?m)^(?:>[^\n]*\n?){2,}\Z"),  # a trailing block of quoted lines
 ]
+
+
+def _trailing_quote_start(text: str) -> int | None:
+    """Where a trailing block of two or more `>` lines starts, scanning back from the end.
+
+    A linear scan: the equivalent regex backtracks exponentially on lines full of `>`.
+    """
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    count = 0
+    while count < len(lines) and lines[len(lines) - 1 - count].startswith(">"):
+        count += 1
+    if count < 2:
+        return None
+    return sum(len(line) + 1 for line in lines[: len(lines) - count])
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,9 @@ def _split_with_library(text: str) -> tuple[str, str]:
 
 def _split_with_markers(text: str) -> tuple[str, str] | None:
     starts = [m.start() for rx in _OWN_MARKERS for m in [rx.search(text)] if m]
+    trailing = _trailing_quote_start(text)
+    if trailing is not None:
+        starts.append(trailing)
     if not starts:
         return None
     cut = min(starts)

@@ -33,13 +33,13 @@ def acknowledge_new_request(
     settings: SendSettings,
     result: IngestResult,
     now: dt.datetime,
-    kind: str = "human",
-    provenance: str = "direct",
     language: str | None = None,
 ) -> Decision | None:
     """Queue the acknowledgement if the policy allows; None when there was nothing to decide."""
     if result.decision.verdict != "new" or result.request_id is None or result.parsed is None:
         return None
+    kind = result.understanding.kind if result.understanding else "human"
+    provenance = result.understanding.provenance if result.understanding else "direct"
     request = session.get_one(QuoteRequest, result.request_id)
     tenant = session.get_one(Tenant, request.tenant_id)
     requester = request.requester_email

@@ -4,33 +4,35 @@ This runs after the 250, from the stored copy, and can be re-run (`quotemaild re
 The caller owns the transaction: `process_raw` only adds and flushes. When processing fails the
 caller rolls back and calls `record_failure` in a fresh transaction, so the mail stays visible as
 a request with the .eml attached and the error shown — never dropped.
+
+Order of work: parse -> understand (kind, provenance, who really asked) -> thread -> store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.mail.parse import ParsedMessage, generated_message_id, parse_message
+from quotemaild.mail.provenance import Understanding, as_reply, understand
+from quotemaild.mail.tenant import TenantIdentity
 from quotemaild.mail.threading import ThreadDecision, candidate_ids, decide_thread
 from quotemaild.mail.tokens import Signer
-from quotemaild.store.models import (
-    Attachment,
-    Message,
-    MessageRef,
-    QuoteRequest,
-    RawMessage,
-    Tenant,
-    TimelineEvent,
+from quotemaild.services import kinds
+from quotemaild.services.conversation import (
+    LOCAL_ALIAS_PREFIX,
+    SYSTEM_ACTOR,
+    add_inbound_message,
+    new_request,
+    remove_derived,
+    timeline,
 )
+from quotemaild.store.models import Attachment, Message, MessageRef, QuoteRequest, RawMessage, Tenant
 
-SYSTEM_ACTOR = "quotemaild"
-LOCAL_ALIAS_PREFIX = "local:"  # MessageRef values that hold a provider queue id, not a msg-id
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,46 @@ class IngestResult:
     tenant_id: int | None = None
     envelope_from: str = ""
     parsed: ParsedMessage | None = None
+    understanding: Understanding | None = None
 
 
-def process_raw(session: Session, raw: RawMessage, settings: IngestSettings, clock: Clock) -> IngestResult:
+def tenant_identity(tenant: Tenant, domain: str) -> TenantIdentity:
+    return TenantIdentity(
+        proposals_addresses=frozenset({f"{tenant.slug}@{domain}".lower()}),
+        own_addresses=frozenset(a.lower() for a in tenant.own_addresses),
+        own_domains=frozenset(d.lower() for d in tenant.own_domains),
+        proposals_domain=domain.lower(),
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The pure, CPU-heavy part of processing, done before any write lock is taken."""
+
+    parsed: ParsedMessage
+    message_id: str
+    understanding: Understanding
+
+
+def prepare(data: bytes, mail_from: str, identity: TenantIdentity, settings: IngestSettings) -> Prepared:
+    parsed = parse_message(data, settings.max_header_bytes)
+    message_id = parsed.message_id or generated_message_id(data, settings.domain)
+    return Prepared(parsed, message_id, understand(parsed, mail_from, identity))
+
+
+def process_raw(
+    session: Session,
+    raw: RawMessage,
+    settings: IngestSettings,
+    clock: Clock,
+    prepared: Prepared | None = None,
+) -> IngestResult:
+    """Thread and store one raw message. Pass `prepared` (from `prepare`, computed outside the
+    transaction) to keep the write transaction short; without it the work is done here."""
     tenant = session.get_one(Tenant, raw.tenant_id)
-    parsed = parse_message(raw.data, settings.max_header_bytes)
-    message_id = parsed.message_id or generated_message_id(raw.data, settings.domain)
+    if prepared is None:
+        prepared = prepare(raw.data, raw.mail_from, tenant_identity(tenant, settings.domain), settings)
+    parsed, message_id, u = prepared.parsed, prepared.message_id, prepared.understanding
 
     duplicate_of = _known_message(session, tenant.id, message_id)
     candidates = candidate_ids(parsed.in_reply_to, parsed.references)
@@ -65,51 +101,102 @@ def process_raw(session: Session, raw: RawMessage, settings: IngestSettings, clo
     )
 
     now = clock.now()
+
+    def result(message_pk: int | None, request_id: int | None) -> IngestResult:
+        return IngestResult(raw.id, decision, message_pk, request_id, tenant.id, raw.mail_from, parsed, u)
+
     if decision.verdict == "duplicate":
         _mark(raw, "processed", f"duplicate: {decision.reason}", now)
-        return IngestResult(raw.id, decision, duplicate_of, None, tenant.id, raw.mail_from, parsed)
+        return result(duplicate_of, None)
+
+    info = _info(u)
+    if u.kind in kinds.NOT_HUMAN:
+        return _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, info, now, result)
 
     if decision.verdict == "join":
         assert decision.request_id is not None
         request = session.get_one(QuoteRequest, decision.request_id)
+        u = as_reply(u)
     else:
-        request = _new_request(session, tenant, parsed, now)
-
-    message = _add_message(session, tenant, request, raw, parsed, message_id, now)
-    request.message_count += 1
-    request.updated_at = now
-    session.add(
-        TimelineEvent(
-            request_id=request.id,
-            at=now,
-            kind="message_received",
-            actor=message.from_email or SYSTEM_ACTOR,
-            detail={"message": message.id, "thread": decision.reason},
-        )
+        request = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now)
+    message = add_inbound_message(
+        session,
+        tenant.id,
+        request,
+        raw,
+        parsed,
+        message_id,
+        now,
+        text=u.display_text,
+        kind=u.kind,
+        provenance=u.provenance,
+        forwarded_by=u.forwarded_by,
+        requester_confidence=u.requester_confidence,
+        info=info,
     )
+    timeline(
+        session, request.id, now, "message_received", message.from_email or SYSTEM_ACTOR,
+        message=message.id, thread=decision.reason, provenance=u.provenance,
+    )
+    if u.preamble and u.preamble.strip():
+        # the forwarder's own words above the forward read like an internal note
+        timeline(session, request.id, now, "note", u.forwarded_by or SYSTEM_ACTOR, body=u.preamble.strip(), internal=True, source="forward")
     _mark(raw, "processed", None, now)
     session.flush()
-    return IngestResult(raw.id, decision, message.id, request.id, tenant.id, raw.mail_from, parsed)
+    return result(message.id, request.id)
+
+
+def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, info, now, result):  # type: ignore[no-untyped-def]
+    """Bounces, auto-replies and set-up mail: attach to what they answer, never open a request."""
+    request: QuoteRequest | None = None
+    outbox = None
+    if u.kind == "bounce":
+        outbox = kinds.verp_outbox(session, raw, settings.signer) or kinds.bounced_outbox(session, tenant.id, u.bounce)
+        if outbox is not None and outbox.request_id is not None:
+            request = session.get(QuoteRequest, outbox.request_id)
+    if request is None and decision.verdict == "join" and u.kind != "system":
+        request = session.get(QuoteRequest, decision.request_id)
+    message = add_inbound_message(
+        session, tenant.id, request, raw, parsed, message_id, now,
+        text=u.display_text, kind=u.kind, provenance="system" if u.kind == "system" else u.provenance, info=info,
+    )
+    if outbox is not None:
+        kinds.apply_bounce(session, outbox, u.bounce, message, now)
+    elif request is not None:
+        kinds.note_auto_reply(session, request, message, u.kind, now)
+    _mark(raw, "processed", None, now)
+    session.flush()
+    return result(message.id, request.id if request else None)
+
+
+def _info(u: Understanding) -> dict[str, object]:
+    info: dict[str, object] = {"kind_reasons": list(u.kind_reasons), "provenance_reasons": list(u.provenance_reasons)}
+    if u.quoted_text:
+        info["quoted_text"] = u.quoted_text[:20000]
+    if u.preamble:
+        info["preamble"] = u.preamble[:5000]
+    if u.original_date:
+        info["original_date"] = u.original_date.isoformat()
+    if u.bounce is not None:
+        info["bounce"] = {
+            "recipients": list(u.bounce.recipients),
+            "status": u.bounce.status,
+            "reply_code": u.bounce.reply_code,
+            "original_message_id": u.bounce.original_message_id,
+            "permanent": u.bounce.permanent,
+        }
+    if u.system is not None:
+        info["system"] = {"kind": u.system.kind, "code": u.system.code, "link": u.system.link, "hint": u.system.hint}
+    return info
 
 
 def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> int:
     """Keep a message we could not process visible: a request holding the .eml and the error."""
     raw = session.get_one(RawMessage, raw_id)
     now = clock.now()
-    _remove_derived(session, raw.id)
-    subject = _best_effort_subject(raw.data)
-    request = QuoteRequest(
-        tenant_id=raw.tenant_id,
-        status="received",
-        subject=subject or "(message could not be processed)",
-        requester_email=None,
-        requester_name=None,
-        message_count=1,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(request)
-    session.flush()
+    remove_derived(session, raw.id)
+    request = new_request(session, raw.tenant_id, _best_effort_subject(raw.data) or "(message could not be processed)", None, now)
+    request.message_count = 1
     message = Message(
         tenant_id=raw.tenant_id,
         request_id=request.id,
@@ -125,6 +212,7 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
         provenance="direct",
         kind="unprocessed",
         defects=[error[:2000]],
+        info={},
         created_at=now,
     )
     session.add(message)
@@ -139,15 +227,7 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
             data=raw.data,
         )
     )
-    session.add(
-        TimelineEvent(
-            request_id=request.id,
-            at=now,
-            kind="processing_failed",
-            actor=SYSTEM_ACTOR,
-            detail={"raw": raw.id, "error": error[:2000]},
-        )
-    )
+    timeline(session, request.id, now, "processing_failed", SYSTEM_ACTOR, raw=raw.id, error=error[:2000])
     raw.attempts += 1
     _mark(raw, "failed", error[:2000], now)
     session.flush()
@@ -157,31 +237,11 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
 def reset_for_reprocess(session: Session, raw_id: int) -> RawMessage:
     """Forget what earlier processing derived from this raw message, so it can run again."""
     raw = session.get_one(RawMessage, raw_id)
-    _remove_derived(session, raw.id)
+    remove_derived(session, raw.id)
     raw.state = "pending"
     raw.error = None
     session.flush()
     return raw
-
-
-def _remove_derived(session: Session, raw_id: int) -> None:
-    rows = session.execute(select(Message.id, Message.request_id).where(Message.raw_id == raw_id)).all()
-    if not rows:
-        return
-    session.execute(delete(MessageRef).where(MessageRef.message_pk.in_([r.id for r in rows])))
-    session.execute(delete(Attachment).where(Attachment.message_pk.in_([r.id for r in rows])))
-    session.execute(delete(Message).where(Message.id.in_([r.id for r in rows])))
-    for request_id in {r.request_id for r in rows if r.request_id is not None}:
-        remaining = session.scalar(select(Message.id).where(Message.request_id == request_id).limit(1))
-        if remaining is None:
-            session.execute(delete(TimelineEvent).where(TimelineEvent.request_id == request_id))
-            session.execute(delete(QuoteRequest).where(QuoteRequest.id == request_id))
-        else:
-            session.execute(
-                update(QuoteRequest)
-                .where(QuoteRequest.id == request_id)
-                .values(message_count=QuoteRequest.message_count - 1)
-            )
 
 
 def _signed_requests(
@@ -214,10 +274,9 @@ def _signed_requests(
 def _own_request(session: Session, tenant_id: int, request_id: int | None) -> int | None:
     if request_id is None:
         return None
-    found = session.scalar(
+    return session.scalar(
         select(QuoteRequest.id).where(QuoteRequest.id == request_id, QuoteRequest.tenant_id == tenant_id)
     )
-    return found
 
 
 def _known_message(session: Session, tenant_id: int, message_id: str) -> int | None:
@@ -241,82 +300,6 @@ def _requests_for_ids(session: Session, tenant_id: int, ids: list[str]) -> dict[
     return found
 
 
-def _new_request(session: Session, tenant: Tenant, parsed: ParsedMessage, now: dt.datetime) -> QuoteRequest:
-    sender = parsed.sender
-    request = QuoteRequest(
-        tenant_id=tenant.id,
-        status="received",
-        subject=parsed.subject[:998],
-        requester_email=sender.email if sender else None,
-        requester_name=(sender.name or None) if sender else None,
-        message_count=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(request)
-    session.flush()
-    session.add(
-        TimelineEvent(
-            request_id=request.id,
-            at=now,
-            kind="request_created",
-            actor=SYSTEM_ACTOR,
-            detail={"status": "received"},
-        )
-    )
-    return request
-
-
-def _add_message(
-    session: Session,
-    tenant: Tenant,
-    request: QuoteRequest,
-    raw: RawMessage,
-    parsed: ParsedMessage,
-    message_id: str,
-    now: dt.datetime,
-) -> Message:
-    sender = parsed.sender
-    message = Message(
-        tenant_id=tenant.id,
-        request_id=request.id,
-        raw_id=raw.id,
-        direction="in",
-        message_id=message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=list(parsed.references),
-        subject=parsed.subject,
-        from_name=(sender.name or None) if sender else None,
-        from_email=sender.email if sender else None,
-        to=[a.as_dict() for a in parsed.to],
-        cc=[a.as_dict() for a in parsed.cc],
-        reply_to=[a.as_dict() for a in parsed.reply_to],
-        date=parsed.date,
-        text=parsed.text,
-        html=parsed.html,
-        provenance="reply" if request.message_count else "direct",
-        kind="human",
-        defects=list(parsed.defects),
-        created_at=now,
-    )
-    session.add(message)
-    session.flush()
-    session.add(MessageRef(tenant_id=tenant.id, value=message_id, message_pk=message.id))
-    for att in parsed.attachments:
-        session.add(
-            Attachment(
-                message_pk=message.id,
-                filename=att.filename,
-                content_type=att.content_type,
-                content_id=att.content_id,
-                size=len(att.data),
-                sha256=att.sha256,
-                data=att.data,
-            )
-        )
-    return message
-
-
 def _mark(raw: RawMessage, state: str, error: str | None, now: dt.datetime) -> None:
     raw.state = state
     raw.error = error
@@ -326,9 +309,5 @@ def _mark(raw: RawMessage, state: str, error: str | None, now: dt.datetime) -> N
 def _best_effort_subject(data: bytes) -> str:
     try:
         return parse_message(data).subject[:998]
-    except Exception:  # this runs because parsing already failed once; anything goes
+    except Exception:  # this runs because processing already failed once; anything goes
         return ""
-
-
-def raw_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.domain.retry import RetryPolicy, next_attempt
 from quotemaild.errors import InvalidInput, NotFound
-from quotemaild.services.ingest import LOCAL_ALIAS_PREFIX
+from quotemaild.services.conversation import LOCAL_ALIAS_PREFIX
 from quotemaild.store.models import MessageRef, OutboxMessage, QuoteRequest, TimelineEvent
 from quotemaild.store.queries import iso
 

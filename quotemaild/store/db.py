@@ -34,9 +34,7 @@ def make_engine(store: StoreConfig) -> Engine:
             max_overflow=8,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; we issue it ourselves so a write
-        # transaction takes its lock up front (BEGIN IMMEDIATE) instead of failing mid-way.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -50,8 +48,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    # pysqlite's own transaction handling defers BEGIN; we issue it ourselves. A write transaction
+    # takes its lock up front (BEGIN IMMEDIATE): in WAL mode a deferred transaction that reads and
+    # then writes fails at once if another writer committed in between. Read-only sessions (see
+    # `make_reader`) use a plain BEGIN so they never hold the lock the SMTP commit writer needs.
+    if conn.get_execution_options().get("sqlite_begin") == "deferred":
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for units of work that write (SQLite: BEGIN IMMEDIATE)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_reader(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: they never take SQLite's write lock."""
+    return sessionmaker(engine.execution_options(sqlite_begin="deferred"), expire_on_commit=False)
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

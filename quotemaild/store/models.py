@@ -156,6 +156,9 @@ class Message(Base):
     requester_confidence: Mapped[float | None] = mapped_column(default=None)
     kind: Mapped[str] = mapped_column(String(20), default="human")  # human, bounce, auto_reply, ...
     defects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # what understanding found: bounce recipients/status, system-mail code/link/hint, quoted text,
+    # the forwarder's preamble, reasons for kind and provenance
+    info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     attachments: Mapped[list[Attachment]] = relationship(lazy="raise", order_by="Attachment.id")

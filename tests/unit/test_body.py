@@ -107,3 +107,14 @@ def test_html_to_text_tables_and_entities():
         html_to_text("<table><tr><td>a</td><td>b&nbsp;c</td></tr></table><p></p><p></p><p>d</p>")
         == "a\tb c\n\nd"
     )
+
+
+def test_lines_full_of_quote_marks_do_not_backtrack():
+    """Deeply nested '>' lines followed by text split quickly (a regex here once took minutes)."""
+    from quotemaild.mail.body import split_quoted
+
+    text = "new text\n" + ("> " * 30 + "\n") * 3 + "> " * 24 + "\nend"
+    new, quoted = split_quoted(text)
+    assert new.startswith("new text")
+    new, quoted = split_quoted("answer\n\n> line one\n> line two\n\n")
+    assert (new, quoted) == ("answer", "> line one\n> line two")

@@ -86,7 +86,8 @@ class AppContext:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self.sessions() as session:
+        """A read-only session: never takes the database's write lock."""
+        with db.make_reader(self.sessions.kw["bind"])() as session:
             yield session
 
 

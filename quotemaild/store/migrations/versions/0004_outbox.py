@@ -1,4 +1,4 @@
-"""outbox, tenant templates, needs_attention on requests
+"""outbox, tenant templates, ack log, bounced addresses, needs_attention, message info
 
 Revision ID: 0004
 Revises: 0001
@@ -79,10 +79,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages") as batch_op:
         batch_op.create_index("ix_messages_tenant_from", ["tenant_id", "from_email", "created_at"], unique=False)
+        batch_op.add_column(sa.Column("info", sa.JSON(), server_default="{}", nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("messages") as batch_op:
+        batch_op.drop_column("info")
         batch_op.drop_index("ix_messages_tenant_from")
     op.drop_table("bounced_addresses")
     with op.batch_alter_table("ack_log") as batch_op:

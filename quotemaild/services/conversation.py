@@ -1,0 +1,141 @@
+"""Writing conversations: new requests, inbound messages with attachments, and undoing them.
+
+Shared by ingestion (mail) and by reprocessing; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from quotemaild.mail.addresses import Address
+from quotemaild.mail.parse import ParsedMessage
+from quotemaild.store.models import (
+    Attachment,
+    Message,
+    MessageRef,
+    OutboxMessage,
+    QuoteRequest,
+    RawMessage,
+    TimelineEvent,
+)
+
+SYSTEM_ACTOR = "quotemaild"
+LOCAL_ALIAS_PREFIX = "local:"  # MessageRef values that hold a provider queue id, not a msg-id
+
+
+def new_request(
+    session: Session, tenant_id: int, subject: str, requester: Address | None, now: dt.datetime
+) -> QuoteRequest:
+    request = QuoteRequest(
+        tenant_id=tenant_id,
+        status="received",
+        subject=subject[:998],
+        requester_email=requester.email if requester else None,
+        requester_name=(requester.name or None) if requester else None,
+        message_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    session.add(
+        TimelineEvent(
+            request_id=request.id, at=now, kind="request_created", actor=SYSTEM_ACTOR, detail={"status": "received"}
+        )
+    )
+    return request
+
+
+def add_inbound_message(
+    session: Session,
+    tenant_id: int,
+    request: QuoteRequest | None,
+    raw: RawMessage,
+    parsed: ParsedMessage,
+    message_id: str,
+    now: dt.datetime,
+    *,
+    text: str,
+    kind: str = "human",
+    provenance: str = "direct",
+    forwarded_by: str | None = None,
+    requester_confidence: float | None = None,
+    info: dict[str, Any] | None = None,
+) -> Message:
+    """Store the message (attached to `request`, or unattached when None) and its Message-ID."""
+    sender = parsed.sender
+    message = Message(
+        tenant_id=tenant_id,
+        request_id=request.id if request else None,
+        raw_id=raw.id,
+        direction="in",
+        message_id=message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=list(parsed.references),
+        subject=parsed.subject,
+        from_name=(sender.name or None) if sender else None,
+        from_email=sender.email if sender else None,
+        to=[a.as_dict() for a in parsed.to],
+        cc=[a.as_dict() for a in parsed.cc],
+        reply_to=[a.as_dict() for a in parsed.reply_to],
+        date=parsed.date,
+        text=text,
+        html=parsed.html,
+        provenance=provenance,
+        forwarded_by=forwarded_by,
+        requester_confidence=requester_confidence,
+        kind=kind,
+        defects=list(parsed.defects),
+        info=info or {},
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    session.add(MessageRef(tenant_id=tenant_id, value=message_id, message_pk=message.id))
+    for att in parsed.attachments:
+        session.add(
+            Attachment(
+                message_pk=message.id,
+                filename=att.filename,
+                content_type=att.content_type,
+                content_id=att.content_id,
+                size=len(att.data),
+                sha256=att.sha256,
+                data=att.data,
+            )
+        )
+    if request is not None:
+        request.message_count += 1
+        request.updated_at = now
+    return message
+
+
+def timeline(session: Session, request_id: int, now: dt.datetime, kind: str, actor: str, **detail: Any) -> None:
+    session.add(TimelineEvent(request_id=request_id, at=now, kind=kind, actor=actor, detail=detail))
+
+
+def remove_derived(session: Session, raw_id: int) -> None:
+    """Forget the messages earlier processing derived from a raw copy (and requests left empty)."""
+    rows = session.execute(select(Message.id, Message.request_id).where(Message.raw_id == raw_id)).all()
+    if not rows:
+        return
+    ids = [r.id for r in rows]
+    session.execute(delete(MessageRef).where(MessageRef.message_pk.in_(ids)))
+    session.execute(delete(Attachment).where(Attachment.message_pk.in_(ids)))
+    session.execute(delete(Message).where(Message.id.in_(ids)))
+    for request_id in {r.request_id for r in rows if r.request_id is not None}:
+        remaining = session.scalar(select(Message.id).where(Message.request_id == request_id).limit(1))
+        if remaining is None:
+            session.execute(update(OutboxMessage).where(OutboxMessage.request_id == request_id).values(request_id=None))
+            session.execute(delete(TimelineEvent).where(TimelineEvent.request_id == request_id))
+            session.execute(delete(QuoteRequest).where(QuoteRequest.id == request_id))
+        else:
+            session.execute(
+                update(QuoteRequest)
+                .where(QuoteRequest.id == request_id)
+                .values(message_count=QuoteRequest.message_count - 1)
+            )
