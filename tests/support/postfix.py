@@ -1,0 +1,451 @@
+"""A real Postfix instance in a temp dir, plus smtp-source / smtp-sink helpers.
+
+``PostfixInstance`` writes its own ``main.cf`` / ``master.cf`` into ``DIR/etc`` and runs
+``postfix -c DIR/etc start``. Everything it owns lives under ``DIR`` (queue, data, log), it listens
+only on a free 127.0.0.1 port, and its ``syslog_name`` is unique, so several instances and the
+system Postfix do not collide. The proposals domain is routed by ``transport_maps`` to the daemon
+under test (``smtp:[127.0.0.1]:PORT`` or ``lmtp:...``); everything else goes to ``relayhost``
+(a capture server or smtp-sink) or, without one, bounces at once.
+
+Postfix's master must run as root; children run as ``mail_owner=postfix``, and ``sendmail -C``
+uses the set-gid ``postdrop`` (group ``postdrop``). Both exist once the Debian package is in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
+
+POSTFIX = "/usr/sbin/postfix"
+SENDMAIL = "/usr/sbin/sendmail"
+POSTQUEUE = "/usr/sbin/postqueue"
+SMTP_SOURCE = "/usr/sbin/smtp-source"
+SMTP_SINK = "/usr/sbin/smtp-sink"
+TEST_DOMAIN = "proposals.test"
+
+# master.cf: no chroot anywhere (the temp dir has no /etc copies), smtpd only on loopback.
+_MASTER_CF = """\
+{listen}  inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def missing_binaries(*paths: str) -> list[str]:
+    """Return the given executables that are not installed."""
+    return [p for p in paths if not os.access(p, os.X_OK)]
+
+
+def skip_unless_postfix() -> None:
+    """pytest.skip with a clear reason when Postfix cannot run here."""
+    missing = missing_binaries(POSTFIX, SENDMAIL, SMTP_SOURCE, SMTP_SINK)
+    if missing:
+        pytest.skip(f"Postfix binaries missing: {', '.join(missing)} (apt-get install postfix)")
+    if os.geteuid() != 0:
+        pytest.skip("a private Postfix instance needs root (postfix master runs as root)")
+
+
+def _run(cmd: Sequence[str], *, timeout: float = 30, input: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(list(cmd), input=input, capture_output=True, timeout=timeout, check=False)
+
+
+@dataclass
+class PostfixInstance:
+    """A private Postfix instance; create with :func:`postfix_instance` or ``start()``/``stop()``.
+
+    ``transport`` is the nexthop for ``domain`` (e.g. ``smtp:[127.0.0.1]:2525`` or
+    ``lmtp:unix:/run/x.sock``); ``extra_routes`` maps more relay domains to their nexthops;
+    ``relayhost`` (``[127.0.0.1]:PORT``) takes all other mail.
+    """
+
+    root: Path
+    domain: str = TEST_DOMAIN
+    transport: str | None = None
+    relayhost: str | None = None
+    extra_main_cf: dict[str, str] | None = None
+    extra_routes: dict[str, str] | None = None
+    port: int = 0
+    host: str = LOOPBACK
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def queue_dir(self) -> Path:
+        return self.root / "queue"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "maillog"
+
+    @property
+    def syslog_name(self) -> str:
+        return f"postfix-test-{self.root.name}"
+
+    def main_cf(self) -> dict[str, str]:
+        """The main.cf settings of this instance (ordered)."""
+        cf = {
+            "compatibility_level": "3.6",
+            "queue_directory": str(self.queue_dir),
+            "data_directory": str(self.root / "data"),
+            "mail_owner": "postfix",
+            "setgid_group": "postdrop",
+            "syslog_name": self.syslog_name,
+            "maillog_file": str(self.log_path),
+            "maillog_file_prefixes": str(self.root),
+            "myhostname": "mta.postfix-test.invalid",
+            "mydomain": "postfix-test.invalid",
+            "myorigin": "$myhostname",
+            "inet_interfaces": self.host,
+            "inet_protocols": "ipv4",
+            "mydestination": "",
+            "local_recipient_maps": "",
+            "local_transport": "error:local delivery is disabled in this test instance",
+            "alias_maps": "",
+            "alias_database": "",
+            "mynetworks": "127.0.0.0/8",
+            "relay_domains": ", ".join(self.routes()),
+            "relay_recipient_maps": "",
+            "transport_maps": f"texthash:{self.config_dir / 'transport'}",
+            "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
+            "smtpd_recipient_restrictions": "",
+            "smtpd_banner": "$myhostname ESMTP postfix-test",
+            "smtpd_peername_lookup": "no",
+            "smtpd_error_sleep_time": "0",
+            "smtp_tls_security_level": "none",
+            "smtpd_tls_security_level": "none",
+            "lmtp_tls_security_level": "none",
+            "smtp_dns_support_level": "disabled",
+            "disable_dns_lookups": "yes",
+            "biff": "no",
+            "append_dot_mydomain": "no",
+            "readme_directory": "no",
+            "message_size_limit": str(60 * 1024 * 1024),
+            # Fast test turn-around: retry deferred mail within seconds, give up within a minute.
+            "queue_run_delay": "1s",
+            "minimal_backoff_time": "1s",
+            "maximal_backoff_time": "2s",
+            "maximal_queue_lifetime": "60s",
+            "bounce_queue_lifetime": "60s",
+            "delay_warning_time": "0",
+            "smtp_connect_timeout": "5s",
+            "lmtp_connect_timeout": "5s",
+            "in_flow_delay": "0",
+            "import_environment": "MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C",
+        }
+        if self.relayhost:
+            cf["relayhost"] = self.relayhost
+        else:
+            cf["default_transport"] = "error:outbound mail is disabled in this test instance"
+        cf.update(self.extra_main_cf or {})
+        return cf
+
+    def postconf(self, *args: str) -> str:
+        """Run ``postconf -c DIR args``; return stdout."""
+        res = _run(["/usr/sbin/postconf", "-c", str(self.config_dir), *args])
+        if res.returncode != 0:
+            raise RuntimeError(f"postconf {args}: {res.stderr.decode(errors='replace')}")
+        return res.stdout.decode()
+
+    def _write_config(self) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.root / "data").mkdir(exist_ok=True)
+        shutil.chown(self.root / "data", "postfix")  # master.lock lives here, written as mail_owner
+        self.queue_dir.mkdir(exist_ok=True)  # postfix check/start create the subdirs, not this one
+        lines = [f"{k} = {v}" for k, v in self.main_cf().items()]
+        (self.config_dir / "main.cf").write_text("\n".join(lines) + "\n")
+        listen = f"{self.host}:{self.port}"
+        (self.config_dir / "master.cf").write_text(_MASTER_CF.format(listen=listen))
+        self._write_transport()
+        # postfix-files (meta_directory) and dynamicmaps.cf are read from /etc/postfix: defaults.
+
+    def routes(self) -> dict[str, str | None]:
+        """Relay domain -> nexthop (None: no transport_maps entry, i.e. relayhost/default)."""
+        return {self.domain: self.transport, **(self.extra_routes or {})}
+
+    def _write_transport(self) -> None:
+        lines = [f"{dom} {hop}\n" for dom, hop in self.routes().items() if hop]
+        (self.config_dir / "transport").write_text("".join(lines))
+
+    def set_transport(self, transport: str) -> None:
+        """Route ``domain`` to a new nexthop and reload (texthash tables are read at process start)."""
+        self.transport = transport
+        self._write_transport()
+        self.reload()
+
+    def _postfix(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return _run([POSTFIX, "-c", str(self.config_dir), *args], timeout=timeout)
+
+    def start(self, timeout: float = 20) -> "PostfixInstance":
+        skip_unless_postfix()
+        if not self.port:
+            self.port = free_port(self.host)
+        self._write_config()
+        res = self._postfix("start")
+        if res.returncode != 0:
+            raise RuntimeError(
+                f"postfix -c {self.config_dir} start failed ({res.returncode}):\n"
+                f"{self._diagnose('check')}\n--- maillog ---\n{self.read_log()}"
+            )
+        try:
+            wait_for_port(self.host, self.port, timeout=timeout)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}\n--- maillog ---\n{self.read_log()}") from None
+        return self
+
+    def _diagnose(self, *args: str) -> str:
+        """Postfix prints fatal errors on stderr only when it is a tty: rerun under ``script`` to see them."""
+        cmd = " ".join([POSTFIX, "-c", str(self.config_dir), *args])
+        if not shutil.which("script"):
+            return "(install util-linux 'script' to see postfix's own error)"
+        res = _run(["script", "-qec", cmd, "/dev/null"])
+        return res.stdout.decode(errors="replace")
+
+    def reload(self) -> None:
+        res = self._postfix("reload")
+        if res.returncode != 0:
+            raise RuntimeError(f"postfix reload: {res.stderr.decode(errors='replace')}")
+
+    def flush(self) -> None:
+        """Ask the queue manager to retry deferred mail now (``postqueue -f``)."""
+        _run([POSTQUEUE, "-c", str(self.config_dir), "-f"])
+
+    def queue(self) -> str:
+        """``postqueue -p`` output (empty queue: 'Mail queue is empty')."""
+        return _run([POSTQUEUE, "-c", str(self.config_dir), "-p"]).stdout.decode(errors="replace")
+
+    def stop(self) -> None:
+        """``postfix -c DIR stop``; then make sure the master is gone."""
+        pid_file = self.queue_dir / "pid" / "master.pid"
+        self._postfix("stop")
+        pid = _read_pid(pid_file)
+        if pid:
+            try:  # postfix stop returns before the master exits; wait a moment
+                wait_until(lambda: not _alive(pid), timeout=10, what="postfix master exit")
+            except TimeoutError:
+                _run([POSTFIX, "-c", str(self.config_dir), "abort"])
+
+    def read_log(self) -> str:
+        """Contents of this instance's maillog (empty when not written yet)."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_for_log(self, needle: str, timeout: float = 10.0) -> str:
+        """Wait until ``needle`` appears in the maillog; TimeoutError shows the log."""
+        try:
+            wait_until(lambda: needle in self.read_log(), timeout=timeout, what=f"{needle!r} in maillog")
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}\n--- maillog ---\n{self.read_log()}") from None
+        return self.read_log()
+
+    def sendmail(self, raw: bytes, sender: str, recipients: Sequence[str], timeout: float = 30) -> None:
+        """Inject ``raw`` with this instance's ``sendmail -C DIR -f SENDER -i -- RCPT...``."""
+        cmd = [SENDMAIL, "-C", str(self.config_dir), "-f", sender, "-i", "--", *recipients]
+        res = _run(cmd, input=raw, timeout=timeout)
+        if res.returncode != 0:
+            raise RuntimeError(
+                f"sendmail exited {res.returncode}: {res.stderr.decode(errors='replace')}\n{self.read_log()}"
+            )
+
+    def __enter__(self) -> "PostfixInstance":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def make_temp_root(prefix: str) -> Path:
+    """A fresh dir under the system temp dir with mode 0755, so unprivileged service users can traverse it.
+
+    (pytest's ``tmp_path`` lives under a 0700 root-owned dir that ``postfix`` / ``nobody`` cannot enter.)
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    return root
+
+
+@contextmanager
+def postfix_instance(
+    *,
+    transport: str | None = None,
+    relayhost: str | None = None,
+    domain: str = TEST_DOMAIN,
+    extra_routes: dict[str, str] | None = None,
+    extra_main_cf: dict[str, str] | None = None,
+) -> Iterator[PostfixInstance]:
+    """Start a private Postfix, yield it, stop it and remove its dir (log printed on failure by callers)."""
+    skip_unless_postfix()
+    root = make_temp_root("pf-")
+    inst = PostfixInstance(root, domain=domain, transport=transport, relayhost=relayhost,
+                           extra_routes=extra_routes, extra_main_cf=extra_main_cf)
+    try:
+        inst.start()
+        yield inst
+    finally:
+        try:
+            inst.stop()
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postfix_factory():
+    """Fixture: ``start(transport=..., relayhost=..., domain=...) -> PostfixInstance``; all stopped at teardown."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        def start(**kwargs) -> PostfixInstance:
+            return stack.enter_context(postfix_instance(**kwargs))
+
+        yield start
+
+
+# --- smtp-source / smtp-sink ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """Outcome of one smtp-source run."""
+
+    returncode: int
+    seconds: float
+    stdout: str
+    stderr: str
+
+
+def smtp_source(
+    host: str,
+    port: int,
+    *,
+    sessions: int = 1,
+    count: int = 1,
+    size: int | None = None,
+    sender: str = "load@source.test",
+    recipient: str = f"load@{TEST_DOMAIN}",
+    extra: Sequence[str] = (),
+    timeout: float = 120,
+) -> SourceResult:
+    """Run ``smtp-source -s SESSIONS -m COUNT [-l SIZE] -f SENDER -t RCPT host:port``; time it."""
+    cmd = [SMTP_SOURCE, "-s", str(sessions), "-m", str(count), "-f", sender, "-t", recipient]
+    if size is not None:
+        cmd += ["-l", str(size)]
+    cmd += [*extra, f"{host}:{port}"]
+    t0 = time.monotonic()
+    res = _run(cmd, timeout=timeout)
+    return SourceResult(res.returncode, time.monotonic() - t0, res.stdout.decode(errors="replace"),
+                        res.stderr.decode(errors="replace"))
+
+
+class SmtpSink:
+    """``smtp-sink`` as a fake smarthost on a free loopback port (``-u nobody`` when root).
+
+    ``options`` are passed before the address, e.g. ``["-r", "..."]`` or fault injection
+    ``["-f", "rcpt"]`` / ``["-q", "data"]``. With ``dump=True`` each message is written into
+    ``dump_dir`` (``-d``) so tests can count and read them. ``-c`` counters go to stdout.
+    """
+
+    def __init__(self, options: Sequence[str] = (), *, dump: bool = False, backlog: int = 64) -> None:
+        self.host = LOOPBACK
+        self.port = 0
+        self.options = list(options)
+        self.backlog = backlog
+        self.dump_dir: Path | None = None
+        self._dump = dump
+        self._proc: subprocess.Popen | None = None
+        self._root: Path | None = None
+
+    def start(self) -> "SmtpSink":
+        missing = missing_binaries(SMTP_SINK)
+        if missing:
+            pytest.skip(f"smtp-sink missing: {missing[0]} (apt-get install postfix)")
+        self._root = make_temp_root("sink-")
+        self.port = free_port(self.host)
+        cmd = [SMTP_SINK]
+        if os.geteuid() == 0:
+            cmd += ["-u", "nobody"]
+        if self._dump:
+            self.dump_dir = self._root / "dump"
+            self.dump_dir.mkdir()
+            shutil.chown(self.dump_dir, "nobody")
+            cmd += ["-d", str(self.dump_dir) + "/%Y%m%d%H/%M."]
+        cmd += [*self.options, f"{self.host}:{self.port}", str(self.backlog)]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            wait_for_port(self.host, self.port, timeout=10)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def dumped(self) -> list[Path]:
+        """Files written by ``-d`` so far."""
+        if not self.dump_dir:
+            return []
+        return sorted(p for p in self.dump_dir.rglob("*") if p.is_file())
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.communicate()
+            self._proc = None
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
+
+    def __enter__(self) -> "SmtpSink":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
