@@ -87,7 +87,10 @@ class DovecotInstance:
     port: int = 0
     auth_penalty: bool = False
     auth_debug: bool = False
+    pool_size: int = 0
+    users: dict[str, str] = field(default_factory=dict)
     _started: bool = field(default=False, repr=False)
+    _pool: list[str] = field(default_factory=list, repr=False)
 
     @property
     def config_path(self) -> Path:
@@ -107,22 +110,32 @@ class DovecotInstance:
             return ""
 
     def set_password(self, password: str, user: str | None = None) -> None:
-        """Change (or add) a user's password; Dovecot re-reads the passwd file on the next login."""
+        """Change (or add) a user's password; the next login after this returns sees it."""
         user = user or self.user
         if user == self.user:
             self.password = password
+        self.users[user] = password
+        self._write_passwd()
+
+    def _write_passwd(self) -> None:
         passwd = self.root / "passwd"
-        lines = [ln for ln in passwd.read_text().splitlines() if ln and not ln.startswith(f"{user}:")] \
-            if passwd.exists() else []
-        lines.append(f"{user}:{{PLAIN}}{password}")
         tmp = passwd.with_suffix(".new")
-        tmp.write_text("\n".join(lines) + "\n")
+        tmp.write_text("".join(f"{u}:{{PLAIN}}{pw}\n" for u, pw in self.users.items()))
         tmp.chmod(0o644)
         os.replace(tmp, passwd)
         # Dovecot's passwd-file stats the file at most once per second of its clock (last_sync_time
         # == ioloop_time): a change is seen by the first login in a *later* second. Wait for it.
         if self._started:
             time.sleep(1.02 - (time.time() % 1.0))
+
+    def account(self) -> "DovecotAccount":
+        """A fresh user with an empty mailbox: from the pool made at start (instant) or added (<= 1 s)."""
+        if self._pool:
+            user = self._pool.pop(0)
+        else:
+            user = f"user{len(self.users) + 1:03d}@tenant.test"
+            self.set_password(f"pw-{user}", user)
+        return DovecotAccount(self, user, self.users[user])
 
     def start(self, timeout: float = 15) -> "DovecotInstance":
         skip_unless_dovecot()
@@ -131,7 +144,13 @@ class DovecotInstance:
         home = self.root / "home"
         home.mkdir(exist_ok=True)
         shutil.chown(home, "nobody", "nogroup")  # userdb static uid=nobody creates ~/Maildir here
-        self.set_password(self.password)
+        self.users[self.user] = self.password
+        for i in range(1, self.pool_size + 1):
+            pooled = f"pool{i:03d}@tenant.test"
+            if pooled not in self.users:  # a restart keeps the users it had
+                self.users[pooled] = f"pw-{pooled}"
+                self._pool.append(pooled)
+        self._write_passwd()
         # Without the anvil-auth-penalty socket, a failed login does not slow down the next
         # ones (up to 15 s) -- fast wrong-password tests. auth_penalty=True keeps the real thing.
         penalty = "" if self.auth_penalty else "  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n"
@@ -189,7 +208,8 @@ class DovecotInstance:
 
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
         try:
-            client.login(user or self.user, password if password is not None else self.password)
+            user = user or self.user
+            client.login(user, password if password is not None else self.users[user])
         except Exception:
             client.shutdown()
             raise
@@ -253,12 +273,51 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@dataclass
+class DovecotAccount:
+    """One user on a (possibly shared) Dovecot: the same helpers, bound to that user."""
+
+    server: DovecotInstance
+    user: str
+    password: str
+
+    @property
+    def host(self) -> str:
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def set_password(self, password: str) -> None:
+        self.server.set_password(password, self.user)
+        self.password = password
+
+    def client(self, password: str | None = None):
+        return self.server.client(self.user, password if password is not None else self.password)
+
+    def append(self, raw: bytes, folder: str = "INBOX", flags: tuple = ()) -> int | None:
+        return self.server.append(raw, folder, flags, user=self.user)
+
+    def recreate_folder(self, folder: str) -> int:
+        return self.server.recreate_folder(folder, user=self.user)
+
+    def uidvalidity(self, folder: str = "INBOX") -> int:
+        return self.server.uidvalidity(folder, user=self.user)
+
+    def read_log(self) -> str:
+        return self.server.read_log()
+
+
 @contextmanager
-def dovecot_instance(*, user: str = "quotes@tenant.test", password: str = "s3cret-test-pw") -> Iterator[DovecotInstance]:
-    """Start a private Dovecot, yield it, stop it and remove its dir."""
+def dovecot_instance(*, user: str = "quotes@tenant.test", password: str = "s3cret-test-pw",
+                     pool_size: int = 0, auth_penalty: bool = False) -> Iterator[DovecotInstance]:
+    """Start a private Dovecot, yield it, stop it (about 1-2 s: Dovecot waits for its log process)
+    and remove its dir."""
     skip_unless_dovecot()
     root = make_temp_root("dc-")
-    inst = DovecotInstance(root, user=user, password=password)
+    inst = DovecotInstance(root, user=user, password=password, pool_size=pool_size,
+                           auth_penalty=auth_penalty)
     try:
         inst.start()
         yield inst
@@ -271,12 +330,21 @@ def dovecot_instance(*, user: str = "quotes@tenant.test", password: str = "s3cre
 
 @pytest.fixture
 def dovecot_factory():
-    """Fixture: ``start(user=..., password=...) -> DovecotInstance``; all stopped at teardown."""
+    """Fixture: ``start(user=..., password=..., auth_penalty=...) -> DovecotInstance``, private to
+    the test (for tests that stop/restart the server); all stopped at teardown."""
     with ExitStack() as stack:
         yield lambda **kwargs: stack.enter_context(dovecot_instance(**kwargs))
 
 
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[DovecotInstance]:
+    """Fixture: one Dovecot shared by the session, with a pool of pre-made users."""
+    with dovecot_instance(pool_size=50) as server:
+        yield server
+
+
 @pytest.fixture
-def dovecot(dovecot_factory) -> DovecotInstance:
-    """Fixture: one running private Dovecot with one user."""
-    return dovecot_factory()
+def dovecot(dovecot_server) -> DovecotAccount:
+    """Fixture: a fresh user (empty mailbox) on the shared Dovecot: host, port, user, password,
+    client(), append(), recreate_folder(), uidvalidity(), set_password()."""
+    return dovecot_server.account()
