@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.postfix import SmtpSink, postfix_instance, skip_unless_postfix, smtp_source
+from tests.support.postfix import postfix_instance, skip_unless_postfix
+from tests.support.postfix_tools import SmtpSink, smtp_source
 from tests.support.smtp_capture import CaptureServer
 
 pytestmark = pytest.mark.e2e

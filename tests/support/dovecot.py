@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
-from tests.support.postfix import make_temp_root, missing_binaries
+from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid
 
 DOVECOT = "/usr/sbin/dovecot"
 IMAP_BINARY = "/usr/lib/dovecot/imap"
@@ -191,12 +191,12 @@ class DovecotInstance:
         if not self._started:
             return
         self._started = False
-        pid = _read_pid(self.root / "run" / "master.pid")
+        pid = read_pid(self.root / "run" / "master.pid")
         subprocess.run([DOVECOT, "-c", str(self.config_path), "stop"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
         if pid:
             try:
-                wait_until(lambda: not _alive(pid), timeout=10, what="dovecot master exit")
+                wait_until(lambda: not alive(pid), timeout=10, what="dovecot master exit")
             except TimeoutError:
                 os.kill(pid, 9)
 
@@ -256,21 +256,6 @@ def _appenduid(resp) -> int | None:
         except (IndexError, ValueError):
             return None
     return None
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().split()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @dataclass

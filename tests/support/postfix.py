@@ -1,4 +1,4 @@
-"""A real Postfix instance in a temp dir, plus smtp-source / smtp-sink helpers.
+"""A real Postfix instance in a temp dir (smtp-source / smtp-sink: ``tests.support.postfix_tools``).
 
 ``PostfixInstance`` writes its own ``main.cf`` / ``master.cf`` into ``DIR/etc`` and runs
 ``postfix -c DIR/etc start``. Everything it owns lives under ``DIR`` (queue, data, log), it listens
@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
+from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid
 
 POSTFIX = "/usr/sbin/postfix"
 SENDMAIL = "/usr/sbin/sendmail"
@@ -59,11 +58,6 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
-
-
-def missing_binaries(*paths: str) -> list[str]:
-    """Return the given executables that are not installed."""
-    return [p for p in paths if not os.access(p, os.X_OK)]
 
 
 def skip_unless_postfix() -> None:
@@ -249,10 +243,10 @@ class PostfixInstance:
         """``postfix -c DIR stop``; then make sure the master is gone."""
         pid_file = self.queue_dir / "pid" / "master.pid"
         self._postfix("stop")
-        pid = _read_pid(pid_file)
+        pid = read_pid(pid_file)
         if pid:
             try:  # postfix stop returns before the master exits; wait a moment
-                wait_until(lambda: not _alive(pid), timeout=10, what="postfix master exit")
+                wait_until(lambda: not alive(pid), timeout=10, what="postfix master exit")
             except TimeoutError:
                 _run([POSTFIX, "-c", str(self.config_dir), "abort"])
 
@@ -285,31 +279,6 @@ class PostfixInstance:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().split()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def make_temp_root(prefix: str) -> Path:
-    """A fresh dir under the system temp dir with mode 0755, so unprivileged service users can traverse it.
-
-    (pytest's ``tmp_path`` lives under a 0700 root-owned dir that ``postfix`` / ``nobody`` cannot enter.)
-    """
-    root = Path(tempfile.mkdtemp(prefix=prefix))
-    root.chmod(0o755)
-    return root
 
 
 @contextmanager
@@ -346,106 +315,3 @@ def postfix_factory():
             return stack.enter_context(postfix_instance(**kwargs))
 
         yield start
-
-
-# --- smtp-source / smtp-sink ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    """Outcome of one smtp-source run."""
-
-    returncode: int
-    seconds: float
-    stdout: str
-    stderr: str
-
-
-def smtp_source(
-    host: str,
-    port: int,
-    *,
-    sessions: int = 1,
-    count: int = 1,
-    size: int | None = None,
-    sender: str = "load@source.test",
-    recipient: str = f"load@{TEST_DOMAIN}",
-    extra: Sequence[str] = (),
-    timeout: float = 120,
-) -> SourceResult:
-    """Run ``smtp-source -s SESSIONS -m COUNT [-l SIZE] -f SENDER -t RCPT host:port``; time it."""
-    cmd = [SMTP_SOURCE, "-s", str(sessions), "-m", str(count), "-f", sender, "-t", recipient]
-    if size is not None:
-        cmd += ["-l", str(size)]
-    cmd += [*extra, f"{host}:{port}"]
-    t0 = time.monotonic()
-    res = _run(cmd, timeout=timeout)
-    return SourceResult(res.returncode, time.monotonic() - t0, res.stdout.decode(errors="replace"),
-                        res.stderr.decode(errors="replace"))
-
-
-class SmtpSink:
-    """``smtp-sink`` as a fake smarthost on a free loopback port (``-u nobody`` when root).
-
-    ``options`` are passed before the address, e.g. ``["-r", "..."]`` or fault injection
-    ``["-f", "rcpt"]`` / ``["-q", "data"]``. With ``dump=True`` each message is written into
-    ``dump_dir`` (``-d``) so tests can count and read them. ``-c`` counters go to stdout.
-    """
-
-    def __init__(self, options: Sequence[str] = (), *, dump: bool = False, backlog: int = 64) -> None:
-        self.host = LOOPBACK
-        self.port = 0
-        self.options = list(options)
-        self.backlog = backlog
-        self.dump_dir: Path | None = None
-        self._dump = dump
-        self._proc: subprocess.Popen | None = None
-        self._root: Path | None = None
-
-    def start(self) -> "SmtpSink":
-        missing = missing_binaries(SMTP_SINK)
-        if missing:
-            pytest.skip(f"smtp-sink missing: {missing[0]} (apt-get install postfix)")
-        self._root = make_temp_root("sink-")
-        self.port = free_port(self.host)
-        cmd = [SMTP_SINK]
-        if os.geteuid() == 0:
-            cmd += ["-u", "nobody"]
-        if self._dump:
-            self.dump_dir = self._root / "dump"
-            self.dump_dir.mkdir()
-            shutil.chown(self.dump_dir, "nobody")
-            cmd += ["-d", str(self.dump_dir) + "/%Y%m%d%H/%M."]
-        cmd += [*self.options, f"{self.host}:{self.port}", str(self.backlog)]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            wait_for_port(self.host, self.port, timeout=10)
-        except TimeoutError:
-            self.stop()
-            raise
-        return self
-
-    def dumped(self) -> list[Path]:
-        """Files written by ``-d`` so far."""
-        if not self.dump_dir:
-            return []
-        return sorted(p for p in self.dump_dir.rglob("*") if p.is_file())
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.communicate()
-            self._proc = None
-        if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
-
-    def __enter__(self) -> "SmtpSink":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -14,7 +14,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
-
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.support.net import LOOPBACK

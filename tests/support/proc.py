@@ -1,0 +1,37 @@
+"""Process and temp-dir helpers shared by the real-server fixtures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def missing_binaries(*paths: str) -> list[str]:
+    """Return the given executables that are not installed."""
+    return [p for p in paths if not os.access(p, os.X_OK)]
+
+
+def make_temp_root(prefix: str) -> Path:
+    """A fresh dir under the system temp dir with mode 0755, so unprivileged service users can traverse it.
+
+    (pytest's ``tmp_path`` lives under a 0700 root-owned dir that ``postfix`` / ``nobody`` cannot enter.)
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    return root
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
