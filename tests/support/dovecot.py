@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
-from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid
+from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid, skip_or_fail
 
 DOVECOT = "/usr/sbin/dovecot"
 IMAP_BINARY = "/usr/lib/dovecot/imap"
@@ -73,7 +73,7 @@ def skip_unless_dovecot() -> None:
     """pytest.skip with a clear reason when Dovecot's IMAP server is not installed."""
     missing = missing_binaries(DOVECOT, IMAP_BINARY)
     if missing:
-        pytest.skip(f"Dovecot binaries missing: {', '.join(missing)} (apt-get install dovecot-imapd)")
+        skip_or_fail(f"Dovecot binaries missing: {', '.join(missing)} (apt-get install dovecot-imapd)")
 
 
 @dataclass

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
-from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid
+from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid, skip_or_fail
 
 POSTFIX = "/usr/sbin/postfix"
 SENDMAIL = "/usr/sbin/sendmail"
@@ -64,9 +64,9 @@ def skip_unless_postfix() -> None:
     """pytest.skip with a clear reason when Postfix cannot run here."""
     missing = missing_binaries(POSTFIX, SENDMAIL, SMTP_SOURCE, SMTP_SINK)
     if missing:
-        pytest.skip(f"Postfix binaries missing: {', '.join(missing)} (apt-get install postfix)")
+        skip_or_fail(f"Postfix binaries missing: {', '.join(missing)} (apt-get install postfix)")
     if os.geteuid() != 0:
-        pytest.skip("a private Postfix instance needs root (postfix master runs as root)")
+        skip_or_fail("a private Postfix instance needs root (postfix master runs as root)")
 
 
 def _run(cmd: Sequence[str], *, timeout: float = 30, input: bytes | None = None) -> subprocess.CompletedProcess:

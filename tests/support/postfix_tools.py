@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.support.net import LOOPBACK, free_port, wait_for_port
-from tests.support.proc import make_temp_root, missing_binaries
+from tests.support.proc import make_temp_root, missing_binaries, skip_or_fail
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
@@ -74,7 +72,7 @@ class SmtpSink:
     def start(self) -> "SmtpSink":
         missing = missing_binaries(SMTP_SINK)
         if missing:
-            pytest.skip(f"smtp-sink missing: {missing[0]} (apt-get install postfix)")
+            skip_or_fail(f"smtp-sink missing: {missing[0]} (apt-get install postfix)")
         self._root = make_temp_root("sink-")
         self.port = free_port(self.host)
         cmd = [SMTP_SINK]
