@@ -203,15 +203,22 @@ class PostfixInstance:
 
     def start(self, timeout: float = 20) -> "PostfixInstance":
         skip_unless_postfix()
-        if not self.port:
-            self.port = free_port(self.host)
-        self._write_config()
-        res = self._postfix("start")
-        if res.returncode != 0:
-            raise RuntimeError(
-                f"postfix -c {self.config_dir} start failed ({res.returncode}):\n"
-                f"{self._diagnose('check')}\n--- maillog ---\n{self.read_log()}"
-            )
+        auto_port = not self.port
+        for attempt in range(3):
+            if auto_port and (attempt or not self.port):
+                self.port = free_port(self.host)
+            self._write_config()
+            res = self._postfix("start")
+            if res.returncode == 0:
+                break
+            # free_port() is racy: another process may take the port before master binds it.
+            lost_race = "Address already in use" in self.read_log()
+            if not (auto_port and lost_race and attempt < 2):
+                raise RuntimeError(
+                    f"postfix -c {self.config_dir} start failed ({res.returncode}):\n"
+                    f"{self._diagnose('check')}\n--- maillog ---\n{self.read_log()}"
+                )
+            self.log_path.rename(self.log_path.with_suffix(f".failed{attempt}"))
         try:
             wait_for_port(self.host, self.port, timeout=timeout)
         except TimeoutError as exc:
