@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -188,17 +189,21 @@ class DovecotInstance:
             return False
 
     def stop(self) -> None:
+        """SIGTERM this instance's master (its own pid file) and wait for it: about 1 s, as the
+        master waits for its log process. (``dovecot -c FILE stop`` does the same but polls, ~2.5 s.)"""
         if not self._started:
             return
         self._started = False
         pid = read_pid(self.root / "run" / "master.pid")
-        subprocess.run([DOVECOT, "-c", str(self.config_path), "stop"], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-        if pid:
-            try:
-                wait_until(lambda: not alive(pid), timeout=10, what="dovecot master exit")
-            except TimeoutError:
-                os.kill(pid, 9)
+        if pid is None or not alive(pid):
+            subprocess.run([DOVECOT, "-c", str(self.config_path), "stop"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+            return
+        os.kill(pid, signal.SIGTERM)
+        try:
+            wait_until(lambda: not alive(pid), timeout=10, interval=0.02, what="dovecot master exit")
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
 
     # --- IMAP helpers (imapclient) ---------------------------------------------------------
 

@@ -42,8 +42,11 @@ def read_pid(path: Path) -> int | None:
 
 
 def alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie (exited, not yet reaped by a slow PID 1) counts as gone."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
         return False
-    return True
+    # pid (comm) STATE ...; comm may contain spaces or parentheses: split at the last ')'.
+    return stat.rsplit(b")", 1)[1].split()[0] != b"Z"
