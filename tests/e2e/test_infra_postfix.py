@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.support.postfix import postfix_instance, skip_unless_postfix
 from tests.support.postfix_tools import SmtpSink, smtp_source
+from tests.support.proc import make_temp_root
 from tests.support.smtp_capture import CaptureServer
 
 pytestmark = pytest.mark.e2e
@@ -120,3 +123,16 @@ def test_smtp_sink_as_smarthost():
 
         files = wait_until(sink.dumped, timeout=5, what="smtp-sink dump file")
         assert b"Subject: to-sink" in files[0].read_bytes()
+
+
+def test_lmtp_over_unix_socket(capture_factory):
+    """transport lmtp:unix:/path delivers to an LMTP server on a unix socket (as in production)."""
+    skip_unless_postfix()
+    sock_dir = make_temp_root("lmtp-")
+    try:
+        server = capture_factory(lmtp=True, unix_path=str(sock_dir / "lmtp.sock"))
+        with postfix_instance(transport=f"lmtp:unix:{server.unix_path}") as pf:
+            pf.sendmail(_raw("lmtp-unix", f"acme@{DOMAIN}"), "customer@client.test", [f"acme@{DOMAIN}"])
+            assert _arrived(server, pf, 1)[0].rcpt_tos == (f"acme@{DOMAIN}",)
+    finally:
+        shutil.rmtree(sock_dir, ignore_errors=True)

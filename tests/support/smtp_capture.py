@@ -8,6 +8,7 @@ runs ``loop.create_server`` on a private event loop in a thread and reads the re
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from contextlib import ExitStack
@@ -50,12 +51,14 @@ class _Handler:
 class CaptureServer:
     """Threaded aiosmtpd server that keeps every message; use as a context manager.
 
-    ``lmtp=True`` serves LMTP instead of SMTP (aiosmtpd's LMTP class).
+    ``lmtp=True`` serves LMTP instead of SMTP (aiosmtpd's LMTP class); ``unix_path`` listens on a
+    unix socket (mode 0666) instead of 127.0.0.1:0.
     """
 
-    def __init__(self, host: str = LOOPBACK, *, lmtp: bool = False) -> None:
+    def __init__(self, host: str = LOOPBACK, *, lmtp: bool = False, unix_path: str | None = None) -> None:
         self.host = host
         self.port = 0
+        self.unix_path = unix_path
         self._lmtp = lmtp
         self._handler = _Handler()
         self._loop = asyncio.new_event_loop()
@@ -86,14 +89,20 @@ class CaptureServer:
         else:
             proto = SMTP
 
+        def factory():
+            return proto(self._handler, hostname="capture.test")
+
         async def _serve() -> asyncio.AbstractServer:
-            return await self._loop.create_server(
-                lambda: proto(self._handler, hostname="capture.test"), self.host, 0
-            )
+            if self.unix_path:
+                server = await self._loop.create_unix_server(factory, self.unix_path)
+                os.chmod(self.unix_path, 0o666)  # Postfix's lmtp client runs as user postfix
+                return server
+            return await self._loop.create_server(factory, self.host, 0)
 
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(_serve(), self._loop).result(timeout=10)
-        self.port = self._server.sockets[0].getsockname()[1]
+        if not self.unix_path:
+            self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     def stop(self) -> None:
@@ -124,6 +133,6 @@ class CaptureServer:
 
 @pytest.fixture
 def capture_factory():
-    """Fixture: ``start(lmtp=False) -> CaptureServer`` on 127.0.0.1:0; all stopped at teardown."""
+    """Fixture: ``start(lmtp=False, unix_path=None) -> CaptureServer`` on 127.0.0.1:0; all stopped at teardown."""
     with ExitStack() as stack:
         yield lambda **kwargs: stack.enter_context(CaptureServer(**kwargs))
