@@ -1,0 +1,1 @@
+"""Reusable test infrastructure: free ports, real Postfix / Dovecot instances, capture servers."""
