@@ -49,6 +49,8 @@ def effective_config(app: AppContext) -> dict[str, Any]:
     cfg["security"]["secret"] = "***" if cfg["security"]["secret"] else ""
     listen = app.config.smtp.listen
     cfg["smtp"]["listen"] = str(listen)
+    lmtp_listen = app.config.lmtp.listen
+    cfg["lmtp"]["listen"] = str(lmtp_listen) if lmtp_listen else None
     cfg["state_dir"] = str(cfg["state_dir"])
     cfg["source"] = str(cfg["source"]) if cfg["source"] else None
     return cfg
