@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.imap import ImapSupervisor
+from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
 from quotemaild.edges.processor import Processor
 from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
 from quotemaild.edges.writer import CommitWriter
@@ -33,6 +35,9 @@ class Daemon:
     writer: CommitWriter
     processor: Processor
     servers: list[asyncio.base_events.Server]
+    imap: ImapSupervisor
+    lmtp_handler: LmtpHandler | None = None
+    lmtp_server: asyncio.base_events.Server | None = None
 
     def bound(self) -> list[str]:
         out = []
@@ -76,20 +81,37 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
 
     factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
     server = await _serve(config.smtp.listen, factory)
-    daemon = Daemon(config, handler, writer, processor, [server])
-    log.info("listening", smtp=daemon.bound(), domain=config.mail.domain)
+    imap = ImapSupervisor(sessions, writer, config.imap, config.mail.max_message_size, clock)
+    daemon = Daemon(config, handler, writer, processor, [server], imap)
+    if config.lmtp.listen is not None:
+        lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
+        lmtp = lmtp_factory(lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
+        if config.lmtp.listen.unix_path:
+            prepare_unix_socket(config.lmtp.listen.unix_path)
+        daemon.lmtp_handler = lmtp_handler
+        daemon.lmtp_server = await _serve(config.lmtp.listen, lmtp)
+        daemon.servers.append(daemon.lmtp_server)
+    await asyncio.to_thread(imap.start)
+    log.info("listening", smtp=daemon.bound(), domain=config.mail.domain, imap_sources=len(imap.workers))
     return daemon
 
 
 async def stop(daemon: Daemon, grace: float = 30.0) -> None:
     daemon.handler.accepting = False
+    if daemon.lmtp_handler is not None:
+        daemon.lmtp_handler.accepting = False
     for server in daemon.servers:
         server.close()
+    imap_stopped = asyncio.create_task(asyncio.to_thread(daemon.imap.stop, min(grace, 10.0)))
     for server in daemon.servers:
         try:
             await asyncio.wait_for(server.wait_closed(), grace)
         except TimeoutError:
             log.warning("shutdown_grace_expired")
+    await imap_stopped  # IMAP workers may still be handing mail to the writer: before writer.stop
+    listen = daemon.config.lmtp.listen
+    if listen is not None and listen.unix_path:
+        Path(listen.unix_path).unlink(missing_ok=True)
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop)
     log.info("stopped")
