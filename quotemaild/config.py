@@ -74,7 +74,7 @@ IDLE_REISSUE_LIMIT = 29 * 60
 @dataclass(frozen=True)
 class ImapConfig:
     poll_interval: float = 60.0  # seconds between checks when the server does not offer IDLE
-    idle_timeout: float = 25 * 60.0  # seconds one IDLE is held before it is re-issued (< 29 min)
+    idle_timeout: float = 600.0  # seconds one IDLE is held, then re-issued after a reconcile (< 29 min)
     backoff_initial: float = 5.0  # first wait after an error; doubles per consecutive error
     backoff_max: float = 900.0  # ceiling of that wait
     timeout: float = 60.0  # socket timeout for connect and every command
@@ -142,7 +142,7 @@ def config_from_dict(
     _only(imap_raw, "imap", {f.name for f in dataclasses.fields(ImapConfig)})
     imap = ImapConfig(
         poll_interval=_positive(imap_raw, "imap", "poll_interval", 60.0),
-        idle_timeout=_positive(imap_raw, "imap", "idle_timeout", 25 * 60.0),
+        idle_timeout=_positive(imap_raw, "imap", "idle_timeout", 600.0),
         backoff_initial=_positive(imap_raw, "imap", "backoff_initial", 5.0),
         backoff_max=_positive(imap_raw, "imap", "backoff_max", 900.0),
         timeout=_positive(imap_raw, "imap", "timeout", 60.0),

@@ -117,9 +117,7 @@ class ImapWorker:
         client = connect(self.source, self._config.timeout)
         self._client = client
         try:
-            info = client.select_folder(self.source.folder, readonly=self.source.move_to is None)
-            uidvalidity = int(info[b"UIDVALIDITY"])
-            self._reconcile(client, uidvalidity)
+            self._reconcile(client)
             idle = client.has_capability("IDLE")
             self._failures = 0
             mode = "idle" if idle else "polling"
@@ -133,7 +131,7 @@ class ImapWorker:
                     client.noop()
                 if self._stop.is_set():
                     break
-                self._reconcile(client, uidvalidity)
+                self._reconcile(client)
                 self._write(lambda s: svc.record_healthy(s, self.source.id, mode, self._clock.now()))
         finally:
             self._client = None
@@ -155,7 +153,11 @@ class ImapWorker:
 
     # --- reconcile: fetch what is above last_uid -------------------------------------------------
 
-    def _reconcile(self, client: IMAPClient, uidvalidity: int) -> None:
+    def _reconcile(self, client: IMAPClient) -> None:
+        # SELECT again each time: a folder deleted and recreated under an open session keeps
+        # answering for the old, empty view (Dovecot) and sends no IDLE notice; SELECT does not lie.
+        info = client.select_folder(self.source.folder, readonly=self.source.move_to is None)
+        uidvalidity = int(info[b"UIDVALIDITY"])
         if self._uidvalidity != uidvalidity:
             if self._uidvalidity is not None:
                 log.warning("imap_uidvalidity_changed", source=self.source.id, old=self._uidvalidity, new=uidvalidity)

@@ -108,7 +108,7 @@ def add_imap_source(session: Session, new: NewImapSource, clock: Clock) -> ImapS
 
 def list_sources(session: Session) -> list[tuple[ImapSource, str]]:
     rows = session.execute(select(ImapSource, Tenant.slug).join(Tenant, Tenant.id == ImapSource.tenant_id).order_by(ImapSource.id))
-    return [(src, slug) for src, slug in rows.tuples()]
+    return [(row[0], row[1]) for row in rows]
 
 
 def remove_source(session: Session, source_id: int) -> None:
