@@ -141,11 +141,11 @@ def config_from_dict(
     imap_raw = _table(raw, "imap")
     _only(imap_raw, "imap", {f.name for f in dataclasses.fields(ImapConfig)})
     imap = ImapConfig(
-        poll_interval=_positive(imap_raw, "imap", "poll_interval", 60.0),
-        idle_timeout=_positive(imap_raw, "imap", "idle_timeout", 600.0),
-        backoff_initial=_positive(imap_raw, "imap", "backoff_initial", 5.0),
-        backoff_max=_positive(imap_raw, "imap", "backoff_max", 900.0),
-        timeout=_positive(imap_raw, "imap", "timeout", 60.0),
+        poll_interval=float(_positive(imap_raw, "imap", "poll_interval", 60.0)),
+        idle_timeout=float(_positive(imap_raw, "imap", "idle_timeout", 600.0)),
+        backoff_initial=float(_positive(imap_raw, "imap", "backoff_initial", 5.0)),
+        backoff_max=float(_positive(imap_raw, "imap", "backoff_max", 900.0)),
+        timeout=float(_positive(imap_raw, "imap", "timeout", 60.0)),
     )
     if imap.idle_timeout >= IDLE_REISSUE_LIMIT:
         raise ConfigError("imap.idle_timeout", f"must be below {IDLE_REISSUE_LIMIT} seconds (29 minutes), got {imap.idle_timeout!r}")
