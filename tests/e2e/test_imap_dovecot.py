@@ -218,3 +218,43 @@ async def test_move_to_and_remove(dovecot, imap_config, tmp_path, run_cli):
         assert worker is None
     finally:
         await daemon_mod.stop(d.daemon, grace=5)
+
+
+async def test_polls_when_the_server_has_no_idle(imap_config, tmp_path):
+    """A server without IDLE is polled every imap.poll_interval (1 s here): new mail arrives all the same."""
+    dc = start_dovecot("imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE")
+    try:
+        dc.set_password(USER, PASSWORD)
+        with dc.client(USER, PASSWORD) as c:
+            c.create_folder(FOLDER)
+        d = await start_daemon(imap_config)
+        try:
+            sid = add_source(d, dc, password_file(tmp_path))
+            await wait_for("polling", lambda: source_row(d, sid).state == "polling")
+            append(dc, mail(1))
+            took = await wait_for("imported by polling", lambda: source_row(d, sid).imported == 1, timeout=5)
+            assert took < 3
+        finally:
+            await daemon_mod.stop(d.daemon, grace=5)
+    finally:
+        dc.stop()
+        dc.remove()
+
+
+async def test_xoauth2_with_a_token_command(dovecot, imap_config, tmp_path):
+    """XOAUTH2: the token command's stdout is the access token (Dovecot here accepts it as the password)."""
+    append(dovecot, mail(1))
+    d = await start_daemon(imap_config)
+    try:
+        with d.sessions.begin() as s:
+            sid = add_imap_source(
+                s,
+                NewImapSource(tenant_slug="acme", host=dovecot.host, port=dovecot.port, tls="none", username=USER,
+                              token_command=f"printf '%s\\n' {PASSWORD}", folder=FOLDER),
+                SystemClock(),
+            ).id
+        d.daemon.imap.rescan()
+        await wait_for("imported over XOAUTH2", lambda: source_row(d, sid).imported == 1)
+        assert "method=XOAUTH2" in dovecot.log()
+    finally:
+        await daemon_mod.stop(d.daemon, grace=5)

@@ -29,13 +29,14 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
 first_valid_uid = 1
 mail_location = maildir:{dir}/home/%u/Maildir
 mailbox_idle_check_interval = 1 secs
 {login_users}
+{extra}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {dir}/passwd
@@ -119,8 +120,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_dovecot() -> Dovecot:
+def start_dovecot(extra: str = "") -> Dovecot:
     """Start Dovecot in a fresh directory of its own; `Dovecot.stop` then `remove` when done.
+
+    `extra` is appended to the global settings (e.g. `imap_capability = ...` to hide IDLE).
 
     Not under pytest's tmp_path: that sits in 0700 directories, and Dovecot's auth process (user
     dovecot) must be able to walk to the passwd file.
@@ -134,7 +137,7 @@ def start_dovecot() -> Dovecot:
     port = _free_port()
     login_users = "" if os.geteuid() == 0 else f"default_login_user = {os.getlogin()}\ndefault_internal_user = {os.getlogin()}"
     conf = base / "dovecot.conf"
-    conf.write_text(_CONF.format(dir=base, port=port, login_users=login_users))
+    conf.write_text(_CONF.format(dir=base, port=port, login_users=login_users, extra=extra))
     (base / "passwd").write_text("")
     dc = Dovecot(base, port, conf)
     # Dovecot daemonizes; its children would hold a captured pipe open, so stderr goes to a file.
