@@ -106,13 +106,21 @@ async def restart(d: RunningDaemon, config: Config) -> RunningDaemon:
 
 
 async def test_imported_once_and_no_duplicates_after_restart(dovecot, imap_config, tmp_path):
-    """Three appended mails become three requests; a restart imports only what is new; \\Seen stays unset."""
+    """Three appended mails become three requests; restarts (even with lost progress) import only what is new.
+
+    \\Seen is never set on the server.
+    """
     append(dovecot, mail(1), mail(2), mail(3))
     d = await start_daemon(imap_config)
     try:
         sid = add_source(d, dovecot, password_file(tmp_path))
         await wait_for("3 imported", lambda: source_row(d, sid).imported == 3)
         await d.wait_processed(3)
+        await daemon_mod.stop(d.daemon, grace=5)
+        with d.sessions.begin() as s:  # as if we crashed after the commit of 2 and 3, before their progress
+            s.get_one(ImapSource, sid).last_uid = 1
+        d = RunningDaemon(await daemon_mod.start(imap_config), d.sessions, d.host, d.port, d.tenants)
+        await wait_for("2 and 3 seen again", lambda: source_row(d, sid).skipped == 2)
         d = await restart(d, imap_config)
         append(dovecot, mail(4))
         await wait_for("4th imported after restart", lambda: source_row(d, sid).imported == 4)
@@ -151,28 +159,36 @@ async def test_append_during_idle_is_imported_within_seconds(dovecot, imap_confi
 async def test_recreated_folder_new_uidvalidity_no_duplicates_no_loss(dovecot, tmp_path):
     """Folder deleted and recreated (new UIDVALIDITY) with old and new mail: only the new mail is imported.
 
-    Dovecot sends no IDLE notification for a selected folder deleted by another session: the
-    periodic IDLE re-issue (2 s here) and its reconcile are what notice it.
+    Old mail is recognised by Message-ID, or by its sha256 when it has no Message-ID. Dovecot sends
+    no IDLE notice for a selected folder deleted by another session: the periodic IDLE re-issue
+    (2 s here) and its reconcile, which selects the folder again, are what notice it.
     """
-    append(dovecot, mail(1), mail(2))
+    no_id = make_mail(subject="Zonder id", message_id=None, body="Geen Message-ID.\n")
+    append(dovecot, mail(1), mail(2), no_id)
     d = await start_daemon(config_from_dict(config_dict(tmp_path, imap={**FAST_IMAP, "idle_timeout": 2})))
     try:
         sid = add_source(d, dovecot, password_file(tmp_path))
-        await wait_for("2 imported", lambda: source_row(d, sid).imported == 2)
-        await d.wait_processed(2)
+        await wait_for("3 imported", lambda: source_row(d, sid).imported == 3)
+        await d.wait_processed(3)
         old_validity = source_row(d, sid).uidvalidity
         with dovecot.client(USER, PASSWORD) as c:
             c.delete_folder(FOLDER)
             c.create_folder(FOLDER)
-        # the same bytes again (sha256), a re-encoded copy of mail 1 (same Message-ID), and a new one
+        # the same bytes again, a re-encoded copy of mail 1 (same Message-ID), and one new mail
         resent = mail(1).replace(b"\r\n\r\n", b"\r\nX-Restored: yes\r\n\r\n", 1)
-        append(dovecot, mail(1), mail(2), resent, mail(3))
-        await wait_for("new uidvalidity, all 4 seen", lambda: source_row(d, sid).last_uid == 4 and source_row(d, sid).uidvalidity != old_validity, timeout=15)
-        await d.wait_processed(3)
+        append(dovecot, mail(1), mail(2), resent, no_id, mail(3))
+
+        def caught_up() -> bool:
+            row = source_row(d, sid)
+            return row.last_uid == 5 and row.uidvalidity != old_validity
+
+        await wait_for("new uidvalidity, all 5 seen", caught_up, timeout=15)
+        await d.wait_processed(4)
         row = source_row(d, sid)
-        assert (row.imported, row.skipped, raw_count(d)) == (3, 3, 3)
+        assert (row.imported, row.skipped, raw_count(d)) == (4, 4, 4)
         with d.sessions() as s:
-            assert sorted(s.scalars(select(QuoteRequest.subject))) == ["Offerte 1", "Offerte 2", "Offerte 3"]
+            subjects = sorted(s.scalars(select(QuoteRequest.subject)))
+        assert subjects == ["Offerte 1", "Offerte 2", "Offerte 3", "Zonder id"]
     finally:
         await daemon_mod.stop(d.daemon, grace=5)
 
