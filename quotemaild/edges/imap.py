@@ -113,7 +113,8 @@ class ImapWorker:
             log.warning("imap_source_stop_not_recorded", source=self.source.id, error=str(exc)[:200])
 
     def _session(self) -> None:
-        self._write(lambda s: svc.set_state(s, self.source.id, "connecting"))
+        if not self._failures:  # while retrying, the source stays `error` until a connect succeeds
+            self._write(lambda s: svc.set_state(s, self.source.id, "connecting"))
         client = connect(self.source, self._config.timeout)
         self._client = client
         try:

@@ -99,9 +99,7 @@ class Dovecot:
             return
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not _running(pid):
                 return
             time.sleep(0.02)
         os.kill(pid, signal.SIGKILL)
@@ -112,6 +110,15 @@ class Dovecot:
     def log(self) -> str:
         path = self.dir / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie: the daemonized master is reaped by init, which may take a while."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _free_port() -> int:
