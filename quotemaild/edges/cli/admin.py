@@ -20,7 +20,7 @@ from quotemaild.store.queries import failed_raw_ids
 @pass_app
 @handle_errors
 def serve(app: AppContext) -> None:
-    """Run the daemon: SMTP listener, commit writer, processing worker."""
+    """Run the daemon: SMTP (and LMTP) listeners, IMAP sources, commit writer, processing worker."""
     from quotemaild import daemon
 
     asyncio.run(daemon.run(app.config))
