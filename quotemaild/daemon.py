@@ -118,12 +118,12 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
 
 
 async def run(config: Config) -> None:
-    """Serve until SIGTERM or SIGINT."""
-    daemon = await start(config)
+    """Serve until SIGTERM or SIGINT (a signal during start-up stops cleanly once started)."""
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, done.set)
+    daemon = await start(config)
     await done.wait()
     log.info("shutdown_requested")
     await stop(daemon)
