@@ -79,6 +79,24 @@ class OutboundConfig:
 
 
 @dataclass(frozen=True)
+class LmtpConfig:
+    listen: Listen | None = None  # None: no LMTP listener
+
+
+# An IMAP server may drop an IDLE after 30 minutes of silence (RFC 2177): re-issue before 29.
+IDLE_REISSUE_LIMIT = 29 * 60
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    poll_interval: float = 60.0  # seconds between checks when the server does not offer IDLE
+    idle_timeout: float = 600.0  # seconds one IDLE is held, then re-issued after a reconcile (< 29 min)
+    backoff_initial: float = 5.0  # first wait after an error; doubles per consecutive error
+    backoff_max: float = 900.0  # ceiling of that wait
+    timeout: float = 60.0  # socket timeout for connect and every command
+
+
+@dataclass(frozen=True)
 class LogConfig:
     level: str = "info"
     format: str = "json"
@@ -91,6 +109,8 @@ class Config:
     security: SecurityConfig
     smtp: SmtpConfig = SmtpConfig()
     outbound: OutboundConfig = OutboundConfig()
+    lmtp: LmtpConfig = LmtpConfig()
+    imap: ImapConfig = ImapConfig()
     log: LogConfig = LogConfig()
     state_dir: Path = Path("var")
     source: Path | None = None
@@ -116,7 +136,7 @@ def config_from_dict(
 ) -> Config:
     """Build a Config from a parsed TOML mapping; tests call this with a plain dict."""
     base = base_dir or Path.cwd()
-    _only(raw, "", {"state_dir", "smtp", "mail", "store", "security", "log", "outbound"})
+    _only(raw, "", {"state_dir", "smtp", "lmtp", "imap", "mail", "store", "security", "log", "outbound"})
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
 
     smtp_raw = _table(raw, "smtp")
@@ -129,6 +149,25 @@ def config_from_dict(
         max_commands=int(_positive(smtp_raw, "smtp", "max_commands", 10000, integer=True)),
         max_header_bytes=int(_positive(smtp_raw, "smtp", "max_header_bytes", 100 * 1024, integer=True)),
     )
+
+    lmtp_raw = _table(raw, "lmtp")
+    _only(lmtp_raw, "lmtp", {"listen"})
+    lmtp_listen = _get(lmtp_raw, "lmtp", "listen", str, "")
+    lmtp = LmtpConfig(listen=parse_listen("lmtp.listen", lmtp_listen) if lmtp_listen else None)
+
+    imap_raw = _table(raw, "imap")
+    _only(imap_raw, "imap", {f.name for f in dataclasses.fields(ImapConfig)})
+    imap = ImapConfig(
+        poll_interval=float(_positive(imap_raw, "imap", "poll_interval", 60.0)),
+        idle_timeout=float(_positive(imap_raw, "imap", "idle_timeout", 600.0)),
+        backoff_initial=float(_positive(imap_raw, "imap", "backoff_initial", 5.0)),
+        backoff_max=float(_positive(imap_raw, "imap", "backoff_max", 900.0)),
+        timeout=float(_positive(imap_raw, "imap", "timeout", 60.0)),
+    )
+    if imap.idle_timeout >= IDLE_REISSUE_LIMIT:
+        raise ConfigError("imap.idle_timeout", f"must be below {IDLE_REISSUE_LIMIT} seconds (29 minutes), got {imap.idle_timeout!r}")
+    if imap.backoff_max < imap.backoff_initial:
+        raise ConfigError("imap.backoff_max", f"must be at least imap.backoff_initial ({imap.backoff_initial!r})")
 
     mail_raw = _table(raw, "mail")
     _only(mail_raw, "mail", {"domain", "max_message_size"})
@@ -182,6 +221,8 @@ def config_from_dict(
     return Config(
         smtp=smtp,
         outbound=outbound,
+        lmtp=lmtp,
+        imap=imap,
         mail=mail,
         store=store,
         security=SecurityConfig(secret=secret),

@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
 from quotemaild.edges.outbound import OutboxWorker
+from quotemaild.edges.imap import ImapSupervisor
+from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
 from quotemaild.edges.processor import Processor
 from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
 from quotemaild.edges.writer import CommitWriter
@@ -40,6 +42,9 @@ class Daemon:
     outbox: OutboxWorker
     servers: list[asyncio.base_events.Server]
     tasks: list[asyncio.Task[None]]
+    imap: ImapSupervisor
+    lmtp_handler: LmtpHandler | None = None
+    lmtp_server: asyncio.base_events.Server | None = None
 
     def bound(self) -> list[str]:
         out = []
@@ -96,20 +101,37 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
     factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
     server = await _serve(config.smtp.listen, factory)
     tasks = [asyncio.create_task(outbox.run(), name="outbox")]
-    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks)
-    log.info("listening", smtp=daemon.bound(), domain=config.mail.domain)
+    imap = ImapSupervisor(sessions, writer, config.imap, config.mail.max_message_size, clock)
+    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, imap)
+    if config.lmtp.listen is not None:
+        lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
+        lmtp = lmtp_factory(lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
+        if config.lmtp.listen.unix_path:
+            prepare_unix_socket(config.lmtp.listen.unix_path)
+        daemon.lmtp_handler = lmtp_handler
+        daemon.lmtp_server = await _serve(config.lmtp.listen, lmtp)
+        daemon.servers.append(daemon.lmtp_server)
+    await asyncio.to_thread(imap.start)
+    log.info("listening", smtp=daemon.bound(), domain=config.mail.domain, imap_sources=len(imap.workers))
     return daemon
 
 
 async def stop(daemon: Daemon, grace: float = 30.0) -> None:
     daemon.handler.accepting = False
+    if daemon.lmtp_handler is not None:
+        daemon.lmtp_handler.accepting = False
     for server in daemon.servers:
         server.close()
+    imap_stopped = asyncio.create_task(asyncio.to_thread(daemon.imap.stop, min(grace, 10.0)))
     for server in daemon.servers:
         try:
             await asyncio.wait_for(server.wait_closed(), grace)
         except TimeoutError:
             log.warning("shutdown_grace_expired")
+    await imap_stopped  # IMAP workers may still be handing mail to the writer: before writer.stop
+    listen = daemon.config.lmtp.listen
+    if listen is not None and listen.unix_path:
+        Path(listen.unix_path).unlink(missing_ok=True)
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop)
     daemon.outbox.stop()
@@ -122,12 +144,12 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
 
 
 async def run(config: Config) -> None:
-    """Serve until SIGTERM or SIGINT."""
-    daemon = await start(config)
+    """Serve until SIGTERM or SIGINT (a signal during start-up stops cleanly once started)."""
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, done.set)
+    daemon = await start(config)
     await done.wait()
     log.info("shutdown_requested")
     await stop(daemon)

@@ -153,6 +153,16 @@ class IngestHandler:
     async def store(
         self, data: bytes, mail_from: str, by_tenant: dict[int, list[str]], peer: str, helo: str
     ) -> str:
+        try:
+            stored = await self.commit(data, mail_from, by_tenant, peer, helo)
+        except StoreUnavailable:
+            return codes.STORE_TROUBLE
+        return codes.OK_QUEUED.format(ids=",".join(map(str, stored.values())))
+
+    async def commit(
+        self, data: bytes, mail_from: str, by_tenant: dict[int, list[str]], peer: str, helo: str
+    ) -> dict[int, int]:
+        """Store one copy per tenant in one commit; returns tenant id -> raw id, or raises StoreUnavailable."""
         now = self.clock.now()
         items = [
             RawInput(
@@ -172,10 +182,10 @@ class IngestHandler:
         except StoreUnavailable as exc:
             self.stats.reject("451")
             log.warning("store_unavailable", error=str(exc))
-            return codes.STORE_TROUBLE
+            raise
         self.stats.accepted += 1
-        log.info("message_stored", raw_ids=ids, size=len(data), tenants=len(items))
-        return codes.OK_QUEUED.format(ids=",".join(map(str, ids)))
+        log.info("message_stored", raw_ids=ids, size=len(data), tenants=len(items), channel=self.channel)
+        return dict(zip(by_tenant, ids, strict=True))
 
     async def handle_exception(self, error: Exception) -> str:
         # aiosmtpd would answer 500 with the exception text; we never leak internals and never

@@ -20,3 +20,7 @@ AIOSMTPD_REWRITES = {
     "552 Error: message size exceeds fixed maximum message size": MESSAGE_TOO_BIG,
     "552 Error: Too much mail data": MESSAGE_TOO_BIG,
 }
+
+# LMTP (RFC 2033): after DATA, one of these per accepted recipient, in RCPT order.
+LMTP_DELIVERED = "250 2.0.0 <{address}> Ok: stored as {raw_id}"
+LMTP_STORE_TROUBLE = "451 4.3.0 <{address}> Temporary local problem storing the message, try again later"

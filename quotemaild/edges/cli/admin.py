@@ -20,7 +20,7 @@ from quotemaild.store.queries import failed_raw_ids
 @pass_app
 @handle_errors
 def serve(app: AppContext) -> None:
-    """Run the daemon: SMTP listener, commit writer, processing worker."""
+    """Run the daemon: SMTP (and LMTP) listeners, IMAP sources, commit writer, processing worker."""
     from quotemaild import daemon
 
     asyncio.run(daemon.run(app.config))
@@ -49,6 +49,8 @@ def effective_config(app: AppContext) -> dict[str, Any]:
     cfg["security"]["secret"] = "***" if cfg["security"]["secret"] else ""
     listen = app.config.smtp.listen
     cfg["smtp"]["listen"] = str(listen)
+    lmtp_listen = app.config.lmtp.listen
+    cfg["lmtp"]["listen"] = str(lmtp_listen) if lmtp_listen else None
     cfg["state_dir"] = str(cfg["state_dir"])
     cfg["source"] = str(cfg["source"]) if cfg["source"] else None
     return cfg
