@@ -1,26 +1,33 @@
 """Composition root: config -> logs -> engine -> writer, processor, listeners -> serve until told.
 
-Everything is built here from the config and handed down; nothing below reads globals.
+Everything is built here from the config and handed down; nothing below reads globals. The life
+cycle (signals, reload, drain, systemd notification) is in `edges/lifecycle.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.http import HealthSources, HttpServer, create_app
+from quotemaild.edges.metrics import Metrics
+from quotemaild.edges.notify import Notifier
 from quotemaild.edges.processor import Processor
+from quotemaild.edges.retention import RetentionTask
 from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.logs import get_logger
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.store import db
+from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import Tenant
 
 log = get_logger(__name__)
@@ -33,6 +40,14 @@ class Daemon:
     writer: CommitWriter
     processor: Processor
     servers: list[asyncio.base_events.Server]
+    engine: Engine | None = None
+    tenants: TenantDirectory | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    http: HttpServer | None = None
+    retention: RetentionTask | None = None
+    notifier: Notifier = field(default_factory=lambda: Notifier({}))
+    lock: StoreLock | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def bound(self) -> list[str]:
         out = []
@@ -42,12 +57,41 @@ class Daemon:
                 out.append(f"{name[0]}:{name[1]}" if isinstance(name, tuple) else str(name))
         return out
 
+    def workers_alive(self) -> dict[str, bool]:
+        return {"commit_writer": self.writer.is_alive(), "processor": self.processor.is_alive()}
 
-async def start(config: Config, clock: Clock | None = None) -> Daemon:
+    def queues(self) -> dict[str, int]:
+        return {"commit": self.writer.depth(), "processing": self.processor.depth()}
+
+
+def smtp_limits(config: Config) -> SmtpLimits:
+    return SmtpLimits(
+        max_message_size=config.mail.max_message_size,
+        max_recipients=config.smtp.max_recipients,
+        min_free_bytes=int(config.mail.max_message_size * 1.5),
+        free_space_path=_sqlite_dir(config.store.url),
+    )
+
+
+async def start(config: Config, clock: Clock | None = None, notifier: Notifier | None = None) -> Daemon:
     clock = clock or SystemClock()
+    lock = store_lock(config.store.url)
+    if lock is not None:
+        lock.acquire()  # one daemon per SQLite store; `restore` waits for us to be gone
+    try:
+        return await _start(config, clock, notifier or Notifier({}), lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLock | None) -> Daemon:
     engine = db.make_engine(config.store)
+    notifier.status("migrating the store")
     db.migrate(engine)
     sessions = db.make_sessionmaker(engine)
+    metrics = Metrics()
 
     settings = IngestSettings(domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes)
     processor = Processor(sessions, settings, clock)
@@ -56,55 +100,99 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
         on_committed=processor.enqueue,
         batch_max=config.store.commit_batch_max,
         delay=config.store.commit_delay,
+        observe=metrics.observe_commit,
     )
-
-    def load_tenants() -> dict[str, int]:
-        with sessions() as session:
-            return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
-
-    tenants = TenantDirectory(load_tenants)
+    tenants = TenantDirectory(_tenant_loader(sessions))
     tenants.reload()
-    limits = SmtpLimits(
-        max_message_size=config.mail.max_message_size,
-        max_recipients=config.smtp.max_recipients,
-        min_free_bytes=int(config.mail.max_message_size * 1.5),
-        free_space_path=_sqlite_dir(config.store.url),
-    )
+    limits = smtp_limits(config)
     handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock)
     writer.start()
     processor.start()
 
     factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
     server = await _serve(config.smtp.listen, factory)
-    daemon = Daemon(config, handler, writer, processor, [server])
-    log.info("listening", smtp=daemon.bound(), domain=config.mail.domain)
+    daemon = Daemon(config, handler, writer, processor, [server], engine=engine, tenants=tenants,
+                    metrics=metrics, notifier=notifier, lock=lock)
+    _wire_metrics(daemon)
+    if config.http.listen is not None:
+        sources = HealthSources(
+            store_ping=lambda: _ping(engine),
+            accepting=lambda: handler.accepting,
+            workers=daemon.workers_alive,
+            queues=daemon.queues,
+        )
+        daemon.http = HttpServer(create_app(sources, metrics), config.http.listen)
+        await daemon.http.start()
+    daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
+    daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+    log.info("listening", smtp=daemon.bound(), http=daemon.http.address if daemon.http else None,
+             domain=config.mail.domain)
     return daemon
 
 
 async def stop(daemon: Daemon, grace: float = 30.0) -> None:
-    daemon.handler.accepting = False
+    """Drain: refuse new sessions with 421, let DATA in flight finish (up to `grace` seconds),
+    flush the commit batch, stop the workers. Every 250 sent was committed before it was sent."""
+    handler = daemon.handler
+    handler.accepting = False
+    for conn in list(handler.connections):
+        conn.close_if_idle()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while handler.connections and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    if handler.connections:
+        log.warning("shutdown_grace_expired", sessions=len(handler.connections))
+        for conn in list(handler.connections):
+            if conn.transport is not None:
+                conn.transport.close()  # unacknowledged: the sender retries
     for server in daemon.servers:
         server.close()
-    for server in daemon.servers:
-        try:
-            await asyncio.wait_for(server.wait_closed(), grace)
-        except TimeoutError:
-            log.warning("shutdown_grace_expired")
+    for task in daemon.tasks:
+        task.cancel()
+    for task in daemon.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if daemon.http is not None:
+        await daemon.http.stop()
     await asyncio.to_thread(daemon.writer.stop)
-    await asyncio.to_thread(daemon.processor.stop)
-    log.info("stopped")
+    await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    if daemon.engine is not None:
+        daemon.engine.dispose()
+    if daemon.lock is not None:
+        daemon.lock.release()
+    log.info("stopped", accepted=handler.stats.accepted, committed=daemon.writer.stats.messages)
 
 
 async def run(config: Config) -> None:
-    """Serve until SIGTERM or SIGINT."""
-    daemon = await start(config)
-    done = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
-    await done.wait()
-    log.info("shutdown_requested")
-    await stop(daemon)
+    """Serve until SIGTERM or SIGINT; SIGHUP reloads (see edges/lifecycle.py)."""
+    from quotemaild.edges import lifecycle
+
+    await lifecycle.serve(config)
+
+
+def _wire_metrics(daemon: Daemon) -> None:
+    s = daemon.metrics.sources
+    s.accepted = lambda: daemon.handler.stats.accepted
+    s.rejected = lambda: dict(daemon.handler.stats.rejected)
+    s.processed = lambda: daemon.processor.processed
+    s.failed = lambda: daemon.processor.failed
+    s.commit_failures = lambda: daemon.writer.stats.failures
+    s.queues = daemon.queues
+    s.purged = lambda: daemon.retention.purged if daemon.retention else 0
+
+
+def _tenant_loader(sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    def load() -> dict[str, int]:
+        with sessions() as session:
+            return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
+
+    return load
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 async def _serve(listen: Listen, factory: object) -> asyncio.base_events.Server:
