@@ -55,6 +55,16 @@ def cli(cfg_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def cli_inproc(cfg_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Like `cli`, in this process (faster: no interpreter start, no imports)."""
+    from click.testing import CliRunner
+
+    from quotemaild.edges.cli.main import cli as group
+
+    result = CliRunner().invoke(group, ["--config", str(cfg_path), *args], catch_exceptions=False)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
