@@ -1,0 +1,118 @@
+"""/healthz and /metrics over real HTTP on 127.0.0.1, port 0, served by the daemon's own loop."""
+
+from __future__ import annotations
+
+import aiosmtplib
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
+
+from quotemaild import daemon as daemon_mod
+from quotemaild.config import config_from_dict
+from quotemaild.edges.http import HealthSources, health
+from sqlalchemy import create_engine, text
+from tests.conftest import DOMAIN, config_dict, make_mail, start_daemon
+
+
+@pytest.fixture
+async def served(tmp_path):
+    config = config_from_dict(config_dict(tmp_path, http={"listen": "127.0.0.1:0"}))
+    running = await start_daemon(config)
+    assert running.daemon.http is not None
+    base = f"http://{running.daemon.http.address}"
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        yield running, client
+    await daemon_mod.stop(running.daemon, grace=2)
+    running.sessions.kw["bind"].dispose()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
+    """Healthy: 200 JSON with store, workers and queues; once draining (SIGTERM) it answers 503."""
+    running, client = served
+    r = await client.get("/healthz")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body == {"status": "ok", "accepting": True, "store": {"ok": True},
+                    "workers": {"commit_writer": True, "processor": True},
+                    "queues": {"commit": 0, "processing": 0}}
+    running.daemon.handler.accepting = False
+    r = await client.get("/healthz")
+    assert r.status_code == 503 and r.json()["status"] == "unavailable"
+
+
+async def test_healthz_says_503_when_the_store_does_not_answer(tmp_path):
+    """A store that cannot be opened makes the health check 503 with the driver's reason."""
+    (tmp_path / "afile").write_text("x")
+    broken = create_engine(f"sqlite:///{tmp_path}/afile/q.db")
+
+    def ping() -> None:
+        with broken.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    sources = HealthSources(store_ping=ping, accepting=lambda: True, workers=lambda: {"w": True}, queues=dict)
+    code, body = await health(sources)
+    broken.dispose()
+    assert code == 503 and body["store"]["ok"] is False and "OperationalError" in body["store"]["error"]
+
+
+async def test_metrics_count_accepted_rejected_and_commit_histograms(served):
+    """Accepted and rejected-by-code counters, commit batch size/latency histograms, outbox/IMAP hooks."""
+    running, client = served
+    async with aiosmtplib.SMTP(hostname=running.host, port=running.port) as smtp:
+        await smtp.sendmail("klant@example.org", [running.address("acme")], make_mail())
+        await smtp.mail("klant@example.org")
+        with pytest.raises(aiosmtplib.SMTPRecipientRefused):
+            await smtp.rcpt(f"nobody@{DOMAIN}")
+    await running.wait_processed(1)
+
+    r = await client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    got = samples(r.text)
+    assert got[("quotemaild_messages_accepted_total", ())] == 1
+    assert got[("quotemaild_messages_rejected_total", (("code", "550"),))] == 1
+    assert got[("quotemaild_messages_processed_total", ())] == 1
+    assert got[("quotemaild_processing_failures_total", ())] == 0
+    assert got[("quotemaild_commit_batch_size_count", ())] >= 1
+    assert got[("quotemaild_commit_batch_size_bucket", (("le", "+Inf"),))] >= 1
+    assert got[("quotemaild_commit_seconds_count", ())] >= 1 and got[("quotemaild_commit_seconds_sum", ())] > 0
+    assert got[("quotemaild_queue_depth", (("queue", "processing"),))] == 0
+    assert got[("quotemaild_outbox_depth", ())] == 0
+    assert not any(name == "quotemaild_outbox_oldest_age_seconds" for name, _ in got)
+    assert not any(name.startswith("quotemaild_imap") for name, _ in got)
+
+    running.daemon.metrics.set_outbox_probe(lambda: (3, 42.5))
+    running.daemon.metrics.set_imap_probe(lambda: {"acme/INBOX": "idle"})
+    got = samples((await client.get("/metrics")).text)
+    assert got[("quotemaild_outbox_depth", ())] == 3
+    assert got[("quotemaild_outbox_oldest_age_seconds", ())] == 42.5
+    assert got[("quotemaild_imap_source_state", (("source", "acme/INBOX"), ("state", "idle")))] == 1
+    assert got[("quotemaild_imap_source_state", (("source", "acme/INBOX"), ("state", "error")))] == 0
+
+    assert not any(n.startswith("quotemaild") for n in REGISTRY._names_to_collectors)  # not the global registry
+
+
+async def test_a_failing_probe_does_not_break_the_scrape(served):
+    """An outbox probe that raises is logged; /metrics still answers 200 with depth 0."""
+    running, client = served
+
+    def broken() -> tuple[int, float | None]:
+        raise RuntimeError("outbox table missing")
+
+    running.daemon.metrics.set_outbox_probe(broken)
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    assert samples(r.text)[("quotemaild_outbox_depth", ())] == 0
+
+
+def test_http_listen_is_off_by_default(config):
+    """Without [http] listen there is no HTTP listener."""
+    assert config.http.listen is None
