@@ -59,6 +59,8 @@ async def test_backup_under_load_then_restore_into_a_fresh_store(tmp_path):
 
         live_restore = cli_inproc(cfg_path, "restore", str(backup_path), "--yes")
         assert live_restore.returncode == 6 and "in use" in live_restore.stderr
+        second = cli(cfg_path, "serve")  # one daemon per SQLite store
+        assert second.returncode == 6 and f"in use by pid {proc.pid}" in second.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
