@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,15 +149,15 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
                 conn.transport.close()  # unacknowledged: the sender retries
     for server in daemon.servers:
         server.close()
-    for task in daemon.tasks:
-        task.cancel()
-    for task in daemon.tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
     if daemon.http is not None:
         await daemon.http.stop()
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    for task in daemon.tasks:  # last: the watchdog keeps pinging while we drain
+        task.cancel()
+    for task in daemon.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     if daemon.engine is not None:
         daemon.engine.dispose()
     if daemon.lock is not None:
@@ -182,7 +183,7 @@ def _wire_metrics(daemon: Daemon) -> None:
     s.purged = lambda: daemon.retention.purged if daemon.retention else 0
 
 
-def _tenant_loader(sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, int]]:
     def load() -> dict[str, int]:
         with sessions() as session:
             return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}

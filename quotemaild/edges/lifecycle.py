@@ -27,6 +27,7 @@ from quotemaild.reload import plan_reload
 
 log = get_logger(__name__)
 STATUS_EVERY = 10.0
+STOP_MARGIN = 30.0  # seconds beyond shutdown_grace for the final commit and the workers
 
 
 async def serve(config: Config, notifier: Notifier | None = None) -> None:
@@ -47,11 +48,15 @@ async def serve(config: Config, notifier: Notifier | None = None) -> None:
     try:
         notifier.ready(status_line(daemon))
         log.info("ready", watchdog_seconds=notifier.watchdog_seconds, notify=notifier.enabled)
-        daemon.tasks.append(asyncio.create_task(watchdog(notifier, lambda: all(daemon.workers_alive().values()))))
+        # Once draining, the workers stop on purpose: keep pinging until the process ends.
+        healthy = lambda: not daemon.handler.accepting or all(daemon.workers_alive().values())  # noqa: E731
+        daemon.tasks.append(asyncio.create_task(watchdog(notifier, healthy)))
         daemon.tasks.append(asyncio.create_task(_status_updates(daemon)))
         await stop_requested.wait()
         log.info("shutdown_requested", grace=daemon.config.shutdown_grace, sessions=len(daemon.handler.connections))
-        notifier.stopping(f"draining {len(daemon.handler.connections)} sessions")
+        # The drain may take shutdown_grace; flushing and stopping the workers a little more.
+        notifier.stopping(f"draining {len(daemon.handler.connections)} sessions",
+                          extend_seconds=daemon.config.shutdown_grace + STOP_MARGIN)
         await daemon_mod.stop(daemon, grace=daemon.config.shutdown_grace)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

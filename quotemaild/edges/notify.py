@@ -48,8 +48,12 @@ class Notifier:
     def status(self, status: str) -> None:
         self.send(f"STATUS={status}")
 
-    def stopping(self, status: str = "stopping") -> None:
-        self.send("STOPPING=1", f"STATUS={status}")
+    def stopping(self, status: str = "stopping", extend_seconds: float | None = None) -> None:
+        """STOPPING=1; with `extend_seconds`, also ask systemd (EXTEND_TIMEOUT_USEC) to wait that long."""
+        states = ["STOPPING=1", f"STATUS={status}"]
+        if extend_seconds is not None:
+            states.append(f"EXTEND_TIMEOUT_USEC={int(extend_seconds * 1_000_000)}")
+        self.send(*states)
 
     def close(self) -> None:
         if self._sock is not None:

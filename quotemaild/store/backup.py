@@ -38,6 +38,7 @@ def backup_sqlite(db_path: Path, dest: Path, busy_timeout: float) -> DbInfo:
         raise StoreUnavailable(f"{db_path} does not exist")
     partial = dest.with_name(dest.name + ".partial")
     partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # all the mail: owner only
     try:
         src = sqlite3.connect(db_path, timeout=busy_timeout)
         try:

@@ -260,6 +260,7 @@ async def test_sd_notify_ready_watchdog_and_stopping(tmp_path):
         msg = ""
         while "STOPPING=1" not in msg:
             msg = notify.recv(4096).decode()
+        assert "EXTEND_TIMEOUT_USEC=60000000" in msg  # shutdown_grace 30 + 30 s margin
         assert proc.wait(timeout=15) == 0
     finally:
         notify.close()

@@ -59,6 +59,8 @@ def test_ready_status_and_stopping_datagrams(notify_socket):
     assert sock.recv(4096).decode().splitlines() == ["READY=1", "STATUS=serving: smtp 127.0.0.1:25", f"MAINPID={os.getpid()}"]
     n.stopping("draining 2 sessions")
     assert sock.recv(4096).decode() == "STOPPING=1\nSTATUS=draining 2 sessions"
+    n.stopping("draining", extend_seconds=35)
+    assert sock.recv(4096).decode() == "STOPPING=1\nSTATUS=draining\nEXTEND_TIMEOUT_USEC=35000000"
     n.close()
 
 
