@@ -253,6 +253,7 @@ class QuotemailSMTP(SMTP):
     def close_with_421(self) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
+            self._handler.stats.reject("421")
             transport.write(codes.SHUTTING_DOWN.encode() + b"\r\n")
             transport.close()  # flushes the reply first
 
@@ -265,6 +266,7 @@ class QuotemailSMTP(SMTP):
 
     async def _handle_client(self) -> None:
         if not self._handler.accepting:
+            self._handler.stats.reject("421")
             await self.push(codes.SHUTTING_DOWN)
             self.transport.close()  # type: ignore[union-attr]
             return

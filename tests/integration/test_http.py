@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiosmtplib
 import httpx
 import pytest
@@ -36,7 +38,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
-    """Healthy: 200 JSON with store, workers and queues; once draining (SIGTERM) it answers 503."""
+    """Healthy: 200 JSON with store, workers and queues; once draining it answers 503 (and SMTP 421, counted)."""
     running, client = served
     r = await client.get("/healthz")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
@@ -47,6 +49,11 @@ async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
     running.daemon.handler.accepting = False
     r = await client.get("/healthz")
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
+    reader, writer = await asyncio.open_connection(running.host, running.port)
+    assert (await reader.readline()).startswith(b"421 4.3.2")
+    writer.close()
+    got = samples((await client.get("/metrics")).text)
+    assert got[("quotemaild_messages_rejected_total", (("code", "421"),))] == 1
 
 
 async def test_healthz_says_503_when_the_store_does_not_answer(tmp_path):

@@ -108,6 +108,9 @@ async def test_sigterm_under_load_stores_every_acked_message_and_exits_0(tmp_pat
             await asyncio.sleep(0.02)
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
+        await asyncio.to_thread(wait_event, log, "shutdown_requested")
+        late = await asyncio.to_thread(greeting, port)  # a connection opened after SIGTERM
+        assert late is None or late.startswith(b"421 4.3.2"), late
         while proc.poll() is None and time.monotonic() - started < 30:
             await asyncio.sleep(0.05)
         stop.set()
