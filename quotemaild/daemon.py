@@ -21,12 +21,17 @@ from quotemaild.config import Config, Listen
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.metrics import Metrics
 from quotemaild.edges.notify import Notifier
+from quotemaild.edges.outbound import OutboxWorker
 from quotemaild.edges.processor import Processor
 from quotemaild.edges.retention import RetentionTask
 from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.logs import get_logger
-from quotemaild.services.ingest import IngestSettings
+from quotemaild.mail.tokens import Signer
+from quotemaild.services.acknowledge import acknowledge_new_request
+from quotemaild.services.ingest import IngestResult, IngestSettings
+from quotemaild.services.outbox import queue_depth
+from quotemaild.services.send import SendSettings
 from quotemaild.store import db
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import Tenant
@@ -40,7 +45,9 @@ class Daemon:
     handler: IngestHandler
     writer: CommitWriter
     processor: Processor
+    outbox: OutboxWorker
     servers: list[asyncio.base_events.Server]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     engine: Engine | None = None
     tenants: TenantDirectory | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -48,7 +55,6 @@ class Daemon:
     retention: RetentionTask | None = None
     notifier: Notifier = field(default_factory=lambda: Notifier({}))
     lock: StoreLock | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def bound(self) -> list[str]:
         out = []
@@ -94,8 +100,18 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     sessions = db.make_sessionmaker(engine)
     metrics = Metrics()
 
-    settings = IngestSettings(domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes)
-    processor = Processor(sessions, settings, clock)
+    signer = Signer(config.security.secret.encode(), config.mail.domain)
+    settings = IngestSettings(
+        domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes, signer=signer
+    )
+    send_settings = SendSettings(config.mail.domain, signer, config.outbound.public_url)
+    outbox = OutboxWorker(sessions, config.outbound, clock, helo=config.smtp.hostname)
+
+    def after_ingest(session: Session, result: IngestResult) -> bool:
+        decision = acknowledge_new_request(session, send_settings, result, clock.now())
+        return decision is not None and decision.allowed
+
+    processor = Processor(sessions, settings, clock, after=after_ingest, notify=outbox.wake)
     writer = CommitWriter(
         engine,
         on_committed=processor.enqueue,
@@ -112,9 +128,11 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
 
     factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
     server = await _serve(config.smtp.listen, factory)
-    daemon = Daemon(config, handler, writer, processor, [server], engine=engine, tenants=tenants,
+    tasks = [asyncio.create_task(outbox.run(), name="outbox")]
+    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, engine=engine, tenants=tenants,
                     metrics=metrics, notifier=notifier, lock=lock)
     _wire_metrics(daemon)
+    metrics.set_outbox_probe(lambda: _outbox_probe(sessions, clock))
     if config.http.listen is not None:
         sources = HealthSources(
             store_ping=lambda: _ping(engine),
@@ -153,6 +171,13 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
         await daemon.http.stop()
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    daemon.outbox.stop()  # finishes the delivery in hand, then its task ends
+    for task in daemon.tasks:
+        if task.get_name() == "outbox":
+            try:
+                await asyncio.wait_for(asyncio.shield(task), grace)
+            except TimeoutError:
+                task.cancel()
     for task in daemon.tasks:  # last: the watchdog keeps pinging while we drain
         task.cancel()
     for task in daemon.tasks:
@@ -189,6 +214,12 @@ def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, in
             return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
 
     return load
+
+
+def _outbox_probe(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, float | None]:
+    with sessions() as session:
+        depth, age = queue_depth(session, clock.now())
+    return depth, (age if depth else None)
 
 
 def _ping(engine: Engine) -> None:

@@ -1,7 +1,7 @@
 """retention: raw_messages.purged_at marks raw copies whose bytes were dropped
 
 Revision ID: 0003
-Revises: 0001 (TEMPORARY: should be 0002 once that revision is on this branch)
+Revises: 0004 (TEMPORARY: main has 0001 -> 0004 and no 0002 yet; relink when 0002 lands)
 """
 
 from alembic import op
@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 
 revision = "0003"
-# TODO(lead): relink to "0002" when merging; the ops branch was cut before 0002 existed.
-down_revision = "0001"
+# TODO(lead): relink when "0002" lands. Main had 0001 -> 0004 (outbox) and no 0002 when the ops
+# branch merged it, so this hangs below 0004 to keep a single head.
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
