@@ -65,7 +65,12 @@ class Daemon:
         return out
 
     def workers_alive(self) -> dict[str, bool]:
-        return {"commit_writer": self.writer.is_alive(), "processor": self.processor.is_alive()}
+        outbox = [t for t in self.tasks if t.get_name() == "outbox"]
+        return {
+            "commit_writer": self.writer.is_alive(),
+            "processor": self.processor.is_alive(),
+            "outbox": bool(outbox) and not outbox[0].done(),
+        }
 
     def queues(self) -> dict[str, int]:
         return {"commit": self.writer.depth(), "processing": self.processor.depth()}
@@ -138,7 +143,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
             store_ping=lambda: _ping(engine),
             accepting=lambda: handler.accepting,
             workers=daemon.workers_alive,
-            queues=daemon.queues,
+            queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(sessions, clock)[0]},
         )
         daemon.http = HttpServer(create_app(sources, metrics), config.http.listen)
         await daemon.http.start()

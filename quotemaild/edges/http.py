@@ -36,7 +36,7 @@ class HealthSources:
     store_ping: Callable[[], None]  # blocking; raises when the store cannot answer
     accepting: Callable[[], bool]
     workers: Callable[[], dict[str, bool]]  # thread name -> alive
-    queues: Callable[[], dict[str, int]]
+    queues: Callable[[], dict[str, int]]  # may query the store: run in a thread
 
 
 async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
@@ -48,6 +48,11 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
     except Exception as exc:  # any driver error means: not reachable
         store = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
     workers = sources.workers()
+    try:
+        queues = await asyncio.wait_for(asyncio.to_thread(sources.queues), STORE_PING_TIMEOUT)
+    except Exception as exc:  # the store is in trouble: say so once
+        queues = {}
+        store = store if not store["ok"] else {"ok": False, "error": f"queues: {type(exc).__name__}: {str(exc)[:200]}"}
     accepting = sources.accepting()
     ok = store["ok"] and accepting and all(workers.values())
     body = {
@@ -55,7 +60,7 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
         "accepting": accepting,
         "store": store,
         "workers": workers,
-        "queues": sources.queues(),
+        "queues": queues,
     }
     return (HTTP_OK if ok else HTTP_UNAVAILABLE), body
 
