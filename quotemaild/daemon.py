@@ -7,7 +7,6 @@ cycle (signals, reload, drain, systemd notification) is in `edges/lifecycle.py`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,17 +176,14 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop, 30.0, False)
     daemon.outbox.stop()  # finishes the delivery in hand, then its task ends
-    for task in daemon.tasks:
-        if task.get_name() == "outbox":
-            try:
-                await asyncio.wait_for(asyncio.shield(task), grace)
-            except TimeoutError:
-                task.cancel()
+    outbox = [t for t in daemon.tasks if t.get_name() == "outbox"]
+    if outbox:
+        await asyncio.wait(outbox, timeout=grace)
     for task in daemon.tasks:  # last: the watchdog keeps pinging while we drain
         task.cancel()
-    for task in daemon.tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for task, result in zip(daemon.tasks, await asyncio.gather(*daemon.tasks, return_exceptions=True), strict=True):
+        if isinstance(result, Exception):
+            log.error("task_failed", task=task.get_name(), error=f"{type(result).__name__}: {result}"[:300])
     if daemon.engine is not None:
         daemon.engine.dispose()
     if daemon.lock is not None:

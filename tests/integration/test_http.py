@@ -126,3 +126,25 @@ async def test_a_failing_probe_does_not_break_the_scrape(served):
 def test_http_listen_is_off_by_default(config):
     """Without [http] listen there is no HTTP listener."""
     assert config.http.listen is None
+
+
+async def test_a_crashed_worker_task_turns_health_503_and_does_not_break_stop(tmp_path):
+    """The outbox task dying makes /healthz 503 (and withholds the watchdog); stop still completes."""
+    config = config_from_dict(config_dict(tmp_path, http={"listen": "127.0.0.1:0"}))
+    running = await start_daemon(config)
+    d = running.daemon
+
+    async def boom() -> None:
+        raise RuntimeError("delivery worker bug")
+
+    outbox = next(t for t in d.tasks if t.get_name() == "outbox")
+    d.outbox.stop()
+    await outbox
+    d.tasks[d.tasks.index(outbox)] = crashed = asyncio.create_task(boom(), name="outbox")
+    await asyncio.wait([crashed])
+    assert d.workers_alive()["outbox"] is False
+    async with httpx.AsyncClient(base_url=f"http://{d.http.address}", timeout=5) as client:
+        r = await client.get("/healthz")
+    assert r.status_code == 503 and r.json()["workers"]["outbox"] is False
+    await daemon_mod.stop(d, grace=1)
+    running.sessions.kw["bind"].dispose()
