@@ -25,7 +25,11 @@ from quotemaild.store.queries import failed_raw_ids
 @pass_app
 @handle_errors
 def serve(app: AppContext) -> None:
-    """Run the daemon: SMTP listener, commit writer, processing worker."""
+    """Run the daemon: SMTP listener, commit writer, processing worker, [http] health/metrics.
+
+    SIGTERM/SIGINT drain and exit 0 (new sessions get 421, DATA in flight may finish within
+    shutdown_grace); SIGHUP reloads the config file and tenants. systemd Type=notify aware.
+    """
     from quotemaild import daemon
 
     asyncio.run(daemon.run(app.config))
