@@ -111,7 +111,11 @@ class HttpServer:
         self._server.should_exit = True
         with contextlib.suppress(Exception):
             await self._task
+        name = self._sock.getsockname()
         self._sock.close()
+        if isinstance(name, str) and name:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)  # a unix socket we bound: leave no stale file behind
 
 
 def bind(listen: Listen) -> socket.socket:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import aiosmtplib
 import httpx
@@ -148,3 +149,25 @@ async def test_a_crashed_worker_task_turns_health_503_and_does_not_break_stop(tm
     assert r.status_code == 503 and r.json()["workers"]["outbox"] is False
     await daemon_mod.stop(d, grace=1)
     running.sessions.kw["bind"].dispose()
+
+
+async def test_http_on_a_unix_socket(tmp_path):
+    """[http] listen = "unix:/path" serves the same endpoints on an AF_UNIX socket."""
+    import shutil
+    import tempfile
+
+    short = tempfile.mkdtemp(prefix="qh", dir="/tmp")  # AF_UNIX paths are limited to 108 bytes
+    path = f"{short}/http.sock"
+    config = config_from_dict(config_dict(tmp_path, http={"listen": f"unix:{path}"}))
+    running = await start_daemon(config)
+    try:
+        assert running.daemon.http.address == f"unix:{path}"
+        transport = httpx.AsyncHTTPTransport(uds=path)
+        async with httpx.AsyncClient(transport=transport, base_url="http://quotemaild", timeout=5) as client:
+            assert (await client.get("/healthz")).status_code == 200
+            assert "quotemaild_messages_accepted_total" in (await client.get("/metrics")).text
+        await daemon_mod.stop(running.daemon, grace=1)
+        assert not Path(path).exists()  # no stale socket file
+    finally:
+        running.sessions.kw["bind"].dispose()
+        shutil.rmtree(short, ignore_errors=True)
