@@ -88,15 +88,13 @@ class _Server(uvicorn.Server):
 class HttpServer:
     def __init__(self, app: FastAPI, listen: Listen) -> None:
         self._sock = bind(listen)
+        self._unix_path = listen.unix_path
+        name = self._sock.getsockname()
+        self.address = f"{name[0]}:{name[1]}" if isinstance(name, tuple) else f"unix:{name}"
         self._server = _Server(
             uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=2)
         )
         self._task: asyncio.Task[None] | None = None
-
-    @property
-    def address(self) -> str:
-        name = self._sock.getsockname()
-        return f"{name[0]}:{name[1]}" if isinstance(name, tuple) else f"unix:{name}"
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]), name="http")
@@ -111,11 +109,10 @@ class HttpServer:
         self._server.should_exit = True
         with contextlib.suppress(Exception):
             await self._task
-        name = self._sock.getsockname()
         self._sock.close()
-        if isinstance(name, str) and name:
+        if self._unix_path:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(name)  # a unix socket we bound: leave no stale file behind
+                os.unlink(self._unix_path)  # a unix socket we bound: leave no stale file behind
 
 
 def bind(listen: Listen) -> socket.socket:
