@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from quotemaild.errors import ConfigError
 
 MiB = 1024 * 1024
@@ -103,6 +106,20 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """The small HTTP listener for /healthz and /metrics (later the JSON API); None = off."""
+
+    listen: Listen | None = None
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    raw_days: int = 0  # 0 = keep raw copies forever
+    interval: float = 3600.0  # seconds between purge runs
+    batch: int = 500  # rows per transaction, so a purge never holds the write lock for long
+
+
+@dataclass(frozen=True)
 class Config:
     mail: MailConfig
     store: StoreConfig
@@ -112,6 +129,9 @@ class Config:
     lmtp: LmtpConfig = LmtpConfig()
     imap: ImapConfig = ImapConfig()
     log: LogConfig = LogConfig()
+    http: HttpConfig = HttpConfig()
+    retention: RetentionConfig = RetentionConfig()
+    shutdown_grace: float = 30.0  # seconds in-flight DATA may take after SIGTERM
     state_dir: Path = Path("var")
     source: Path | None = None
 
@@ -136,8 +156,15 @@ def config_from_dict(
 ) -> Config:
     """Build a Config from a parsed TOML mapping; tests call this with a plain dict."""
     base = base_dir or Path.cwd()
-    _only(raw, "", {"state_dir", "smtp", "lmtp", "imap", "mail", "store", "security", "log", "outbound"})
+    _only(
+        raw,
+        "",
+        {"state_dir", "shutdown_grace", "smtp", "lmtp", "imap", "mail", "store", "security", "log", "outbound", "http", "retention"},
+    )
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
+    shutdown_grace = float(_get(raw, "", "shutdown_grace", (int, float), 30.0))
+    if shutdown_grace < 0:
+        raise ConfigError("shutdown_grace", f"must be 0 or more seconds, got {shutdown_grace!r}")
 
     smtp_raw = _table(raw, "smtp")
     _only(smtp_raw, "smtp", {f.name for f in dataclasses.fields(SmtpConfig)})
@@ -186,6 +213,10 @@ def config_from_dict(
         url = f"sqlite:///{state_dir / 'quotemaild.db'}"
     elif url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         url = f"sqlite:///{_path(base, url.removeprefix('sqlite:///'))}"
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError("store.url", f"not a database URL (like sqlite:///var/q.db or postgresql+psycopg://...): {url!r}") from exc
     store = StoreConfig(
         url=url,
         busy_timeout=_positive(store_raw, "store", "busy_timeout", 5.0),
@@ -216,6 +247,24 @@ def config_from_dict(
     if fmt not in _LOG_FORMATS:
         raise ConfigError("log.format", f"must be one of {', '.join(_LOG_FORMATS)}, got {fmt!r}")
 
+    http_raw = _table(raw, "http")
+    _only(http_raw, "http", {"listen"})
+    http_listen = _get(http_raw, "http", "listen", str, "")
+    http = HttpConfig(listen=parse_listen("http.listen", http_listen) if http_listen else None)
+    if http.listen is not None and http.listen == smtp.listen and (http.listen.port or http.listen.unix_path):
+        raise ConfigError("http.listen", f"is the same address as smtp.listen ({smtp.listen})")
+
+    ret_raw = _table(raw, "retention")
+    _only(ret_raw, "retention", {f.name for f in dataclasses.fields(RetentionConfig)})
+    raw_days = _get(ret_raw, "retention", "raw_days", int, 0)
+    if raw_days < 0:
+        raise ConfigError("retention.raw_days", f"must be 0 (off) or a number of days, got {raw_days!r}")
+    retention = RetentionConfig(
+        raw_days=raw_days,
+        interval=_positive(ret_raw, "retention", "interval", 3600.0),
+        batch=int(_positive(ret_raw, "retention", "batch", 500, integer=True)),
+    )
+
     outbound = _outbound(_table(raw, "outbound"), base)
 
     return Config(
@@ -227,6 +276,9 @@ def config_from_dict(
         store=store,
         security=SecurityConfig(secret=secret),
         log=LogConfig(level=level, format=fmt),
+        http=http,
+        retention=retention,
+        shutdown_grace=shutdown_grace,
         state_dir=state_dir,
         source=source,
     )

@@ -1,33 +1,40 @@
 """Composition root: config -> logs -> engine -> writer, processor, listeners -> serve until told.
 
-Everything is built here from the config and handed down; nothing below reads globals.
+Everything is built here from the config and handed down; nothing below reads globals. The life
+cycle (signals, reload, drain, systemd notification) is in `edges/lifecycle.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
-from quotemaild.edges.outbound import OutboxWorker
+from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.imap import ImapSupervisor
 from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
+from quotemaild.edges.metrics import Metrics
+from quotemaild.edges.notify import Notifier
+from quotemaild.edges.outbound import OutboxWorker
 from quotemaild.edges.processor import Processor
+from quotemaild.edges.retention import RetentionTask
 from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.logs import get_logger
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.acknowledge import acknowledge_new_request
 from quotemaild.services.ingest import IngestResult, IngestSettings
+from quotemaild.services.outbox import queue_depth
 from quotemaild.services.send import SendSettings
 from quotemaild.store import db
+from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import Tenant
 
 log = get_logger(__name__)
@@ -41,10 +48,20 @@ class Daemon:
     processor: Processor
     outbox: OutboxWorker
     servers: list[asyncio.base_events.Server]
-    tasks: list[asyncio.Task[None]]
-    imap: ImapSupervisor
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    engine: Engine | None = None
+    tenants: TenantDirectory | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    http: HttpServer | None = None
+    retention: RetentionTask | None = None
+    notifier: Notifier = field(default_factory=lambda: Notifier({}))
+    lock: StoreLock | None = None
+    imap: ImapSupervisor | None = None
     lmtp_handler: LmtpHandler | None = None
     lmtp_server: asyncio.base_events.Server | None = None
+
+    def handlers(self) -> list[IngestHandler]:
+        return [self.handler] + ([self.lmtp_handler] if self.lmtp_handler is not None else [])
 
     def bound(self) -> list[str]:
         out = []
@@ -54,12 +71,46 @@ class Daemon:
                 out.append(f"{name[0]}:{name[1]}" if isinstance(name, tuple) else str(name))
         return out
 
+    def workers_alive(self) -> dict[str, bool]:
+        outbox = [t for t in self.tasks if t.get_name() == "outbox"]
+        return {
+            "commit_writer": self.writer.is_alive(),
+            "processor": self.processor.is_alive(),
+            "outbox": bool(outbox) and not outbox[0].done(),
+        }
 
-async def start(config: Config, clock: Clock | None = None) -> Daemon:
+    def queues(self) -> dict[str, int]:
+        return {"commit": self.writer.depth(), "processing": self.processor.depth()}
+
+
+def smtp_limits(config: Config) -> SmtpLimits:
+    return SmtpLimits(
+        max_message_size=config.mail.max_message_size,
+        max_recipients=config.smtp.max_recipients,
+        min_free_bytes=int(config.mail.max_message_size * 1.5),
+        free_space_path=_sqlite_dir(config.store.url),
+    )
+
+
+async def start(config: Config, clock: Clock | None = None, notifier: Notifier | None = None) -> Daemon:
     clock = clock or SystemClock()
+    lock = store_lock(config.store.url)
+    if lock is not None:
+        lock.acquire()  # one daemon per SQLite store; `restore` waits for us to be gone
+    try:
+        return await _start(config, clock, notifier or Notifier({}), lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLock | None) -> Daemon:
     engine = db.make_engine(config.store)
+    notifier.status("migrating the store")
     db.migrate(engine)
     sessions = db.make_sessionmaker(engine)
+    metrics = Metrics()
 
     signer = Signer(config.security.secret.encode(), config.mail.domain)
     settings = IngestSettings(
@@ -78,22 +129,12 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
         on_committed=processor.enqueue,
         batch_max=config.store.commit_batch_max,
         delay=config.store.commit_delay,
+        observe=metrics.observe_commit,
     )
-
-    readers = db.make_reader(engine)
-
-    def load_tenants() -> dict[str, int]:
-        with readers() as session:
-            return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
-
-    tenants = TenantDirectory(load_tenants)
+    readers = db.make_reader(engine)  # read-only sessions never take SQLite's write lock
+    tenants = TenantDirectory(_tenant_loader(readers))
     tenants.reload()
-    limits = SmtpLimits(
-        max_message_size=config.mail.max_message_size,
-        max_recipients=config.smtp.max_recipients,
-        min_free_bytes=int(config.mail.max_message_size * 1.5),
-        free_space_path=_sqlite_dir(config.store.url),
-    )
+    limits = smtp_limits(config)
     handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock)
     writer.start()
     processor.start()
@@ -101,58 +142,122 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
     factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
     server = await _serve(config.smtp.listen, factory)
     tasks = [asyncio.create_task(outbox.run(), name="outbox")]
-    imap = ImapSupervisor(sessions, writer, config.imap, config.mail.max_message_size, clock)
-    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, imap)
+    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, engine=engine, tenants=tenants,
+                    metrics=metrics, notifier=notifier, lock=lock)
     if config.lmtp.listen is not None:
-        lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
-        lmtp = lmtp_factory(lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
+        daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
+        lmtp = lmtp_factory(
+            daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
+        )
         if config.lmtp.listen.unix_path:
             prepare_unix_socket(config.lmtp.listen.unix_path)
-        daemon.lmtp_handler = lmtp_handler
         daemon.lmtp_server = await _serve(config.lmtp.listen, lmtp)
         daemon.servers.append(daemon.lmtp_server)
-    await asyncio.to_thread(imap.start)
-    log.info("listening", smtp=daemon.bound(), domain=config.mail.domain, imap_sources=len(imap.workers))
+    daemon.imap = ImapSupervisor(sessions, writer, config.imap, config.mail.max_message_size, clock)
+    await asyncio.to_thread(daemon.imap.start)
+    _wire_metrics(daemon)
+    metrics.set_outbox_probe(lambda: _outbox_probe(readers, clock))
+    if config.http.listen is not None:
+        sources = HealthSources(
+            store_ping=lambda: _ping(engine),
+            accepting=lambda: handler.accepting,
+            workers=daemon.workers_alive,
+            queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+        )
+        daemon.http = HttpServer(create_app(sources, metrics), config.http.listen)
+        await daemon.http.start()
+    daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
+    daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+    log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
+             domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
     return daemon
 
 
 async def stop(daemon: Daemon, grace: float = 30.0) -> None:
-    daemon.handler.accepting = False
-    if daemon.lmtp_handler is not None:
-        daemon.lmtp_handler.accepting = False
+    """Drain: refuse new sessions with 421, let DATA in flight finish (up to `grace` seconds),
+    flush the commit batch, stop the workers. Every 250 sent was committed before it was sent."""
+    handler = daemon.handler
+    handlers = daemon.handlers()
+    for h in handlers:
+        h.accepting = False
+        for conn in list(h.connections):
+            conn.close_if_idle()
+    imap_stopped = (
+        asyncio.create_task(asyncio.to_thread(daemon.imap.stop, min(grace, 10.0))) if daemon.imap else None
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while any(h.connections for h in handlers) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    for h in handlers:
+        if h.connections:
+            log.warning("shutdown_grace_expired", sessions=len(h.connections), channel=h.channel)
+            for conn in list(h.connections):
+                if conn.transport is not None:
+                    conn.transport.close()  # unacknowledged: the sender retries
     for server in daemon.servers:
         server.close()
-    imap_stopped = asyncio.create_task(asyncio.to_thread(daemon.imap.stop, min(grace, 10.0)))
-    for server in daemon.servers:
-        try:
-            await asyncio.wait_for(server.wait_closed(), grace)
-        except TimeoutError:
-            log.warning("shutdown_grace_expired")
-    await imap_stopped  # IMAP workers may still be handing mail to the writer: before writer.stop
+    if daemon.http is not None:
+        await daemon.http.stop()
+    if imap_stopped is not None:
+        await imap_stopped  # IMAP workers may still hand mail to the writer: stop them before it
     listen = daemon.config.lmtp.listen
     if listen is not None and listen.unix_path:
         Path(listen.unix_path).unlink(missing_ok=True)
     await asyncio.to_thread(daemon.writer.stop)
-    await asyncio.to_thread(daemon.processor.stop)
-    daemon.outbox.stop()
-    for task in daemon.tasks:
-        try:
-            await asyncio.wait_for(task, grace)
-        except TimeoutError:
-            task.cancel()
-    log.info("stopped")
+    await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    daemon.outbox.stop()  # finishes the delivery in hand, then its task ends
+    outbox = [t for t in daemon.tasks if t.get_name() == "outbox"]
+    if outbox:
+        await asyncio.wait(outbox, timeout=grace)
+    for task in daemon.tasks:  # last: the watchdog keeps pinging while we drain
+        task.cancel()
+    for task, result in zip(daemon.tasks, await asyncio.gather(*daemon.tasks, return_exceptions=True), strict=True):
+        if isinstance(result, Exception):
+            log.error("task_failed", task=task.get_name(), error=f"{type(result).__name__}: {result}"[:300])
+    if daemon.engine is not None:
+        daemon.engine.dispose()
+    if daemon.lock is not None:
+        daemon.lock.release()
+    log.info("stopped", accepted=handler.stats.accepted, committed=daemon.writer.stats.messages)
 
 
 async def run(config: Config) -> None:
-    """Serve until SIGTERM or SIGINT (a signal during start-up stops cleanly once started)."""
-    done = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
-    daemon = await start(config)
-    await done.wait()
-    log.info("shutdown_requested")
-    await stop(daemon)
+    """Serve until SIGTERM or SIGINT; SIGHUP reloads (see edges/lifecycle.py)."""
+    from quotemaild.edges import lifecycle
+
+    await lifecycle.serve(config)
+
+
+def _wire_metrics(daemon: Daemon) -> None:
+    s = daemon.metrics.sources
+    s.accepted = lambda: daemon.handler.stats.accepted
+    s.rejected = lambda: dict(daemon.handler.stats.rejected)
+    s.processed = lambda: daemon.processor.processed
+    s.failed = lambda: daemon.processor.failed
+    s.commit_failures = lambda: daemon.writer.stats.failures
+    s.queues = daemon.queues
+    s.purged = lambda: daemon.retention.purged if daemon.retention else 0
+
+
+def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, int]]:
+    def load() -> dict[str, int]:
+        with sessions() as session:
+            return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
+
+    return load
+
+
+def _outbox_probe(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, float | None]:
+    with sessions() as session:
+        depth, age = queue_depth(session, clock.now())
+    return depth, (age if depth else None)
+
+
+def _ping(engine: Engine) -> None:
+    # Reads a real table: `SELECT 1` would not touch the SQLite file at all.
+    with engine.connect() as conn:
+        conn.execute(text("SELECT version_num FROM alembic_version"))
 
 
 async def _serve(listen: Listen, factory: object) -> asyncio.base_events.Server:

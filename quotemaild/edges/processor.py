@@ -109,6 +109,7 @@ class Processor:
         self._thread = threading.Thread(target=self._run, name="processor", daemon=True)
         self.processed = 0
         self.failed = 0
+        self._abandon = threading.Event()
 
     def start(self) -> None:
         self.enqueue(pending_ids(self._sessions))
@@ -118,18 +119,24 @@ class Processor:
         for raw_id in raw_ids:
             self._queue.put(raw_id)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Finish what is queued, then end the thread (what is left stays pending in the store)."""
+    def stop(self, timeout: float = 30.0, finish_queue: bool = True) -> None:
+        """End the thread after what is queued, or (`finish_queue=False`, shutdown) after the
+        message in hand; what is left stays pending in the store and is picked up on the next start."""
+        if not finish_queue:
+            self._abandon.set()
         self._queue.put(_STOP)
         self._thread.join(timeout)
 
     def depth(self) -> int:
         return self._queue.qsize()
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         while True:
             raw_id = self._queue.get()
-            if raw_id == _STOP:
+            if raw_id == _STOP or self._abandon.is_set():
                 return
             result = process_one(self._sessions, raw_id, self._settings, self._clock, self._after, self._notify)
             if result is None:

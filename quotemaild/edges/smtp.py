@@ -50,6 +50,9 @@ class TenantDirectory:
         self._slugs = self._load()
         self._loaded_at = time.monotonic()
 
+    def __len__(self) -> int:
+        return len(self._slugs)
+
     def lookup(self, slug: str) -> int | None:
         tenant_id = self._slugs.get(slug)
         if tenant_id is None and time.monotonic() - self._loaded_at >= self._min_reload:
@@ -97,6 +100,7 @@ class IngestHandler:
         self.clock = clock
         self.stats = SmtpStats()
         self.accepting = True
+        self.connections: set[QuotemailSMTP] = set()  # open sessions, for the drain on shutdown
         self._disk_checked_at = float("-inf")
         self._disk_ok = True
 
@@ -228,10 +232,40 @@ class QuotemailSMTP(SMTP):
         super().__init__(handler, **kwargs)
         self._handler = handler
 
+    in_data = False  # between the DATA command and our reply to it: the drain waits for these
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self._handler.connections.add(self)
         if self.session is not None:
             self.session.__dict__["sid"] = f"{os.getpid():x}-{next(_session_ids)}-{secrets.token_hex(2)}"
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._handler.connections.discard(self)
+        super().connection_lost(error)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self.in_data = True
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self.in_data = False
+        if not self._handler.accepting:
+            self.close_with_421()  # shutting down: this transaction was answered, end the session
+
+    def close_if_idle(self) -> bool:
+        """Shutdown: end the session with 421 unless a DATA is in flight (that one ends itself)."""
+        if self.in_data:
+            return False
+        self.close_with_421()
+        return True
+
+    def close_with_421(self) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            self._handler.stats.reject("421")
+            transport.write(codes.SHUTTING_DOWN.encode() + b"\r\n")
+            transport.close()  # flushes the reply first
 
     async def push(self, status: Any) -> None:
         if isinstance(status, str):
@@ -242,6 +276,7 @@ class QuotemailSMTP(SMTP):
 
     async def _handle_client(self) -> None:
         if not self._handler.accepting:
+            self._handler.stats.reject("421")
             await self.push(codes.SHUTTING_DOWN)
             self.transport.close()  # type: ignore[union-attr]
             return
@@ -257,7 +292,7 @@ def smtp_factory(handler: IngestHandler, hostname: str, limits: SmtpLimits, time
             handler,
             hostname=hostname,
             ident="quotemaild ESMTP",
-            data_size_limit=limits.max_message_size,
+            data_size_limit=handler.limits.max_message_size,  # SIGHUP may change it
             enable_SMTPUTF8=True,
             decode_data=False,
             timeout=timeout,

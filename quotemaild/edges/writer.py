@@ -63,9 +63,11 @@ class CommitWriter:
         on_committed: Callable[[list[int]], None] | None = None,
         batch_max: int = 256,
         delay: float = 0.0,
+        observe: Callable[[int, float], None] | None = None,
     ) -> None:
         self._engine = engine
         self._on_committed = on_committed
+        self._observe = observe  # (batch size, commit seconds), e.g. metrics histograms
         self._batch_max = batch_max
         self._delay = delay
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -79,6 +81,13 @@ class CommitWriter:
         future: Future[list[int]] = Future()
         self._queue.put(_Job(items, future))
         return future
+
+    def depth(self) -> int:
+        """Jobs waiting for the next commit."""
+        return self._queue.qsize()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Commit what is queued, then end the thread."""
@@ -127,6 +136,8 @@ class CommitWriter:
         self.stats.messages += sum(len(j.items) for j in jobs)
         self.stats.last_batch_size = len(jobs)
         self.stats.last_commit_seconds = time.perf_counter() - started
+        if self._observe is not None:
+            self._observe(len(jobs), self.stats.last_commit_seconds)
         for job, ids in zip(jobs, results, strict=True):
             _resolve(job.future, result=ids)
         if self._on_committed is not None:

@@ -90,3 +90,16 @@ def schema_is_current(engine: Engine) -> bool:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
     return set(current) == set(script.get_heads())
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of quotemaild knows (to vet a backup before restoring)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("quotemaild.store") / "migrations"))
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def head_revisions() -> set[str]:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("quotemaild.store") / "migrations"))
+    return set(ScriptDirectory.from_config(cfg).get_heads())

@@ -77,7 +77,8 @@ class Tenant(Base):
 
 
 class RawMessage(Base):
-    """The exact bytes as received, with the envelope. Written before the 250, never changed after."""
+    """The exact bytes as received, with the envelope. Written before the 250, never changed after
+    (except that `[retention] raw_days` may empty `data` of closed requests, see `purged_at`)."""
 
     __tablename__ = "raw_messages"
 
@@ -97,6 +98,9 @@ class RawMessage(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Set by the retention task when `data` was emptied (request closed long enough); the row,
+    # size and sha256 stay, so the message can still be shown and deduplicated.
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
 
     __table_args__ = (
         Index("ix_raw_messages_state", "state", "id"),

@@ -132,10 +132,12 @@ def raw_bytes(session: Session, message_pk: int) -> bytes:
     raw_id = session.scalar(select(Message.raw_id).where(Message.id == message_pk))
     if raw_id is None:
         raise NotFound("message (with a raw copy)", message_pk)
-    data = session.scalar(select(RawMessage.data).where(RawMessage.id == raw_id))
-    if data is None:
+    row = session.execute(select(RawMessage.data, RawMessage.purged_at).where(RawMessage.id == raw_id)).first()
+    if row is None:
         raise NotFound("raw message", raw_id)
-    return data
+    if row.purged_at is not None:
+        raise NotFound("raw copy (purged by [retention] raw_days)", raw_id)
+    return row.data
 
 
 def failed_raw_ids(session: Session) -> Sequence[int]:

@@ -8,11 +8,16 @@ from typing import Any
 
 import click
 
-from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from quotemaild.edges.cli.context import AppContext, emit, fail, handle_errors, pass_app
 from quotemaild.edges.processor import process_one
-from quotemaild.errors import InvalidInput
+from quotemaild.errors import InvalidInput, StoreUnavailable
 from quotemaild.services.ingest import IngestSettings, reset_for_reprocess
 from quotemaild.store import db
+from quotemaild.store.models import RawMessage
+from quotemaild.store.probe import probe_store
 from quotemaild.store.queries import failed_raw_ids
 
 
@@ -20,7 +25,12 @@ from quotemaild.store.queries import failed_raw_ids
 @pass_app
 @handle_errors
 def serve(app: AppContext) -> None:
-    """Run the daemon: SMTP (and LMTP) listeners, IMAP sources, commit writer, processing worker."""
+    """Run the daemon: SMTP (and LMTP) listeners, IMAP sources, commit writer, processing
+    worker, outbox delivery, [http] health/metrics.
+
+    SIGTERM/SIGINT drain and exit 0 (new sessions get 421, DATA in flight may finish within
+    shutdown_grace); SIGHUP reloads the config file and tenants. systemd Type=notify aware.
+    """
     from quotemaild import daemon
 
     asyncio.run(daemon.run(app.config))
@@ -40,17 +50,30 @@ def migrate(app: AppContext) -> None:
 @pass_app
 @handle_errors
 def check_config(app: AppContext, as_json: bool) -> None:
-    """Validate the config file and print the effective settings (secrets masked)."""
-    emit(effective_config(app), as_json, _config_text)
+    """Validate the config file and print the effective settings (secrets masked).
+
+    Also checks that the store URL is usable (connects read-only; creates nothing). Exit 0 ok,
+    5 the file or a value in it is wrong (the key is named), 6 the store does not answer.
+    """
+    cfg = effective_config(app)
+    try:
+        store = {"ok": True, **probe_store(app.config.store)}
+    except StoreUnavailable as exc:
+        store = {"ok": False, "error": str(exc)}
+    cfg["checks"] = {"listeners": "ok", "store": store}
+    emit(cfg, as_json, _config_text)
+    if not store["ok"]:
+        fail(f"store.url: store unavailable: {store['error']}", "store")
 
 
 def effective_config(app: AppContext) -> dict[str, Any]:
     cfg = dataclasses.asdict(app.config)
     cfg["security"]["secret"] = "***" if cfg["security"]["secret"] else ""
-    listen = app.config.smtp.listen
-    cfg["smtp"]["listen"] = str(listen)
+    cfg["smtp"]["listen"] = str(app.config.smtp.listen)
     lmtp_listen = app.config.lmtp.listen
     cfg["lmtp"]["listen"] = str(lmtp_listen) if lmtp_listen else None
+    cfg["http"]["listen"] = str(app.config.http.listen) if app.config.http.listen else None
+    cfg["store"]["url"] = make_url(app.config.store.url).render_as_string(hide_password=True)
     cfg["state_dir"] = str(cfg["state_dir"])
     cfg["source"] = str(cfg["source"]) if cfg["source"] else None
     return cfg
@@ -59,7 +82,12 @@ def effective_config(app: AppContext) -> dict[str, Any]:
 def _config_text(cfg: dict[str, Any]) -> str:
     lines = ["config ok"]
     for section, values in cfg.items():
-        if isinstance(values, dict):
+        if section == "checks":
+            store = values["store"]
+            detail = f"{store.get('backend')}, schema {store.get('schema')}" if store["ok"] else store["error"]
+            lines.append(f"check listeners: {values['listeners']}")
+            lines.append(f"check store: {'ok' if store['ok'] else 'FAILED'} ({detail})")
+        elif isinstance(values, dict):
             for key, value in values.items():
                 lines.append(f"{section}.{key} = {value}")
         else:
@@ -82,6 +110,10 @@ def reprocess(app: AppContext, raw_id: int | None, failed: bool, as_json: bool) 
         raise InvalidInput("RAW_ID", "give a raw message id or --failed (one of them)")
     with app.reading() as session:
         ids = list(failed_raw_ids(session)) if failed else [raw_id]
+        purged = set(session.scalars(select(RawMessage.id).where(RawMessage.id.in_(ids), RawMessage.purged_at.is_not(None))))
+    if purged and not failed:
+        raise InvalidInput("RAW_ID", f"raw message {raw_id} was purged by [retention] raw_days: nothing to re-process")
+    ids = [one for one in ids if one not in purged]
     settings = IngestSettings(domain=app.config.mail.domain, max_header_bytes=app.config.smtp.max_header_bytes)
     results = []
     for one in ids:

@@ -135,6 +135,9 @@ def _fail(message: str, kind: str) -> None:
     sys.exit(EXIT[kind])
 
 
+fail = _fail  # for commands that print a result and still exit non-zero (check-config)
+
+
 pass_app = click.make_pass_decorator(AppContext)
 
 

@@ -1,14 +1,14 @@
 """outbox, tenant templates, ack log, bounced addresses, needs_attention, message info
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
