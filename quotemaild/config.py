@@ -69,12 +69,21 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class ViesConfig:
+    """EU VIES REST service for `contact lookup-vat`."""
+
+    url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     mail: MailConfig
     store: StoreConfig
     security: SecurityConfig
     smtp: SmtpConfig = SmtpConfig()
     log: LogConfig = LogConfig()
+    vies: ViesConfig = ViesConfig()
     state_dir: Path = Path("var")
     source: Path | None = None
 
@@ -99,7 +108,7 @@ def config_from_dict(
 ) -> Config:
     """Build a Config from a parsed TOML mapping; tests call this with a plain dict."""
     base = base_dir or Path.cwd()
-    _only(raw, "", {"state_dir", "smtp", "mail", "store", "security", "log"})
+    _only(raw, "", {"state_dir", "smtp", "mail", "store", "security", "log", "vies"})
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
 
     smtp_raw = _table(raw, "smtp")
@@ -160,12 +169,20 @@ def config_from_dict(
     if fmt not in _LOG_FORMATS:
         raise ConfigError("log.format", f"must be one of {', '.join(_LOG_FORMATS)}, got {fmt!r}")
 
+    vies_raw = _table(raw, "vies")
+    _only(vies_raw, "vies", {"url", "timeout"})
+    vies_url = _get(vies_raw, "vies", "url", str, ViesConfig.url)
+    if not vies_url.startswith(("http://", "https://")):
+        raise ConfigError("vies.url", f"must be an http(s) URL, got {vies_url!r}")
+    vies = ViesConfig(url=vies_url, timeout=_positive(vies_raw, "vies", "timeout", 10.0))
+
     return Config(
         smtp=smtp,
         mail=mail,
         store=store,
         security=SecurityConfig(secret=secret),
         log=LogConfig(level=level, format=fmt),
+        vies=vies,
         state_dir=state_dir,
         source=source,
     )
