@@ -11,7 +11,7 @@ from quotemaild.store.models import AuditRecord, QuoteRequest, TimelineEvent
 
 
 def record(
-    session: Session, request: QuoteRequest, kind: str, actor: str, at: dt.datetime, **detail: Any
+    session: Session, request: QuoteRequest, kind: str, actor: str, at: dt.datetime, /, **detail: Any
 ) -> TimelineEvent:
     """Add a timeline entry to `request` and mark it updated."""
     event = TimelineEvent(request_id=request.id, at=at, kind=kind, actor=actor, detail=detail)
