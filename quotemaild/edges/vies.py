@@ -36,6 +36,7 @@ class HttpVies:
             with urllib.request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
                 data = json.loads(response.read(1_000_000))
         except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the response
             raise RemoteUnavailable(SERVICE, f"HTTP {exc.code} from {self.endpoint}") from exc
         except urllib.error.URLError as exc:
             raise RemoteUnavailable(SERVICE, f"cannot reach {self.endpoint}: {exc.reason}") from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from quotemaild.domain.vat import check_vat, vat_key
+from quotemaild.domain.vat import VatWarningCode, check_vat, vat_key
 from quotemaild.errors import InvalidInput
 
 
@@ -33,10 +33,16 @@ class VatLookup(Protocol):
 
 
 def split_vat(value: str) -> tuple[str, str]:
-    """("BE", "0477472701") from any spelling; a number without country is Belgian."""
+    """("BE", "0477472701") from any spelling; a number without country is Belgian.
+
+    A wrong check digit is left for VIES to judge; a number of the wrong shape is refused.
+    """
+    checked = check_vat(value)
+    shape = {VatWarningCode.INVALID_FORMAT, VatWarningCode.UNKNOWN_COUNTRY}
+    problems = [w.message for w in checked.warnings if w.code in shape]
+    if checked.is_empty or problems:
+        raise InvalidInput("vat_number", f"{value!r} is not a VAT number" + (f": {problems[0]}" if problems else ""))
     key = vat_key(value)
-    if len(key) < 3 or not key[:2].isalpha():
-        raise InvalidInput("vat_number", f"{value!r} is not a VAT number")
     return key[:2], key[2:]
 
 
