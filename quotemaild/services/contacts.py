@@ -56,6 +56,18 @@ def revenue(session: Session, contact_id: int) -> Decimal:
     return (Decimal(int(total or 0)) / 100).quantize(Decimal("0.01"))
 
 
+def revenues(session: Session, contact_ids: list[int]) -> dict[int, Decimal]:
+    """Revenue of many contacts in one query (0.00 for those without invoices)."""
+    totals: dict[int, int] = {}
+    if contact_ids:
+        rows = session.execute(
+            select(ContactInvoice.contact_id, func.sum(ContactInvoice.amount_cents))
+            .where(ContactInvoice.contact_id.in_(contact_ids)).group_by(ContactInvoice.contact_id)
+        )
+        totals = {cid: int(total or 0) for cid, total in rows}
+    return {cid: (Decimal(totals.get(cid, 0)) / 100).quantize(Decimal("0.01")) for cid in contact_ids}
+
+
 def custom_field_defs(session: Session, tenant_id: int) -> tuple[CustomFieldDef, ...]:
     rows = session.scalars(
         select(ContactCustomFieldDef).where(ContactCustomFieldDef.tenant_id == tenant_id).order_by(ContactCustomFieldDef.id)

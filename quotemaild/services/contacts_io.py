@@ -17,7 +17,13 @@ from quotemaild.clock import Clock
 from quotemaild.domain.contacts import ContactKind
 from quotemaild.domain.contacts_csv import RowError, export_contacts_csv, export_contacts_xlsx, read_contacts_csv
 from quotemaild.services.contact_rows import apply_to_row, to_domain
-from quotemaild.services.contacts import custom_field_defs, next_customer_number, revenue, vat_in_use, warnings_view
+from quotemaild.services.contacts import (
+    custom_field_defs,
+    next_customer_number,
+    revenues,
+    vat_in_use,
+    warnings_view,
+)
 from quotemaild.services.timeline import audit
 from quotemaild.store.models import Contact as ContactRow
 from quotemaild.store.models import Tenant
@@ -85,7 +91,8 @@ def export_contacts(session: Session, tenant: Tenant, fmt: str, clock: Clock) ->
         select(ContactRow).where(ContactRow.tenant_id == tenant.id)
         .options(selectinload(ContactRow.persons)).order_by(ContactRow.name, ContactRow.id)
     ).all()
-    contacts = [to_domain(r, revenue(session, r.id)) for r in rows]
+    totals = revenues(session, [r.id for r in rows])
+    contacts = [to_domain(r, totals[r.id]) for r in rows]
     fields = custom_field_defs(session, tenant.id)
     if fmt == "xlsx":
         return export_contacts_xlsx(contacts, language=tenant.language, custom_fields=fields, created=clock.now())

@@ -123,6 +123,8 @@ def test_invoiced_converts_a_prospect_and_counts_each_invoice_once(run_cli, acme
     assert "already recorded" in clash.stderr
     shown = j(run_cli, "contact", "show", str(p["id"]))
     assert shown["revenue"] == "1000.00" and [i["invoice_number"] for i in shown["invoices"]] == ["F2026-1", "CN-1"]
+    listed = {c["name"]: c["revenue"] for c in j(run_cli, "contact", "list", "--tenant", "acme")}
+    assert listed == {"P": "1000.00", "O": "0.00"}
 
 
 def test_attach_a_file_to_a_contact(run_cli, acme, tmp_path):

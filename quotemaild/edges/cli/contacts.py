@@ -122,9 +122,9 @@ def contact_list(app: AppContext, tenant_slug: str, kind: str | None, search: st
                  as_json: bool) -> None:
     """List a tenant's contacts by name."""
     with app.reading() as session:
-        tenant = get_tenant(session, tenant_slug)
-        views = [contact_view(r, svc.revenue(session, r.id), persons=False)
-                 for r in svc.list_contacts(session, tenant.id, kind, search, limit)]
+        rows = svc.list_contacts(session, get_tenant(session, tenant_slug).id, kind, search, limit)
+        totals = svc.revenues(session, [r.id for r in rows])
+        views = [contact_view(r, totals[r.id], persons=False) for r in rows]
     emit(views, as_json, lambda vs: "\n".join(
         f"{v['id']:>6}  {v['kind']:<9} {v['number'] or '-':<12} {v['name'][:40]:<40} {v['vat_number']}"
         for v in vs) or "(no contacts)")
