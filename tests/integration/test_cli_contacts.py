@@ -58,6 +58,23 @@ def test_add_company_with_every_kind_of_field(run_cli, acme):
     assert "Piet Peeters" in run_cli("contact", "show", str(card["id"])).stdout
 
 
+def test_add_from_a_json_card_with_options_winning(run_cli, acme, tmp_path):
+    """--data gives any field as JSON (moments with notes, persons with addresses); options win."""
+    card = tmp_path / "card.json"
+    card.write_text(json.dumps({
+        "name": "Uit JSON", "type": "company", "call_back": {"date": "05/02/2026", "time": "9u30", "note": "na 9u"},
+        "persons": [{"name": "Els", "email": "els@example.org", "address": {"city": "Leuven", "postal_code": "3000"}}],
+        "lead_source": "website",
+    }))
+    made = add(run_cli, "--data", str(card), "--lead-source", "beurs")
+    assert (made["name"], made["type"], made["lead_source"]) == ("Uit JSON", "company", "beurs")
+    assert made["moments"]["call_back"] == {"date": "2026-02-05", "time": "09:30", "note": "na 9u"}
+    assert made["persons"][0]["address"]["city"] == "Leuven"
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    assert "--data" in run_cli("contact", "add", "--tenant", "acme", "--data", str(bad), expect=4).stderr
+
+
 def test_invalid_input_names_the_field(run_cli, acme):
     """Bad input exits 4 naming the field; an unknown custom field is refused."""
     assert "postal_code" in run_cli("contact", "add", "--tenant", "acme", "--name", "X", "--postal-code", "12",
