@@ -38,11 +38,11 @@ _ADDRESS = (("--street", "street"), ("--postal-code", "postal_code"), ("--city",
 def card_options(fn: F) -> F:
     """Decorate a command with every card option (all optional)."""
     opts: list[Callable[[F], F]] = [
-        click.option("--email", "emails", multiple=True, help="E-mail address (repeat for more)."),
-        click.option("--group", "groups", multiple=True, help="Group, e.g. PVC (repeat for more)."),
+        click.option("--email", "emails", multiple=True, help="E-mail address (repeat; on update: replaces them)."),
+        click.option("--group", "groups", multiple=True, help="Group, e.g. PVC (repeat; on update: replaces them)."),
         click.option("--custom", multiple=True, metavar="KEY=VALUE", help="A custom field (repeat)."),
         click.option("--person", "persons", multiple=True, metavar="NAME;EMAIL;PHONE;ROLE",
-                     help="A contact person (repeat); later parts may be left out."),
+                     help="A contact person (repeat); later parts may be left out. On update: replaces them all."),
         click.option("--data", "data_file", type=click.Path(dir_okay=False, allow_dash=True),
                      help="JSON object with any contact fields (- for stdin); options win."),
     ]

@@ -73,7 +73,8 @@ def tenant_update(app: AppContext, slug: str, as_json: bool, **options: object) 
 
     Each option is a field of services.tenants.TenantUpdate with the same name.
     """
-    changes = TenantUpdate(**{k: v for k, v in options.items() if v is not None})  # type: ignore[arg-type]
+    given = {k: v for k, v in options.items() if v is not None and v != ()}  # () = a multiple option left out
+    changes = TenantUpdate(**given)  # type: ignore[arg-type]
     with app.transaction() as session:
         view = tenant_view(update_tenant(session, slug, changes), app.config.mail.domain)
     emit(view, as_json)
