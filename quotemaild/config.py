@@ -120,6 +120,14 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class ViesConfig:
+    """EU VIES REST service for `contact lookup-vat`."""
+
+    url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     mail: MailConfig
     store: StoreConfig
@@ -132,6 +140,7 @@ class Config:
     http: HttpConfig = HttpConfig()
     retention: RetentionConfig = RetentionConfig()
     shutdown_grace: float = 30.0  # seconds in-flight DATA may take after SIGTERM
+    vies: ViesConfig = ViesConfig()
     state_dir: Path = Path("var")
     source: Path | None = None
 
@@ -159,7 +168,10 @@ def config_from_dict(
     _only(
         raw,
         "",
-        {"state_dir", "shutdown_grace", "smtp", "lmtp", "imap", "mail", "store", "security", "log", "outbound", "http", "retention"},
+        {
+            "state_dir", "shutdown_grace", "smtp", "lmtp", "imap", "mail", "store", "security", "log",
+            "outbound", "http", "retention", "vies",
+        },
     )
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
     shutdown_grace = float(_get(raw, "", "shutdown_grace", (int, float), 30.0))
@@ -266,6 +278,12 @@ def config_from_dict(
     )
 
     outbound = _outbound(_table(raw, "outbound"), base)
+    vies_raw = _table(raw, "vies")
+    _only(vies_raw, "vies", {"url", "timeout"})
+    vies_url = _get(vies_raw, "vies", "url", str, ViesConfig.url)
+    if not vies_url.startswith(("http://", "https://")):
+        raise ConfigError("vies.url", f"must be an http(s) URL, got {vies_url!r}")
+    vies = ViesConfig(url=vies_url, timeout=_positive(vies_raw, "vies", "timeout", 10.0))
 
     return Config(
         smtp=smtp,
@@ -279,6 +297,7 @@ def config_from_dict(
         http=http,
         retention=retention,
         shutdown_grace=shutdown_grace,
+        vies=vies,
         state_dir=state_dir,
         source=source,
     )

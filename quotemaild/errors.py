@@ -7,7 +7,8 @@
     ├── NotFound               an id or slug that does not exist
     ├── InvalidInput           a value given by a user or script is not acceptable (names the field)
     │   └── InvalidTransition  a status change the workflow does not allow
-    └── ProcessingError        a stored message could not be parsed or threaded (it stays stored)
+    ├── ProcessingError        a stored message could not be parsed or threaded (it stays stored)
+    └── RemoteUnavailable      an outside service (EU VIES) cannot be reached or answers an error
 """
 
 from __future__ import annotations
@@ -55,3 +56,12 @@ class InvalidTransition(InvalidInput):
 
 class ProcessingError(QuotemailError):
     pass
+
+
+class RemoteUnavailable(QuotemailError):
+    """An outside service could not answer; trying again later may work."""
+
+    def __init__(self, service: str, problem: str) -> None:
+        super().__init__(f"{service} unavailable: {problem}")
+        self.service = service
+        self.problem = problem

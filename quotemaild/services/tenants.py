@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
+from quotemaild.domain.numbering import parse_format
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import Tenant
 
@@ -89,3 +90,23 @@ def list_tenants(session: Session) -> list[Tenant]:
 
 def tenant_address(tenant: Tenant, domain: str) -> str:
     return f"{tenant.slug}@{domain}"
+
+
+@dataclass(frozen=True)
+class TenantUpdate:
+    """What `tenant update` may change; None leaves a setting as it is. Add new settings here."""
+
+    language: str | None = None
+    customer_number_format: str | None = None
+
+
+def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
+    tenant = get_tenant(session, slug)
+    if changes.language is not None:
+        if changes.language not in LANGUAGES:
+            raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
+        tenant.language = changes.language
+    if changes.customer_number_format is not None:
+        tenant.customer_number_format = parse_format(changes.customer_number_format, "customer_number_format").text
+    session.flush()
+    return tenant

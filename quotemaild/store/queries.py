@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from quotemaild.errors import NotFound
-from quotemaild.store.models import Message, QuoteRequest, RawMessage, Tenant, TimelineEvent
+from quotemaild.domain.status import label
+from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.store.models import Contact, Message, QuoteRequest, RawMessage, Tenant, TimelineEvent, User
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -28,6 +29,7 @@ def tenant_view(tenant: Tenant, domain: str) -> dict[str, Any]:
         "sender_mode": tenant.sender_mode,
         "own_addresses": list(tenant.own_addresses),
         "own_domains": list(tenant.own_domains),
+        "customer_number_format": tenant.customer_number_format,
         "created_at": iso(tenant.created_at),
     }
 
@@ -36,13 +38,23 @@ def request_query(
     tenant_slug: str | None = None,
     status: str | None = None,
     search: str | None = None,
-) -> Select[tuple[QuoteRequest, str]]:
-    """Newest first; the (tenant, status, updated_at) indexes serve these filters."""
-    q = select(QuoteRequest, Tenant.slug).join(Tenant, Tenant.id == QuoteRequest.tenant_id)
+    assignee: str | None = None,
+) -> Select[tuple[QuoteRequest, str, str, str | None]]:
+    """Newest first; the (tenant, status, updated_at) indexes serve these filters.
+
+    Rows are (request, tenant slug, tenant language, assignee e-mail or None).
+    """
+    q = (
+        select(QuoteRequest, Tenant.slug, Tenant.language, User.email)
+        .join(Tenant, Tenant.id == QuoteRequest.tenant_id)
+        .outerjoin(User, User.id == QuoteRequest.assignee_user_id)
+    )
     if tenant_slug:
         q = q.where(Tenant.slug == tenant_slug.lower())
     if status:
         q = q.where(QuoteRequest.status == status)
+    if assignee:
+        q = q.where(User.email == assignee.strip().lower())
     if search:
         like = f"%{search}%"
         q = q.where(
@@ -55,15 +67,27 @@ def request_query(
     return q.order_by(QuoteRequest.updated_at.desc(), QuoteRequest.id.desc())
 
 
-def list_requests(session: Session, query: Select[tuple[QuoteRequest, str]], limit: int = 50) -> list[dict[str, Any]]:
-    return [request_summary(req, slug) for req, slug in session.execute(query.limit(limit))]
+def list_requests(
+    session: Session, query: Select[tuple[QuoteRequest, str, str, str | None]], limit: int = 50
+) -> list[dict[str, Any]]:
+    return [
+        request_summary(req, slug, language, assignee)
+        for req, slug, language, assignee in session.execute(query.limit(limit))
+    ]
 
 
-def request_summary(req: QuoteRequest, tenant_slug: str) -> dict[str, Any]:
+def request_summary(
+    req: QuoteRequest, tenant_slug: str, language: str = "en", assignee_email: str | None = None
+) -> dict[str, Any]:
+    """`status_label` is in the tenant's language."""
     return {
         "id": req.id,
         "tenant": tenant_slug,
         "status": req.status,
+        "status_label": status_label(req.status, language),
+        "assignee": assignee_email,
+        "contact_id": req.contact_id,
+        "needs_attention": req.needs_attention,
         "subject": req.subject,
         "requester_email": req.requester_email,
         "requester_name": req.requester_name,
@@ -74,14 +98,10 @@ def request_summary(req: QuoteRequest, tenant_slug: str) -> dict[str, Any]:
 
 
 def request_detail(session: Session, request_id: int) -> dict[str, Any]:
-    row = session.execute(
-        select(QuoteRequest, Tenant.slug)
-        .join(Tenant, Tenant.id == QuoteRequest.tenant_id)
-        .where(QuoteRequest.id == request_id)
-    ).first()
+    row = session.execute(request_query().where(QuoteRequest.id == request_id)).first()
     if row is None:
         raise NotFound("request", request_id)
-    req, slug = row
+    req, slug, language, assignee_email = row
     messages = session.scalars(
         select(Message)
         .where(Message.request_id == request_id)
@@ -91,10 +111,28 @@ def request_detail(session: Session, request_id: int) -> dict[str, Any]:
     events = session.scalars(
         select(TimelineEvent).where(TimelineEvent.request_id == request_id).order_by(TimelineEvent.id)
     ).all()
-    out = request_summary(req, slug)
+    out = request_summary(req, slug, language, assignee_email)
+    out["contact"] = _linked_contact(session, req.contact_id)
     out["messages"] = [message_view(m) for m in messages]
     out["timeline"] = [timeline_view(e) for e in events]
     return out
+
+
+def _linked_contact(session: Session, contact_id: int | None) -> dict[str, Any] | None:
+    if contact_id is None:
+        return None
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        return None
+    return {"id": contact.id, "name": contact.name, "kind": contact.kind, "number": contact.number,
+            "emails": list(contact.emails)}
+
+
+def status_label(status: str, language: str) -> str:
+    try:
+        return label(status, language)
+    except InvalidInput:  # a status or language this build does not know: show the code
+        return status
 
 
 def message_view(m: Message) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from quotemaild.errors import (
     InvalidInput,
     NotFound,
     QuotemailError,
+    RemoteUnavailable,
     StoreError,
     StoreUnavailable,
 )
@@ -41,7 +42,10 @@ EXIT = {
     "invalid": 4,
     "config": 5,
     "store": 6,
+    "remote": 7,  # an outside service (EU VIES) unreachable; retry later
 }
+
+DEFAULT_ACTOR = "cli"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,6 +55,7 @@ R = TypeVar("R")
 class AppContext:
     config_path: str | None
     clock: Clock = field(default_factory=SystemClock)
+    actor: str = DEFAULT_ACTOR  # who CLI actions are recorded as (--actor / $QUOTEMAILD_ACTOR)
     _config: Config | None = None
     _engine: Engine | None = None
     _sessions: sessionmaker[Session] | None = None
@@ -98,6 +103,12 @@ def emit(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> 
         sys.stdout.write((text(data) if text else _plain(data)) + "\n")
 
 
+def warn(warnings: list[dict[str, Any]]) -> None:
+    """Warnings (never refusals) go to stderr, one line each; --json output carries them too."""
+    for w in warnings:
+        click.echo(f"quotemaild: warning: {w['message']}", err=True)
+
+
 def _plain(data: Any) -> str:
     if isinstance(data, list):
         return "\n".join(_plain(item) for item in data) if data else "(none)"
@@ -123,6 +134,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             _fail(f"store unavailable: {exc}", "store")
         except StoreError as exc:
             _fail(f"store error: {exc}", "store")
+        except RemoteUnavailable as exc:
+            _fail(str(exc), "remote")
         except QuotemailError as exc:
             _fail(str(exc), "error")
         raise AssertionError("unreachable")

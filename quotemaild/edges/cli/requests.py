@@ -20,27 +20,38 @@ def request() -> None:
 @request.command("list")
 @click.option("--tenant", "tenant_slug", metavar="SLUG", help="Only this tenant's requests.")
 @click.option("--status", type=click.Choice(STATUSES))
+@click.option("--assignee", metavar="EMAIL", help="Only requests assigned to this user.")
 @click.option("--search", metavar="TEXT", help="Text in the subject or the requester's name/e-mail.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
 def request_list(
-    app: AppContext, tenant_slug: str | None, status: str | None, search: str | None, limit: int, as_json: bool
+    app: AppContext,
+    tenant_slug: str | None,
+    status: str | None,
+    assignee: str | None,
+    search: str | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
     """List quote requests, most recently updated first."""
     with app.reading() as session:
-        rows = list_requests(session, request_query(tenant_slug, status, search), limit)
+        rows = list_requests(session, request_query(tenant_slug, status, search, assignee), limit)
     emit(rows, as_json, _table)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "(no requests)"
-    lines = [f"{'ID':>6}  {'STATUS':<13} {'MSGS':>4}  {'REQUESTER':<32} SUBJECT"]
+    lines = [f"{'ID':>6}  {'STATUS':<18} {'MSGS':>4}  {'REQUESTER':<32} {'ASSIGNEE':<24} SUBJECT"]
     for r in rows:
-        who = r["requester_email"] or "-"
-        lines.append(f"{r['id']:>6}  {r['status']:<13} {r['message_count']:>4}  {who[:32]:<32} {r['subject'][:60]}")
+        who = r["requester_email"] or r["requester_name"] or "-"
+        seller = r["assignee"] or "-"
+        lines.append(
+            f"{r['id']:>6}  {r['status_label'][:18]:<18} {r['message_count']:>4}  {who[:32]:<32} "
+            f"{seller[:24]:<24} {r['subject'][:60]}"
+        )
     return "\n".join(lines)
 
 
@@ -58,8 +69,11 @@ def request_show(app: AppContext, request_id: int, as_json: bool) -> None:
 
 def _detail_text(d: dict[str, Any]) -> str:
     lines = [
-        f"Request {d['id']} [{d['status']}] {d['subject']}",
+        f"Request {d['id']} [{d['status_label']}] {d['subject']}",
         f"Requester: {d['requester_name'] or ''} <{d['requester_email'] or '-'}>",
+        f"Assigned to: {d['assignee'] or '-'}",
+        "Contact: " + (f"{c['name']} ({c['kind']} {c['number'] or ''}, id {c['id']})".replace(" ,", ",")
+                       if (c := d["contact"]) else "-"),
         f"Tenant: {d['tenant']}   Created: {d['created_at']}   Updated: {d['updated_at']}",
         "",
     ]
@@ -72,7 +86,8 @@ def _detail_text(d: dict[str, Any]) -> str:
         lines.append("")
     lines.append("Timeline:")
     for e in d["timeline"]:
-        lines.append(f"  {e['at']}  {e['kind']:<20} {e['actor']}")
+        extra = e["detail"].get("body") or e["detail"].get("to") or e["detail"].get("email") or ""
+        lines.append(f"  {e['at']}  {e['kind']:<20} {e['actor']:<24} {str(extra)[:80]}".rstrip())
     return "\n".join(lines)
 
 

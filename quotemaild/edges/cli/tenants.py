@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
-from quotemaild.services.tenants import LANGUAGES, NewTenant, add_tenant, get_tenant, list_tenants
+from quotemaild.services.tenants import (
+    LANGUAGES,
+    NewTenant,
+    TenantUpdate,
+    add_tenant,
+    get_tenant,
+    list_tenants,
+    update_tenant,
+)
 from quotemaild.store.queries import tenant_view
 
 
@@ -49,6 +57,26 @@ def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
     """Show one tenant."""
     with app.reading() as session:
         view = tenant_view(get_tenant(session, slug), app.config.mail.domain)
+    emit(view, as_json)
+
+
+@tenant.command("update")
+@click.argument("slug")
+@click.option("--language", type=click.Choice(LANGUAGES), help="Language of mails and status labels.")
+@click.option("--customer-number-format", metavar="F",
+              help="Format of new customer numbers, e.g. 'C{year}{seq:04}' ({year}, {month}, {seq}).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def tenant_update(app: AppContext, slug: str, as_json: bool, **options: object) -> None:
+    """Change settings of tenant SLUG; options left out keep their value.
+
+    Each option is a field of services.tenants.TenantUpdate with the same name.
+    """
+    given = {k: v for k, v in options.items() if v is not None and v != ()}  # () = a multiple option left out
+    changes = TenantUpdate(**given)  # type: ignore[arg-type]
+    with app.transaction() as session:
+        view = tenant_view(update_tenant(session, slug, changes), app.config.mail.domain)
     emit(view, as_json)
 
 

@@ -1,0 +1,204 @@
+"""Contacts (prospects and customers) of a tenant: add, edit, find, convert, invoices, attachments.
+
+The rules are the pure ones of `domain/contact_input.py` and `domain/contacts.py`; this module
+loads, calls them and writes. VAT problems come back as warnings, never as refusals. Customer
+numbers come from the tenant's `customer_number_format`. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from quotemaild.clock import Clock
+from quotemaild.domain.contact_input import parse_contact_input
+from quotemaild.domain.contacts import ContactKind, CustomFieldDef, CustomFieldKind, convert_to_customer
+from quotemaild.domain.numbering import parse_format
+from quotemaild.domain.vat import VatWarning
+from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_domain
+from quotemaild.services.timeline import audit
+from quotemaild.store.models import Contact as ContactRow
+from quotemaild.store.models import ContactAttachment, ContactCustomFieldDef, ContactInvoice, Tenant
+
+
+@dataclass(frozen=True)
+class Saved:
+    row: ContactRow
+    warnings: tuple[VatWarning, ...]
+
+
+def warnings_view(warnings: tuple[VatWarning, ...]) -> list[dict[str, Any]]:
+    return [{"code": w.code.value, "message": w.message} for w in warnings]
+
+
+def get_contact(session: Session, contact_id: int, tenant_id: int | None = None) -> ContactRow:
+    """The contact with its persons loaded; NotFound (also when it is another tenant's)."""
+    row = session.scalar(
+        select(ContactRow).where(ContactRow.id == contact_id).options(selectinload(ContactRow.persons))
+    )
+    if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
+        raise NotFound("contact", contact_id)
+    return row
+
+
+def revenue(session: Session, contact_id: int) -> Decimal:
+    total = session.scalar(
+        select(func.coalesce(func.sum(ContactInvoice.amount_cents), 0)).where(ContactInvoice.contact_id == contact_id)
+    )
+    return (Decimal(int(total or 0)) / 100).quantize(Decimal("0.01"))
+
+
+def revenues(session: Session, contact_ids: list[int]) -> dict[int, Decimal]:
+    """Revenue of many contacts in one query (0.00 for those without invoices)."""
+    totals: dict[int, int] = {}
+    if contact_ids:
+        rows = session.execute(
+            select(ContactInvoice.contact_id, func.sum(ContactInvoice.amount_cents))
+            .where(ContactInvoice.contact_id.in_(contact_ids)).group_by(ContactInvoice.contact_id)
+        )
+        totals = {cid: int(total or 0) for cid, total in rows}
+    return {cid: (Decimal(totals.get(cid, 0)) / 100).quantize(Decimal("0.01")) for cid in contact_ids}
+
+
+def custom_field_defs(session: Session, tenant_id: int) -> tuple[CustomFieldDef, ...]:
+    rows = session.scalars(
+        select(ContactCustomFieldDef).where(ContactCustomFieldDef.tenant_id == tenant_id).order_by(ContactCustomFieldDef.id)
+    )
+    return tuple(CustomFieldDef(r.key, r.label, CustomFieldKind(r.kind), r.required, r.on_documents) for r in rows)
+
+
+def add_custom_field(session: Session, tenant: Tenant, definition: CustomFieldDef) -> ContactCustomFieldDef:
+    key = definition.key.strip().lower()
+    if not key.replace("_", "").isalnum() or not key.isascii() or len(key) > 60:
+        raise InvalidInput("key", "use 1-60 of a-z, 0-9 and _")
+    if not definition.label.strip():
+        raise InvalidInput("label", "must not be empty")
+    if any(d.key == key for d in custom_field_defs(session, tenant.id)):
+        raise InvalidInput("key", f"custom field {key!r} already exists")
+    row = ContactCustomFieldDef(tenant_id=tenant.id, key=key, label=definition.label.strip()[:200],
+                                kind=CustomFieldKind(definition.kind).value, required=definition.required,
+                                on_documents=definition.on_documents)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def vat_in_use(session: Session, tenant_id: int, exclude_id: int | None = None) -> dict[str, object]:
+    """VAT number -> "contact N (name)" for the tenant's other contacts."""
+    q = select(ContactRow.id, ContactRow.name, ContactRow.vat_number).where(
+        ContactRow.tenant_id == tenant_id, ContactRow.vat_number != ""
+    )
+    if exclude_id is not None:
+        q = q.where(ContactRow.id != exclude_id)
+    return {vat: f"contact {cid} ({name})" for cid, name, vat in session.execute(q)}
+
+
+def next_customer_number(session: Session, tenant: Tenant, clock: Clock) -> str:
+    fmt = parse_format(tenant.customer_number_format, "customer_number_format")
+    existing = session.scalars(
+        select(ContactRow.number).where(ContactRow.tenant_id == tenant.id, ContactRow.number.is_not(None))
+    )
+    now = clock.now()
+    return fmt.next_number(existing, now.year, now.month)
+
+
+def _check_number_free(session: Session, tenant_id: int, number: str, contact_id: int | None) -> None:
+    if not number:
+        return
+    owner = session.scalar(select(ContactRow.id).where(ContactRow.tenant_id == tenant_id, ContactRow.number == number))
+    if owner is not None and owner != contact_id:
+        raise InvalidInput("number", f"{number} is already the number of contact {owner}")
+
+
+def add_contact(session: Session, tenant: Tenant, data: Mapping[str, Any], actor: str, clock: Clock) -> Saved:
+    """A new card from input; a customer without a number gets the next one."""
+    contact, warnings = parse_contact_input(
+        data, custom_fields=custom_field_defs(session, tenant.id),
+        vat_in_use=vat_in_use(session, tenant.id), default_language=tenant.language,
+    )
+    now = clock.now()
+    row = ContactRow(tenant_id=tenant.id, created_at=now, updated_at=now)
+    if contact.kind is ContactKind.CUSTOMER and not contact.number:
+        number = next_customer_number(session, tenant, clock)
+        contact = replace(contact, number=number, converted_on=now.date())
+    _check_number_free(session, tenant.id, contact.number, None)
+    apply_to_row(row, contact)
+    row.converted_on = contact.converted_on
+    session.add(row)
+    session.flush()
+    return Saved(row, warnings)
+
+
+def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any], actor: str, clock: Clock) -> Saved:
+    """The stored card overlaid with `changes` (same keys as input), checked like a new card.
+
+    The kind is not changed here: a prospect becomes a customer by `convert_contact` or an invoice.
+    """
+    if "kind" in changes:
+        raise InvalidInput("kind", "use `contact convert` to make a prospect a customer")
+    row = get_contact(session, contact_id)
+    data = row_to_input(row)
+    for key, value in changes.items():
+        if key in ("address", "custom") and isinstance(value, Mapping) and isinstance(data.get(key), Mapping):
+            data[key] = {**data[key], **value}  # a changed city keeps the street
+        else:
+            data[key] = value
+    contact, warnings = parse_contact_input(
+        data, custom_fields=custom_field_defs(session, row.tenant_id),
+        vat_in_use=vat_in_use(session, row.tenant_id, exclude_id=row.id),
+        default_language=row.language,
+    )
+    _check_number_free(session, row.tenant_id, contact.number, row.id)
+    apply_to_row(row, contact)
+    row.updated_at = clock.now()
+    session.flush()
+    return Saved(row, warnings)
+
+
+def list_contacts(
+    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200
+) -> list[ContactRow]:
+    q = select(ContactRow).where(ContactRow.tenant_id == tenant_id)
+    if kind:
+        q = q.where(ContactRow.kind == ContactKind(kind).value)
+    if search:
+        like = f"%{search}%"
+        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
+    return list(session.scalars(q.order_by(ContactRow.name, ContactRow.id).limit(limit)))
+
+
+def convert_contact(session: Session, contact_id: int, actor: str, clock: Clock) -> ContactRow:
+    """Prospect -> customer with the next customer number (seed 003: one action)."""
+    row = get_contact(session, contact_id)
+    tenant = session.get_one(Tenant, row.tenant_id)
+    now = clock.now()
+    number = next_customer_number(session, tenant, clock)
+    converted = convert_to_customer(to_domain(row), number, now.date())
+    row.kind, row.number, row.converted_on, row.updated_at = "customer", converted.number, now.date(), now
+    audit(session, row.tenant_id, "contact.convert", actor, now, {"contact_id": row.id, "number": converted.number})
+    session.flush()
+    return row
+
+
+def attach_file(session: Session, contact_id: int, filename: str, data: bytes, actor: str, clock: Clock) -> ContactAttachment:
+    row = get_contact(session, contact_id)
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or any(ord(c) < 32 for c in name):
+        raise InvalidInput("file", "needs a plain file name")
+    attachment = ContactAttachment(
+        contact_id=row.id, filename=name[:500],
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
+        created_at=clock.now(), actor=actor,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

@@ -1,0 +1,97 @@
+"""A request and its contact: create a request by hand, link a contact, make a prospect from it.
+
+Seed 000: under the requester's name, create a new prospect (prefilled) or link an existing
+customer or prospect. A request made by hand after a phone call names an existing contact or just
+a customer name, to turn into a contact later. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.orm import Session
+
+from quotemaild.clock import Clock
+from quotemaild.domain.parsing import clean_text
+from quotemaild.errors import InvalidInput
+from quotemaild.services.contacts import Saved, add_contact, get_contact
+from quotemaild.services.requests import get_request
+from quotemaild.services.timeline import record
+from quotemaild.store.models import Message, QuoteRequest, Tenant
+
+
+def create_manual(
+    session: Session,
+    tenant: Tenant,
+    *,
+    subject: str,
+    body: str,
+    contact_id: int | None,
+    customer_name: str | None,
+    actor: str,
+    clock: Clock,
+    domain: str,
+) -> QuoteRequest:
+    """A request typed in after a phone call; the body becomes its first (inbound) message."""
+    if (contact_id is None) == (not customer_name):
+        raise InvalidInput("contact", "give an existing contact or a customer name (one of them)")
+    subject = clean_text(subject, "subject", 998)
+    if not subject:
+        raise InvalidInput("subject", "must not be empty")
+    text = clean_text(body, "body", 100_000, multiline=True)
+    contact = get_contact(session, contact_id, tenant.id) if contact_id is not None else None
+    name = contact.name if contact else clean_text(customer_name, "customer_name", 200)
+    email = contact.emails[0] if contact and contact.emails else None
+    now = clock.now()
+    request = QuoteRequest(
+        tenant_id=tenant.id, status="received", subject=subject, requester_email=email, requester_name=name,
+        message_count=1, created_at=now, updated_at=now, contact_id=contact.id if contact else None,
+        needs_attention=False,
+    )
+    session.add(request)
+    session.flush()
+    record(session, request, "request_created", actor, now, status="received", channel="manual")
+    message = Message(
+        tenant_id=tenant.id, request_id=request.id, raw_id=None, direction="in",
+        message_id=f"<manual.{request.id}.{secrets.token_hex(8)}@{domain}>", references=[], subject=subject,
+        from_name=name, from_email=email, to=[], cc=[], reply_to=[], date=now, text=text,
+        provenance="manual", kind="manual", defects=[], created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    if contact is not None:
+        record(session, request, "contact_linked", actor, now, contact_id=contact.id, name=contact.name)
+    return request
+
+
+def link_contact(session: Session, request_id: int, contact_id: int, actor: str, clock: Clock) -> QuoteRequest:
+    """Link an existing customer or prospect of the same tenant to the request."""
+    request = get_request(session, request_id)
+    contact = get_contact(session, contact_id, request.tenant_id)
+    if request.contact_id == contact.id:
+        return request
+    previous = request.contact_id
+    request.contact_id = contact.id
+    record(session, request, "contact_linked", actor, clock.now(), contact_id=contact.id, name=contact.name,
+           kind=contact.kind, previous=previous)
+    session.flush()
+    return request
+
+
+def create_prospect(session: Session, request_id: int, actor: str, clock: Clock) -> Saved:
+    """A new prospect prefilled from the requester, linked to the request."""
+    request = get_request(session, request_id)
+    if request.contact_id is not None:
+        raise InvalidInput("request", f"request {request.id} is already linked to contact {request.contact_id}")
+    name = request.requester_name or (request.requester_email or "").split("@", 1)[0]
+    if not name:
+        raise InvalidInput("requester", "the request has no requester to make a prospect of")
+    data: dict[str, object] = {"name": name, "kind": "prospect", "lead_source": "quote request"}
+    if request.requester_email:
+        data["emails"] = [request.requester_email]
+    tenant = session.get_one(Tenant, request.tenant_id)
+    saved = add_contact(session, tenant, data, actor, clock)
+    request.contact_id = saved.row.id
+    record(session, request, "prospect_created", actor, clock.now(), contact_id=saved.row.id, name=saved.row.name)
+    session.flush()
+    return saved
