@@ -1,0 +1,81 @@
+"""The baseline: a stock aiosmtpd server whose handler discards every message.
+
+It runs as its own process (`python -m quotemaild.bench.baseline`), served the way the daemon
+serves SMTP (`loop.create_server(lambda: SMTP(handler))` on the main loop, same aiosmtpd, same
+size limit and timeout), so the ratio quotemaild/baseline measures what our pipeline costs and
+nothing else. It binds port 0 and prints `LISTENING host port` once it accepts connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+READY_PREFIX = "LISTENING"
+
+
+class NullHandler:
+    """Accepts every recipient and discards every message after DATA."""
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return "250 2.0.0 OK discarded"
+
+
+def new_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """`asyncio` (stdlib default) or `uvloop`, so the baseline matches the daemon's loop."""
+    if kind == "uvloop":
+        import uvloop  # optional; only when the daemon uses it too
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+async def serve(host: str, port: int, *, data_size_limit: int, timeout: float, hostname: str) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(
+            NullHandler(),
+            data_size_limit=data_size_limit,
+            hostname=hostname,
+            timeout=timeout,
+            loop=loop,
+        ),
+        host=host,
+        port=port,
+    )
+    bound = server.sockets[0].getsockname()
+    print(f"{READY_PREFIX} {bound[0]} {bound[1]}", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quotemaild.bench.baseline", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--max-message-size", type=int, default=50 * 1024 * 1024)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--hostname", default="localhost")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    args = parser.parse_args(argv)
+    loop = new_loop(args.loop)
+    kwargs: dict[str, Any] = dict(
+        data_size_limit=args.max_message_size, timeout=args.timeout, hostname=args.hostname
+    )
+    try:
+        loop.run_until_complete(serve(args.host, args.port, **kwargs))
+    finally:
+        loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
