@@ -74,7 +74,7 @@ def run_smtp_source(host: str, port: int, load: Load, timeout: float = 900.0) ->
 def build_messages(load: Load, run_id: str, domain: str = "customers.bench.test") -> list[bytes]:
     """Pre-built messages: ~`reply_ratio` answer an earlier one, far enough back to be acked."""
     rng = random.Random(f"{run_id}-{load.messages}")
-    gap = max(2 * load.sessions, 1)  # replies point at messages sent at least this far back
+    gap = max(min(2 * load.sessions, load.messages // 4), 1)  # replies point this far back or more
     date = format_datetime(dt.datetime.now(dt.UTC))
     out: list[bytes] = []
     refs: list[list[str]] = []
