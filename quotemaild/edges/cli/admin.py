@@ -1,0 +1,105 @@
+"""Daemon and maintenance commands: serve, migrate, check-config, reprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import click
+
+from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.processor import process_one
+from quotemaild.errors import InvalidInput
+from quotemaild.services.ingest import IngestSettings, reset_for_reprocess
+from quotemaild.store import db
+from quotemaild.store.queries import failed_raw_ids
+
+
+@click.command()
+@pass_app
+@handle_errors
+def serve(app: AppContext) -> None:
+    """Run the daemon: SMTP listener, commit writer, processing worker."""
+    from quotemaild import daemon
+
+    asyncio.run(daemon.run(app.config))
+
+
+@click.command()
+@pass_app
+@handle_errors
+def migrate(app: AppContext) -> None:
+    """Create or upgrade the database schema to the current version."""
+    db.migrate(app.engine)
+    click.echo("schema is current", err=True)
+
+
+@click.command("check-config")
+@click.option("--json", "as_json", is_flag=True, help="Print the effective config as JSON.")
+@pass_app
+@handle_errors
+def check_config(app: AppContext, as_json: bool) -> None:
+    """Validate the config file and print the effective settings (secrets masked)."""
+    emit(effective_config(app), as_json, _config_text)
+
+
+def effective_config(app: AppContext) -> dict[str, Any]:
+    cfg = dataclasses.asdict(app.config)
+    cfg["security"]["secret"] = "***" if cfg["security"]["secret"] else ""
+    listen = app.config.smtp.listen
+    cfg["smtp"]["listen"] = str(listen)
+    cfg["state_dir"] = str(cfg["state_dir"])
+    cfg["source"] = str(cfg["source"]) if cfg["source"] else None
+    return cfg
+
+
+def _config_text(cfg: dict[str, Any]) -> str:
+    lines = ["config ok"]
+    for section, values in cfg.items():
+        if isinstance(values, dict):
+            for key, value in values.items():
+                lines.append(f"{section}.{key} = {value}")
+        else:
+            lines.append(f"{section} = {values}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("raw_id", required=False, type=int)
+@click.option("--failed", is_flag=True, help="Re-process every message whose processing failed.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def reprocess(app: AppContext, raw_id: int | None, failed: bool, as_json: bool) -> None:
+    """Run processing again for stored message RAW_ID (see `request show`: raw_id), or --failed.
+
+    What earlier processing derived from the message is replaced; the raw copy is never touched.
+    """
+    if (raw_id is None) == (not failed):
+        raise InvalidInput("RAW_ID", "give a raw message id or --failed (one of them)")
+    with app.reading() as session:
+        ids = list(failed_raw_ids(session)) if failed else [raw_id]
+    settings = IngestSettings(domain=app.config.mail.domain, max_header_bytes=app.config.smtp.max_header_bytes)
+    results = []
+    for one in ids:
+        assert one is not None
+        with app.transaction() as session:
+            reset_for_reprocess(session, one)
+        result = process_one(app.sessions, one, settings, app.clock)
+        results.append(
+            {
+                "raw_id": one,
+                "ok": result is not None,
+                "request_id": result.request_id if result else None,
+                "verdict": result.decision.verdict if result else "failed",
+            }
+        )
+    emit(results, as_json, lambda rows: "\n".join(
+        f"raw {r['raw_id']}: {'ok' if r['ok'] else 'FAILED'} request={r['request_id']}" for r in rows
+    ) or "nothing to re-process")
+
+
+def register(cli: click.Group) -> None:
+    for command in (serve, migrate, check_config, reprocess):
+        cli.add_command(command)

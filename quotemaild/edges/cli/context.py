@@ -1,0 +1,141 @@
+"""What every CLI command gets through click's `ctx.obj`: the config, a session factory, output.
+
+Errors from below are turned into one line on stderr and an exit code from `EXIT`; stdout only
+ever holds the command's result (with `--json`, exactly one JSON document).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotemaild.clock import Clock, SystemClock
+from quotemaild.config import Config, load_config
+from quotemaild.errors import (
+    ConfigError,
+    InvalidInput,
+    NotFound,
+    QuotemailError,
+    StoreError,
+    StoreUnavailable,
+)
+from quotemaild.logs import configure_logging
+from quotemaild.store import db
+
+EXIT = {
+    "ok": 0,
+    "error": 1,
+    "usage": 2,  # click's own
+    "not_found": 3,
+    "invalid": 4,
+    "config": 5,
+    "store": 6,
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class AppContext:
+    config_path: str | None
+    clock: Clock = field(default_factory=SystemClock)
+    _config: Config | None = None
+    _engine: Engine | None = None
+    _sessions: sessionmaker[Session] | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            if not self.config_path:
+                raise ConfigError("--config", "no config file: pass --config PATH or set QUOTEMAILD_CONFIG")
+            self._config = load_config(Path(self.config_path))
+            configure_logging(self._config.log)
+        return self._config
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(self.config.store)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            if not db.schema_is_current(self.engine):
+                db.migrate(self.engine)
+            self._sessions = db.make_sessionmaker(self.engine)
+        return self._sessions
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+
+def emit(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write((text(data) if text else _plain(data)) + "\n")
+
+
+def _plain(data: Any) -> str:
+    if isinstance(data, list):
+        return "\n".join(_plain(item) for item in data) if data else "(none)"
+    if isinstance(data, dict):
+        return "\n".join(f"{k}: {v}" for k, v in data.items() if not isinstance(v, list | dict))
+    return str(data)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Translate our errors into a message on stderr and a distinct exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc), "config")
+        except NotFound as exc:
+            _fail(str(exc), "not_found")
+        except InvalidInput as exc:
+            _fail(str(exc), "invalid")
+        except StoreUnavailable as exc:
+            _fail(f"store unavailable: {exc}", "store")
+        except StoreError as exc:
+            _fail(f"store error: {exc}", "store")
+        except QuotemailError as exc:
+            _fail(str(exc), "error")
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def _fail(message: str, kind: str) -> None:
+    click.echo(f"quotemaild: error: {message}", err=True)
+    sys.exit(EXIT[kind])
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def config_from_env() -> str | None:
+    return os.environ.get("QUOTEMAILD_CONFIG")

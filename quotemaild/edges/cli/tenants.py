@@ -1,0 +1,56 @@
+"""`quotemaild tenant ...`: the businesses that own proposals addresses."""
+
+from __future__ import annotations
+
+import click
+
+from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.services.tenants import LANGUAGES, NewTenant, add_tenant, get_tenant, list_tenants
+from quotemaild.store.queries import tenant_view
+
+
+@click.group()
+def tenant() -> None:
+    """Manage tenants (businesses with a proposals address)."""
+
+
+@tenant.command("add")
+@click.argument("name")
+@click.option("--slug", help="Local part of the address; default: the name plus a short number.")
+@click.option("--language", type=click.Choice(LANGUAGES), default="nl", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def tenant_add(app: AppContext, name: str, slug: str | None, language: str, as_json: bool) -> None:
+    """Add a tenant called NAME and print its proposals address."""
+    with app.transaction() as session:
+        created = add_tenant(session, NewTenant(name=name, slug=slug, language=language), app.clock)
+        view = tenant_view(created, app.config.mail.domain)
+    emit(view, as_json, lambda v: f"tenant {v['slug']} created: forward quote requests to {v['address']}")
+
+
+@tenant.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def tenant_list(app: AppContext, as_json: bool) -> None:
+    """List tenants."""
+    with app.reading() as session:
+        views = [tenant_view(t, app.config.mail.domain) for t in list_tenants(session)]
+    emit(views, as_json, lambda vs: "\n".join(f"{v['slug']:<30} {v['address']:<50} {v['name']}" for v in vs) or "(no tenants)")
+
+
+@tenant.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
+    """Show one tenant."""
+    with app.reading() as session:
+        view = tenant_view(get_tenant(session, slug), app.config.mail.domain)
+    emit(view, as_json)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(tenant)

@@ -1,0 +1,115 @@
+"""The processing worker: parse, classify and thread stored raw messages, after the 250.
+
+It runs in its own thread so the event loop keeps accepting mail. Each raw message is one unit of
+work in its own transaction. On start it picks up every raw message still `pending` (mail that
+was acknowledged before a crash or restart), so nothing acked is ever left unprocessed.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotemaild.clock import Clock
+from quotemaild.logs import get_logger
+from quotemaild.services.ingest import IngestResult, IngestSettings, process_raw, record_failure
+from quotemaild.store.models import RawMessage
+
+log = get_logger(__name__)
+_STOP = -1
+
+# A hook run inside the same transaction after a message was threaded (acknowledgements, ...).
+AfterIngest = Callable[[Session, IngestResult], None]
+
+
+def process_one(
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    settings: IngestSettings,
+    clock: Clock,
+    after: AfterIngest | None = None,
+) -> IngestResult | None:
+    """Process one raw message; on any failure keep it visible as failed. Returns None if failed."""
+    structlog.contextvars.bind_contextvars(raw_id=raw_id)
+    try:
+        with sessions.begin() as session:
+            raw = session.get(RawMessage, raw_id)
+            if raw is None or raw.state != "pending":
+                return None
+            result = process_raw(session, raw, settings, clock)
+            if after is not None:
+                after(session, result)
+        log.info(
+            "message_processed",
+            verdict=result.decision.verdict,
+            request_id=result.request_id,
+            message_pk=result.message_pk,
+        )
+        return result
+    except Exception as exc:  # any bug or bad mail: keep the mail, show the error, move on
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("processing_failed", error=error[:500])
+        try:
+            with sessions.begin() as session:
+                request_id = record_failure(session, raw_id, error, clock)
+            log.info("failure_recorded", request_id=request_id)
+        except Exception as inner:  # store trouble: the raw copy stays pending for the next start
+            log.error("failure_not_recorded", error=f"{type(inner).__name__}: {inner}"[:500])
+        return None
+    finally:
+        structlog.contextvars.unbind_contextvars("raw_id")
+
+
+def pending_ids(sessions: sessionmaker[Session]) -> list[int]:
+    with sessions() as session:
+        return list(session.scalars(select(RawMessage.id).where(RawMessage.state == "pending").order_by(RawMessage.id)))
+
+
+class Processor:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: IngestSettings,
+        clock: Clock,
+        after: AfterIngest | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self._after = after
+        self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="processor", daemon=True)
+        self.processed = 0
+        self.failed = 0
+
+    def start(self) -> None:
+        self.enqueue(pending_ids(self._sessions))
+        self._thread.start()
+
+    def enqueue(self, raw_ids: Iterable[int]) -> None:
+        for raw_id in raw_ids:
+            self._queue.put(raw_id)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish what is queued, then end the thread (what is left stays pending in the store)."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    def _run(self) -> None:
+        while True:
+            raw_id = self._queue.get()
+            if raw_id == _STOP:
+                return
+            result = process_one(self._sessions, raw_id, self._settings, self._clock, self._after)
+            if result is None:
+                self.failed += 1
+            else:
+                self.processed += 1

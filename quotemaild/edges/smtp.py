@@ -1,0 +1,270 @@
+"""The SMTP edge: aiosmtpd served on the daemon's own event loop.
+
+Recipients are checked at RCPT time (unknown 550 5.1.1, other domains 550 5.7.1: never a relay).
+After DATA the raw bytes go to the group-commit writer, one copy per tenant addressed; the 250
+is sent only when that commit has returned. Anything unexpected answers 451 4.3.0 so the sending
+MTA retries: we never acknowledge mail we have not stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from quotemaild.clock import Clock
+from quotemaild.edges import smtp_codes as codes
+from quotemaild.edges.writer import CommitWriter, RawInput
+from quotemaild.errors import StoreUnavailable
+from quotemaild.logs import get_logger
+from quotemaild.mail.recipients import route_recipient
+
+log = get_logger(__name__)
+_session_ids = itertools.count(1)
+
+
+class TenantDirectory:
+    """Slug -> tenant id, cached; a miss reloads at most once per `min_reload` seconds.
+
+    RCPT checks must not wait on the database for every address, yet a tenant added with the
+    CLI a moment ago must be accepted without a restart.
+    """
+
+    def __init__(self, load: Callable[[], dict[str, int]], min_reload: float = 1.0) -> None:
+        self._load = load
+        self._min_reload = min_reload
+        self._slugs: dict[str, int] = {}
+        self._loaded_at = float("-inf")
+
+    def reload(self) -> None:
+        self._slugs = self._load()
+        self._loaded_at = time.monotonic()
+
+    def lookup(self, slug: str) -> int | None:
+        tenant_id = self._slugs.get(slug)
+        if tenant_id is None and time.monotonic() - self._loaded_at >= self._min_reload:
+            self.reload()
+            tenant_id = self._slugs.get(slug)
+        return tenant_id
+
+
+@dataclass(frozen=True)
+class SmtpLimits:
+    max_message_size: int
+    max_recipients: int = 100
+    max_unknown_recipients: int = 10  # then slow down and close: address probing
+    unknown_delay: float = 1.0
+    min_free_bytes: int = 0  # below this free disk space, 452 at MAIL FROM
+    free_space_path: Path | None = None
+
+
+@dataclass
+class SmtpStats:
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, code: str) -> None:
+        self.rejected[code] = self.rejected.get(code, 0) + 1
+
+
+class IngestHandler:
+    """aiosmtpd handler hooks; also used by the LMTP edge."""
+
+    channel = "smtp"
+
+    def __init__(
+        self,
+        domain: str,
+        tenants: TenantDirectory,
+        writer: CommitWriter,
+        limits: SmtpLimits,
+        clock: Clock,
+    ) -> None:
+        self.domain = domain
+        self.tenants = tenants
+        self.writer = writer
+        self.limits = limits
+        self.clock = clock
+        self.stats = SmtpStats()
+        self.accepting = True
+        self._disk_checked_at = float("-inf")
+        self._disk_ok = True
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        _bind(session)
+        if not self._disk_has_room():
+            self.stats.reject("452")
+            log.warning("disk_low", path=str(self.limits.free_space_path))
+            return codes.DISK_LOW
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        envelope.__dict__["tenants"] = {}
+        return codes.OK_SENDER
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        _bind(session)
+        if len(envelope.rcpt_tos) >= self.limits.max_recipients:
+            self.stats.reject("452")
+            return codes.TOO_MANY_RECIPIENTS
+        route = route_recipient(address, self.domain)
+        if route.outcome == "invalid":
+            return await self._refuse(session, "501", codes.BAD_RECIPIENT_SYNTAX.format(address=address))
+        if route.outcome == "foreign":
+            return await self._refuse(session, "550", codes.RELAY_DENIED.format(address=address))
+        assert route.slug is not None
+        tenant_id = self.tenants.lookup(route.slug)
+        if tenant_id is None:
+            return await self._refuse(session, "550", codes.UNKNOWN_RECIPIENT.format(address=address))
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        envelope.__dict__.setdefault("tenants", {}).setdefault(tenant_id, []).append(address)
+        return codes.OK_RECIPIENT
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        _bind(session)
+        by_tenant: dict[int, list[str]] = envelope.__dict__.get("tenants", {})
+        if not by_tenant:
+            return codes.NO_VALID_RECIPIENTS
+        data = envelope.original_content or b""
+        if isinstance(data, str):  # only with decode_data=True, which we never set
+            data = data.encode("utf-8", "surrogateescape")
+        return await self.store(
+            data,
+            mail_from=envelope.mail_from or "",
+            by_tenant=by_tenant,
+            peer=_peer(session),
+            helo=session.host_name or "",
+        )
+
+    async def store(
+        self, data: bytes, mail_from: str, by_tenant: dict[int, list[str]], peer: str, helo: str
+    ) -> str:
+        now = self.clock.now()
+        items = [
+            RawInput(
+                tenant_id=tenant_id,
+                received_at=now,
+                channel=self.channel,
+                mail_from=mail_from,
+                rcpt_to=tuple(rcpts),
+                peer=peer,
+                helo=helo,
+                data=data,
+            )
+            for tenant_id, rcpts in by_tenant.items()
+        ]
+        try:
+            ids = await asyncio.wrap_future(self.writer.submit(items))
+        except StoreUnavailable as exc:
+            self.stats.reject("451")
+            log.warning("store_unavailable", error=str(exc))
+            return codes.STORE_TROUBLE
+        self.stats.accepted += 1
+        log.info("message_stored", raw_ids=ids, size=len(data), tenants=len(items))
+        return codes.OK_QUEUED.format(ids=",".join(map(str, ids)))
+
+    async def handle_exception(self, error: Exception) -> str:
+        # aiosmtpd would answer 500 with the exception text; we never leak internals and never
+        # tell the sender to give up on mail we failed to handle.
+        log.error("smtp_handler_error", error=type(error).__name__, detail=str(error)[:300])
+        self.stats.reject("451")
+        return codes.INTERNAL_TROUBLE
+
+    async def _refuse(self, session: Session, code: str, reply: str) -> str:
+        self.stats.reject(code)
+        unknown = session.__dict__.get("unknown_rcpts", 0) + 1
+        session.__dict__["unknown_rcpts"] = unknown
+        log.info("recipient_refused", code=code)
+        if unknown > self.limits.max_unknown_recipients:
+            await asyncio.sleep(self.limits.unknown_delay)  # tarpit an address prober
+        return reply
+
+    def _disk_has_room(self) -> bool:
+        path = self.limits.free_space_path
+        if path is None or not self.limits.min_free_bytes:
+            return True
+        now = time.monotonic()
+        if now - self._disk_checked_at > 1.0:
+            try:
+                self._disk_ok = shutil.disk_usage(path).free >= self.limits.min_free_bytes
+            except OSError:
+                self._disk_ok = True  # cannot tell: let the commit decide (451 on failure)
+            self._disk_checked_at = now
+        return self._disk_ok
+
+
+class QuotemailSMTP(SMTP):
+    """aiosmtpd's SMTP with our reply texts, a session id per connection, and a drain switch."""
+
+    # RFC 5321 allows 1000 octets a line, but real mail (and Postfix) carries longer ones; refusing
+    # them would bounce real quote requests. The size limit still bounds the whole message.
+    line_length_limit = 1024 * 1024
+
+    def __init__(self, handler: IngestHandler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._handler = handler
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.session is not None:
+            self.session.__dict__["sid"] = f"{os.getpid():x}-{next(_session_ids)}-{secrets.token_hex(2)}"
+
+    async def push(self, status: Any) -> None:
+        if isinstance(status, str):
+            status = codes.AIOSMTPD_REWRITES.get(status, status)
+            if status.startswith("500 Error: (") and self._handler is not None:
+                status = codes.INTERNAL_TROUBLE
+        await super().push(status)
+
+    async def _handle_client(self) -> None:
+        if not self._handler.accepting:
+            await self.push(codes.SHUTTING_DOWN)
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        if self.session is not None:
+            _bind(self.session)
+            log.info("connection_open", peer=_peer(self.session))
+        await super()._handle_client()
+
+
+def smtp_factory(handler: IngestHandler, hostname: str, limits: SmtpLimits, timeout: float, max_commands: int) -> Callable[[], QuotemailSMTP]:
+    def make() -> QuotemailSMTP:
+        return QuotemailSMTP(
+            handler,
+            hostname=hostname,
+            ident="quotemaild ESMTP",
+            data_size_limit=limits.max_message_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            timeout=timeout,
+            command_call_limit=max_commands,
+        )
+
+    return make
+
+
+def _bind(session: Session) -> None:
+    sid = session.__dict__.get("sid")
+    if sid:
+        structlog.contextvars.bind_contextvars(session_id=sid)
+
+
+def _peer(session: Session) -> str:
+    peer = session.peer
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer or "")

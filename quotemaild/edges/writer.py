@@ -1,0 +1,159 @@
+"""Group commit: one writer thread stores the raw copies of concurrent messages in one transaction.
+
+The SMTP/LMTP edges hand a batch of `RawInput` (one per tenant of a transaction) to `submit` and
+await the returned future; it resolves with the new row ids only after the commit, which with
+SQLite `synchronous=FULL` means after the fsync. Everything queued while a commit runs goes into
+the next one, so under load many messages share one fsync and durability costs little throughput.
+A failed commit fails every future of its batch with `StoreUnavailable`: the edge answers 451.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from quotemaild.errors import StoreUnavailable
+from quotemaild.logs import get_logger
+from quotemaild.store.models import RawMessage
+
+log = get_logger(__name__)
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class RawInput:
+    tenant_id: int
+    received_at: dt.datetime
+    channel: str
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    peer: str
+    helo: str
+    data: bytes
+
+
+@dataclass
+class _Job:
+    items: Sequence[RawInput]
+    future: Future[list[int]]
+
+
+@dataclass
+class WriterStats:
+    batches: int = 0
+    messages: int = 0
+    failures: int = 0
+    last_batch_size: int = 0
+    last_commit_seconds: float = 0.0
+
+
+class CommitWriter:
+    def __init__(
+        self,
+        engine: Engine,
+        on_committed: Callable[[list[int]], None] | None = None,
+        batch_max: int = 256,
+        delay: float = 0.0,
+    ) -> None:
+        self._engine = engine
+        self._on_committed = on_committed
+        self._batch_max = batch_max
+        self._delay = delay
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="commit-writer", daemon=True)
+        self.stats = WriterStats()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, items: Sequence[RawInput]) -> Future[list[int]]:
+        future: Future[list[int]] = Future()
+        self._queue.put(_Job(items, future))
+        return future
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Commit what is queued, then end the thread."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            jobs = [first]
+            if self._delay:
+                time.sleep(self._delay)
+            while len(jobs) < self._batch_max:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stopping = True
+                    break
+                jobs.append(nxt)
+            self._commit([j for j in jobs if isinstance(j, _Job)])
+
+    def _commit(self, jobs: list[_Job]) -> None:
+        started = time.perf_counter()
+        results: list[list[int]] = []
+        try:
+            with self._engine.begin() as conn:
+                for job in jobs:
+                    ids = []
+                    for item in job.items:
+                        row = conn.execute(insert(RawMessage).values(**_row(item)))
+                        ids.append(int(row.inserted_primary_key[0]))
+                    results.append(ids)
+        except (SQLAlchemyError, OSError) as exc:
+            self.stats.failures += 1
+            log.warning("commit_failed", batch=len(jobs), error=type(exc).__name__, detail=str(exc)[:200])
+            error = StoreUnavailable(f"store could not commit: {type(exc).__name__}")
+            for job in jobs:
+                _resolve(job.future, exception=error)
+            return
+        self.stats.batches += 1
+        self.stats.messages += sum(len(j.items) for j in jobs)
+        self.stats.last_batch_size = len(jobs)
+        self.stats.last_commit_seconds = time.perf_counter() - started
+        for job, ids in zip(jobs, results, strict=True):
+            _resolve(job.future, result=ids)
+        if self._on_committed is not None:
+            self._on_committed([i for ids in results for i in ids])
+
+
+def _resolve(future: Future[list[int]], result: list[int] | None = None, exception: Exception | None = None) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result or [])
+
+
+def _row(item: RawInput) -> dict[str, object]:
+    return {
+        "tenant_id": item.tenant_id,
+        "received_at": item.received_at,
+        "channel": item.channel,
+        "mail_from": item.mail_from,
+        "rcpt_to": list(item.rcpt_to),
+        "peer": item.peer,
+        "helo": item.helo,
+        "size": len(item.data),
+        "sha256": hashlib.sha256(item.data).hexdigest(),
+        "data": item.data,
+        "state": "pending",
+        "attempts": 0,
+    }

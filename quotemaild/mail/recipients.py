@@ -1,0 +1,34 @@
+"""Which tenant does an envelope recipient address? Pure: the caller looks the slug up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from quotemaild.mail.addresses import clean_email
+
+Outcome = Literal["tenant", "foreign", "invalid"]
+
+
+@dataclass(frozen=True)
+class Route:
+    outcome: Outcome
+    slug: str | None = None
+    tag: str | None = None  # what follows '+': a reply token, checked by threading
+
+
+def route_recipient(address: str, domain: str) -> Route:
+    """`slug@domain` and `slug+tag@domain` (case-insensitive) route to tenant `slug`.
+
+    Any other domain is foreign (we are never a relay); a malformed address is invalid.
+    """
+    cleaned = clean_email(address)
+    if cleaned is None:
+        return Route("invalid")
+    local, _, addr_domain = cleaned.rpartition("@")
+    if addr_domain.rstrip(".") != domain.lower():
+        return Route("foreign")
+    slug, plus, tag = local.lower().partition("+")
+    if not slug:
+        return Route("invalid")
+    return Route("tenant", slug, tag if plus else None)

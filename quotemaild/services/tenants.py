@@ -1,0 +1,91 @@
+"""Tenants: create, find, list. The caller owns the transaction."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quotemaild.clock import Clock
+from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.store.models import Tenant
+
+LANGUAGES = ("nl", "fr", "en")
+SENDER_MODES = ("tenant", "own")
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:40].strip("-") or "tenant"
+
+
+def validate_slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            "slug", f"{slug!r} must be 1-64 of a-z, 0-9 and '-', not starting or ending with '-'"
+        )
+    return slug
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    name: str
+    slug: str | None = None
+    language: str = "nl"
+
+
+def add_tenant(session: Session, new: NewTenant, clock: Clock) -> Tenant:
+    name = " ".join(new.name.split())
+    if not name:
+        raise InvalidInput("name", "must not be empty")
+    if new.language not in LANGUAGES:
+        raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
+    if new.slug is not None:
+        slug = validate_slug(new.slug.lower())
+        if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+            raise InvalidInput("slug", f"{slug!r} is already taken")
+    else:
+        slug = _free_slug(session, slugify(name))
+    tenant = Tenant(
+        slug=slug,
+        name=name,
+        language=new.language,
+        auto_reply=True,
+        sender_mode="tenant",
+        own_addresses=[],
+        own_domains=[],
+        created_at=clock.now(),
+    )
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def _free_slug(session: Session, base: str) -> str:
+    """`base-NNN` with a random number, like `starcomm-524`; longer numbers if crowded."""
+    for digits in (3, 3, 3, 4, 5, 6, 8):
+        candidate = f"{base}-{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
+        if session.scalar(select(Tenant.id).where(Tenant.slug == candidate)) is None:
+            return candidate
+    raise InvalidInput("slug", f"could not find a free slug for {base!r}; pass --slug")
+
+
+def get_tenant(session: Session, slug: str) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug.lower()))
+    if tenant is None:
+        raise NotFound("tenant", slug)
+    return tenant
+
+
+def list_tenants(session: Session) -> list[Tenant]:
+    return list(session.scalars(select(Tenant).order_by(Tenant.id)))
+
+
+def tenant_address(tenant: Tenant, domain: str) -> str:
+    return f"{tenant.slug}@{domain}"

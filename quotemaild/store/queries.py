@@ -1,0 +1,142 @@
+"""Typed read queries and their JSON-ready views. They never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from quotemaild.errors import NotFound
+from quotemaild.store.models import Message, QuoteRequest, RawMessage, Tenant, TimelineEvent
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def tenant_view(tenant: Tenant, domain: str) -> dict[str, Any]:
+    return {
+        "id": tenant.id,
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "address": f"{tenant.slug}@{domain}",
+        "language": tenant.language,
+        "auto_reply": tenant.auto_reply,
+        "sender_mode": tenant.sender_mode,
+        "own_addresses": list(tenant.own_addresses),
+        "own_domains": list(tenant.own_domains),
+        "created_at": iso(tenant.created_at),
+    }
+
+
+def request_query(
+    tenant_slug: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> Select[tuple[QuoteRequest, str]]:
+    """Newest first; the (tenant, status, updated_at) indexes serve these filters."""
+    q = select(QuoteRequest, Tenant.slug).join(Tenant, Tenant.id == QuoteRequest.tenant_id)
+    if tenant_slug:
+        q = q.where(Tenant.slug == tenant_slug.lower())
+    if status:
+        q = q.where(QuoteRequest.status == status)
+    if search:
+        like = f"%{search}%"
+        q = q.where(
+            or_(
+                QuoteRequest.subject.ilike(like),
+                QuoteRequest.requester_email.ilike(like),
+                QuoteRequest.requester_name.ilike(like),
+            )
+        )
+    return q.order_by(QuoteRequest.updated_at.desc(), QuoteRequest.id.desc())
+
+
+def list_requests(session: Session, query: Select[tuple[QuoteRequest, str]], limit: int = 50) -> list[dict[str, Any]]:
+    return [request_summary(req, slug) for req, slug in session.execute(query.limit(limit))]
+
+
+def request_summary(req: QuoteRequest, tenant_slug: str) -> dict[str, Any]:
+    return {
+        "id": req.id,
+        "tenant": tenant_slug,
+        "status": req.status,
+        "subject": req.subject,
+        "requester_email": req.requester_email,
+        "requester_name": req.requester_name,
+        "message_count": req.message_count,
+        "created_at": iso(req.created_at),
+        "updated_at": iso(req.updated_at),
+    }
+
+
+def request_detail(session: Session, request_id: int) -> dict[str, Any]:
+    row = session.execute(
+        select(QuoteRequest, Tenant.slug)
+        .join(Tenant, Tenant.id == QuoteRequest.tenant_id)
+        .where(QuoteRequest.id == request_id)
+    ).first()
+    if row is None:
+        raise NotFound("request", request_id)
+    req, slug = row
+    messages = session.scalars(
+        select(Message)
+        .where(Message.request_id == request_id)
+        .order_by(Message.id)
+        .options(selectinload(Message.attachments))
+    ).all()
+    events = session.scalars(
+        select(TimelineEvent).where(TimelineEvent.request_id == request_id).order_by(TimelineEvent.id)
+    ).all()
+    out = request_summary(req, slug)
+    out["messages"] = [message_view(m) for m in messages]
+    out["timeline"] = [timeline_view(e) for e in events]
+    return out
+
+
+def message_view(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "raw_id": m.raw_id,
+        "direction": m.direction,
+        "message_id": m.message_id,
+        "in_reply_to": m.in_reply_to,
+        "from": {"email": m.from_email, "name": m.from_name} if m.from_email else None,
+        "to": m.to,
+        "cc": m.cc,
+        "subject": m.subject,
+        "date": iso(m.date),
+        "text": m.text,
+        "has_html": m.html is not None,
+        "kind": m.kind,
+        "provenance": m.provenance,
+        "forwarded_by": m.forwarded_by,
+        "requester_confidence": m.requester_confidence,
+        "defects": m.defects,
+        "attachments": [
+            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in m.attachments
+        ],
+    }
+
+
+def timeline_view(e: TimelineEvent) -> dict[str, Any]:
+    return {"id": e.id, "at": iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
+
+
+def raw_bytes(session: Session, message_pk: int) -> bytes:
+    """The exact stored bytes behind a message id (`message raw ID`)."""
+    raw_id = session.scalar(select(Message.raw_id).where(Message.id == message_pk))
+    if raw_id is None:
+        raise NotFound("message (with a raw copy)", message_pk)
+    data = session.scalar(select(RawMessage.data).where(RawMessage.id == raw_id))
+    if data is None:
+        raise NotFound("raw message", raw_id)
+    return data
+
+
+def failed_raw_ids(session: Session) -> Sequence[int]:
+    return session.scalars(select(RawMessage.id).where(RawMessage.state == "failed").order_by(RawMessage.id)).all()
