@@ -24,6 +24,7 @@ from quotemaild.bench.baseline import READY_PREFIX
 BENCH_DOMAIN = "proposals.bench.test"
 BENCH_SLUG = "bench"
 BENCH_RECIPIENT = f"{BENCH_SLUG}@{BENCH_DOMAIN}"
+BENCH_MAX_COMMANDS = 10_000_000
 
 
 class QuotemaildUnavailable(RuntimeError):
@@ -111,7 +112,9 @@ def write_config(workdir: Path, port: int, db_path: Path, max_message_size: int,
     cfg = workdir / "quotemaild-bench.toml"
     cfg.write_text(
         f'state_dir = "{workdir / "var"}"\n\n'
-        f'[smtp]\nlisten = "127.0.0.1:{port}"\nhostname = "bench.test"\n\n'
+        f'[smtp]\nlisten = "127.0.0.1:{port}"\nhostname = "bench.test"\n'
+        # The baseline has no per-session command limit; one smtp-source session sends all N.
+        f"max_commands = {BENCH_MAX_COMMANDS}\n\n"
         f'[mail]\ndomain = "{BENCH_DOMAIN}"\nmax_message_size = {max_message_size}\n\n'
         f'[store]\nurl = "sqlite:///{db_path}"\n\n'
         f'[security]\nsecret = "{secrets.token_urlsafe(32)}"\n\n'
