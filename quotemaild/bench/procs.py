@@ -174,6 +174,16 @@ def start_quotemaild(
     return server
 
 
+def stored_count(db_path: Path) -> int | None:
+    """Raw messages in the store (read-only): what the server acknowledged, to compare with what was sent."""
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM raw_messages").fetchone()
+    except sqlite3.Error:
+        return None
+    return int(row[0])
+
+
 def pending_count(db_path: Path) -> int | None:
     """Stored raw messages not yet processed (read-only; None if the table is not there)."""
     try:

@@ -7,12 +7,33 @@ import os
 import platform
 import sqlite3
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 
-def machine() -> dict[str, Any]:
+def fsync_ms(directory: Path, rounds: int = 50) -> float | None:
+    """Median time of a 4 KiB write + fsync in `directory`: what one durable commit costs at least."""
+    path = directory / ".fsync-probe"
+    times: list[float] = []
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                os.write(fd, b"x" * 4096)
+                os.fsync(fd)
+                times.append(time.perf_counter() - t0)
+        finally:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+    except OSError:
+        return None
+    return round(sorted(times)[len(times) // 2] * 1000, 3)
+
+
+def machine(workdir: Path | None = None) -> dict[str, Any]:
     mem_kb = None
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -36,6 +57,7 @@ def machine() -> dict[str, Any]:
         "aiosmtplib": version("aiosmtplib"),
         "sqlalchemy": version("sqlalchemy"),
         "sqlite": sqlite3.sqlite_version,
+        "fsync_ms": fsync_ms(workdir) if workdir else None,
     }
 
 
@@ -52,6 +74,12 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
+
+
+def _rate(run: dict[str, Any]) -> str:
+    if run.get("error"):
+        return "failed"
+    return _fmt(run.get("msgs_per_s"))
 
 
 def _skip(stage: dict[str, Any]) -> str | None:
@@ -74,6 +102,10 @@ def render(result: dict[str, Any]) -> str:
         f"quotemaild bench ({result['mode']}) {result['started_at']} — {m['cpus']} cores, "
         f"{m['mem_total_gib']} GiB, Python {m['python']}, aiosmtpd {m['aiosmtpd']}, SQLite {m['sqlite']}"
     )
+    out.append(
+        f"fsync {m.get('fsync_ms')} ms; load average at start {result['loadavg_start'][0]:.2f}, "
+        f"at end {result['loadavg_end'][0]:.2f} (other work on the machine skews every number)"
+    )
     base = result["targets"]["baseline"]
     qm = result["targets"]["quotemaild"]
     out.append("")
@@ -82,9 +114,14 @@ def render(result: dict[str, Any]) -> str:
     for s in p["sessions"]:
         b = base.get("smtp_source", {}).get(str(s), {})
         q = qm.get("smtp_source", {}).get(str(s), {})
-        rows.append([str(s), _fmt(b.get("msgs_per_s")), _fmt(q.get("msgs_per_s")),
-                     _fmt(result["ratio"].get(str(s)), 2)])  # fmt: skip
-    out += _table(["sessions", "baseline", "quotemaild", "ratio"], rows)
+        rows.append([str(s), _rate(b), _rate(q), _fmt(result["ratio"].get(str(s)), 2),
+                     _fmt(q.get("stored")), _fmt(q.get("processed_msgs_per_s"))])  # fmt: skip
+    out += _table(["sessions", "baseline", "quotemaild", "ratio", "stored", "processed/s"], rows)
+    for s in p["sessions"]:
+        for name, t in (("baseline", base), ("quotemaild", qm)):
+            err = t.get("smtp_source", {}).get(str(s), {}).get("error")
+            if err:
+                out.append(f"  {name} at {s} sessions: {err}")
     if _skip(qm):
         out.append(f"  quotemaild {_skip(qm)}")
 
@@ -132,12 +169,19 @@ def render(result: dict[str, Any]) -> str:
             ing = lv.get("ingest") or {}
             rows.append([
                 str(lv["messages"]), str(q["tenant_requests"]), _fmt(lv["db_mb"]),
-                _fmt(lv["load"].get("load_msgs_per_s")), _fmt(ing.get("msgs_per_s")),
-                _fmt(lv.get("ingest_ratio_to_first"), 2), _fmt(q["request_list"]["p95_ms"], 2),
+                _fmt(lv["load"].get("load_msgs_per_s")), _rate(ing) if ing else "-",
+                _fmt(ing.get("processed_msgs_per_s")), _fmt(lv.get("ingest_ratio_to_first"), 2), _fmt(q["request_list"]["p95_ms"], 2),
                 _fmt(q["thread_lookup"]["p95_ms"], 2), "ok" if q["plans_ok"] else "SCAN",
             ])  # fmt: skip
-        out += _table(["messages", "tenant reqs", "DB MB", "load msg/s", "ingest msg/s", "ratio",
-                       "list p95 ms", "lookup p95 ms", "plans"], rows)  # fmt: skip
+        out += _table(["messages", "tenant reqs", "DB MB", "load msg/s", "ingest msg/s", "processed/s",
+                       "ratio", "list p95 ms", "lookup p95 ms", "plans"], rows)  # fmt: skip
+        for lv in sc["levels"]:
+            ing = lv.get("ingest") or {}
+            if ing.get("error") or ing.get("status") not in (None, "ok"):
+                out.append(f"  ingest at {lv['messages']}: {ing.get('error') or ing.get('reason')}")
+            bad = {k: v["full_scans"] for k, v in lv["queries"]["plans"].items() if v["full_scans"]}
+            if bad:
+                out.append(f"  full scans at {lv['messages']}: {bad}")
         if sc.get("ingest_skipped"):
             out.append(f"  ingest skipped: {sc['ingest_skipped']}")
         first = sc["levels"][0]["queries"] if sc["levels"] else {}

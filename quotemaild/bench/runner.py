@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -105,6 +106,19 @@ def check_big_message(server: Server, s: Settings) -> dict[str, Any]:
     }
 
 
+def _measured_run(server: Server, s: Settings, sessions: int) -> dict[str, Any]:
+    """One smtp-source run; for quotemaild also what got stored and how long processing lagged."""
+    before = procs.stored_count(server.db_path) if server.db_path is not None else None
+    r = drivers.run_smtp_source(server.host, server.port, _load(s, s.n, sessions))
+    if server.db_path is not None:
+        after = procs.stored_count(server.db_path)
+        r["stored"] = after - before if after is not None and before is not None else None
+        r["drain"] = procs.wait_drained(server.db_path, s.drain_timeout)
+        total = r["wall_s"] + (r["drain"]["drain_s"] or 0)
+        r["processed_msgs_per_s"] = round(r["stored"] / total, 1) if r["stored"] and total else None
+    return r
+
+
 def bench_server(start: Callable[[], Server], s: Settings) -> dict[str, Any]:
     """Throughput at each session count (smtp-source), then ack latency (aiosmtplib), then memory."""
     with start() as server:
@@ -113,15 +127,11 @@ def bench_server(start: Callable[[], Server], s: Settings) -> dict[str, Any]:
         if "skipped" in warm:
             out["smtp_source_skipped"] = warm["skipped"]
         out["smtp_source"] = {}
+        if server.db_path is not None:
+            procs.wait_drained(server.db_path, s.drain_timeout)
         for sessions in s.sessions:
             if "skipped" not in warm:
-                out["smtp_source"][str(sessions)] = drivers.run_smtp_source(
-                    server.host, server.port, _load(s, s.n, sessions)
-                )
-            if server.db_path is not None:
-                out.setdefault("drain_after_smtp_source", {})[str(sessions)] = procs.wait_drained(
-                    server.db_path, s.drain_timeout
-                )
+                out["smtp_source"][str(sessions)] = _measured_run(server, s, sessions)
         gen_sessions = max(s.sessions)
         out["generator"] = drivers.run_generator(server.host, server.port, _load(s, s.n, gen_sessions))
         if server.db_path is not None:
@@ -186,16 +196,16 @@ def _ingest_at(s: Settings, db: Path, size: int) -> dict[str, Any]:
                                 preloaded=True, log_level=s.log_level) as server:  # fmt: skip
         sessions = max(s.sessions)
         drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), sessions))
-        r = drivers.run_smtp_source(server.host, server.port, _load(s, s.n, sessions))
-        r["drain"] = procs.wait_drained(db, s.drain_timeout)
-        return r
+        procs.wait_drained(db, s.drain_timeout)
+        return _measured_run(server, s, sessions)
 
 
 def run(s: Settings) -> dict[str, Any]:
     result: dict[str, Any] = {"schema": 1, "mode": "quick" if s.quick else "full", "started_at": _now()}
     from quotemaild.bench.report import machine
 
-    result["machine"] = machine()
+    result["machine"] = machine(s.workdir)
+    result["loadavg_start"] = list(os.getloadavg())
     result["params"] = {
         "n": s.n, "sessions": list(s.sessions), "size": s.size, "sizes": list(s.sizes),
         "skip_scale": s.skip_scale, "duration_s": s.duration, "max_message_size": s.max_message_size,
@@ -239,5 +249,6 @@ def run(s: Settings) -> dict[str, Any]:
         result["scale"] = _guard(lambda: scale(s, qm_reason))
 
     result["ack_to_smarthost"] = {"status": "skipped", "reason": ACK_TO_SMARTHOST_REASON}
+    result["loadavg_end"] = list(os.getloadavg())
     result["finished_at"] = _now()
     return result
