@@ -16,6 +16,8 @@ from quotemaild.bench import report
 from quotemaild.bench.runner import Settings, run
 
 MiB = 1024 * 1024
+FULL_SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SIZES = (2_000, 5_000)
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -55,7 +57,7 @@ def settings(args: argparse.Namespace, workdir: Path) -> Settings:
         sessions=args.sessions,
         size=args.size,
         quick=quick,
-        sizes=args.sizes or ((2_000, 5_000) if quick else (10_000, 100_000, 1_000_000)),
+        sizes=tuple(sorted(set(args.sizes or (QUICK_SIZES if quick else FULL_SIZES)))),
         skip_scale=args.skip_scale,
         duration=args.duration if args.duration is not None else (3.0 if quick else 300.0),
         max_message_size=args.max_message_size or ((4 if quick else 50) * MiB),
