@@ -63,6 +63,22 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
+class OutboundConfig:
+    """Where and how outgoing mail leaves: a smarthost (the company MTA), with retries."""
+
+    smarthost: Listen | None = None  # None: mail stays queued until one is configured
+    tls: str = "none"  # none, starttls, ssl
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 60.0
+    retry_initial: float = 300.0
+    retry_max: float = 3600.0
+    give_up_after: float = 5 * 24 * 3600.0
+    poll_interval: float = 30.0  # how often queued mail is looked at without a wake-up
+    public_url: str = ""  # base of the accept/reject links in quote mails
+
+
+@dataclass(frozen=True)
 class LogConfig:
     level: str = "info"
     format: str = "json"
@@ -74,6 +90,7 @@ class Config:
     store: StoreConfig
     security: SecurityConfig
     smtp: SmtpConfig = SmtpConfig()
+    outbound: OutboundConfig = OutboundConfig()
     log: LogConfig = LogConfig()
     state_dir: Path = Path("var")
     source: Path | None = None
@@ -99,7 +116,7 @@ def config_from_dict(
 ) -> Config:
     """Build a Config from a parsed TOML mapping; tests call this with a plain dict."""
     base = base_dir or Path.cwd()
-    _only(raw, "", {"state_dir", "smtp", "mail", "store", "security", "log"})
+    _only(raw, "", {"state_dir", "smtp", "mail", "store", "security", "log", "outbound"})
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
 
     smtp_raw = _table(raw, "smtp")
@@ -160,14 +177,54 @@ def config_from_dict(
     if fmt not in _LOG_FORMATS:
         raise ConfigError("log.format", f"must be one of {', '.join(_LOG_FORMATS)}, got {fmt!r}")
 
+    outbound = _outbound(_table(raw, "outbound"), base)
+
     return Config(
         smtp=smtp,
+        outbound=outbound,
         mail=mail,
         store=store,
         security=SecurityConfig(secret=secret),
         log=LogConfig(level=level, format=fmt),
         state_dir=state_dir,
         source=source,
+    )
+
+
+_TLS_MODES = ("none", "starttls", "ssl")
+
+
+def _outbound(raw: Mapping[str, Any], base: Path) -> OutboundConfig:
+    _only(raw, "outbound", {f.name for f in dataclasses.fields(OutboundConfig)} | {"password_file"} - {"password"})
+    smarthost = None
+    if "smarthost" in raw:
+        smarthost = parse_listen("outbound.smarthost", _get(raw, "outbound", "smarthost", str, None))
+        if smarthost.unix_path:
+            raise ConfigError("outbound.smarthost", "must be host:port")
+    tls = _get(raw, "outbound", "tls", str, "none")
+    if tls not in _TLS_MODES:
+        raise ConfigError("outbound.tls", f"must be one of {', '.join(_TLS_MODES)}, got {tls!r}")
+    password = ""
+    if "password_file" in raw:
+        path = _path(base, _get(raw, "outbound", "password_file", str, None))
+        try:
+            password = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError("outbound.password_file", f"cannot read {path}: {exc.strerror}") from exc
+    public_url = _get(raw, "outbound", "public_url", str, "").rstrip("/")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError("outbound.public_url", f"must start with http:// or https://, got {public_url!r}")
+    return OutboundConfig(
+        smarthost=smarthost,
+        tls=tls,
+        username=_get(raw, "outbound", "username", str, ""),
+        password=password,
+        timeout=_positive(raw, "outbound", "timeout", 60.0),
+        retry_initial=_positive(raw, "outbound", "retry_initial", 300.0),
+        retry_max=_positive(raw, "outbound", "retry_max", 3600.0),
+        give_up_after=_positive(raw, "outbound", "give_up_after", 5 * 24 * 3600.0),
+        poll_interval=_positive(raw, "outbound", "poll_interval", 30.0),
+        public_url=public_url,
     )
 
 

@@ -11,15 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.engine import make_url
 
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.outbound import OutboxWorker
 from quotemaild.edges.processor import Processor
 from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.logs import get_logger
-from quotemaild.services.ingest import IngestSettings
+from quotemaild.mail.tokens import Signer
+from quotemaild.services.acknowledge import acknowledge_new_request
+from quotemaild.services.ingest import IngestResult, IngestSettings
+from quotemaild.services.send import SendSettings
 from quotemaild.store import db
 from quotemaild.store.models import Tenant
 
@@ -32,7 +37,9 @@ class Daemon:
     handler: IngestHandler
     writer: CommitWriter
     processor: Processor
+    outbox: OutboxWorker
     servers: list[asyncio.base_events.Server]
+    tasks: list[asyncio.Task[None]]
 
     def bound(self) -> list[str]:
         out = []
@@ -49,8 +56,18 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
     db.migrate(engine)
     sessions = db.make_sessionmaker(engine)
 
-    settings = IngestSettings(domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes)
-    processor = Processor(sessions, settings, clock)
+    signer = Signer(config.security.secret.encode(), config.mail.domain)
+    settings = IngestSettings(
+        domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes, signer=signer
+    )
+    send_settings = SendSettings(config.mail.domain, signer, config.outbound.public_url)
+    outbox = OutboxWorker(sessions, config.outbound, clock, helo=config.smtp.hostname)
+
+    def after_ingest(session: Session, result: IngestResult) -> bool:
+        decision = acknowledge_new_request(session, send_settings, result, clock.now())
+        return decision is not None and decision.allowed
+
+    processor = Processor(sessions, settings, clock, after=after_ingest, notify=outbox.wake)
     writer = CommitWriter(
         engine,
         on_committed=processor.enqueue,
@@ -76,7 +93,8 @@ async def start(config: Config, clock: Clock | None = None) -> Daemon:
 
     factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
     server = await _serve(config.smtp.listen, factory)
-    daemon = Daemon(config, handler, writer, processor, [server])
+    tasks = [asyncio.create_task(outbox.run(), name="outbox")]
+    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks)
     log.info("listening", smtp=daemon.bound(), domain=config.mail.domain)
     return daemon
 
@@ -92,6 +110,12 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
             log.warning("shutdown_grace_expired")
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop)
+    daemon.outbox.stop()
+    for task in daemon.tasks:
+        try:
+            await asyncio.wait_for(task, grace)
+        except TimeoutError:
+            task.cancel()
     log.info("stopped")
 
 

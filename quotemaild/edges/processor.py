@@ -24,7 +24,8 @@ log = get_logger(__name__)
 _STOP = -1
 
 # A hook run inside the same transaction after a message was threaded (acknowledgements, ...).
-AfterIngest = Callable[[Session, IngestResult], None]
+# It returns True when it queued outgoing mail, so the delivery worker is woken after the commit.
+AfterIngest = Callable[[Session, IngestResult], bool]
 
 
 def process_one(
@@ -33,17 +34,21 @@ def process_one(
     settings: IngestSettings,
     clock: Clock,
     after: AfterIngest | None = None,
+    notify: Callable[[], None] | None = None,
 ) -> IngestResult | None:
     """Process one raw message; on any failure keep it visible as failed. Returns None if failed."""
     structlog.contextvars.bind_contextvars(raw_id=raw_id)
     try:
+        queued = False
         with sessions.begin() as session:
             raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
                 return None
             result = process_raw(session, raw, settings, clock)
             if after is not None:
-                after(session, result)
+                queued = after(session, result)
+        if queued and notify is not None:
+            notify()
         log.info(
             "message_processed",
             verdict=result.decision.verdict,
@@ -77,11 +82,13 @@ class Processor:
         settings: IngestSettings,
         clock: Clock,
         after: AfterIngest | None = None,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
         self._after = after
+        self._notify = notify
         self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="processor", daemon=True)
         self.processed = 0
@@ -108,7 +115,7 @@ class Processor:
             raw_id = self._queue.get()
             if raw_id == _STOP:
                 return
-            result = process_one(self._sessions, raw_id, self._settings, self._clock, self._after)
+            result = process_one(self._sessions, raw_id, self._settings, self._clock, self._after, self._notify)
             if result is None:
                 self.failed += 1
             else:

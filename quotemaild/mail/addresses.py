@@ -1,8 +1,9 @@
 """Strict address parsing for addresses taken from headers (CVE-2023-27043 class).
 
 `email.utils.getaddresses(..., strict=True)` refuses the ambiguous forms that let a crafted
-display name smuggle a second address. A display name with CR/LF/NUL or an `@` is dropped, so it
-can never be used for routing or as a requester's identity.
+display name smuggle a second address. A display name with CR/LF/NUL or an `@` (or an encoded
+word left undecoded because it hid one of those) is dropped, so it can never be used for routing
+or as a requester's identity.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def clean_email(value: str) -> str | None:
 
 def safe_display_name(name: str) -> str:
     if any(c in name for c in "\r\n\x00") or "@" in name:
+        return ""
+    if "=?" in name and "?=" in name:
+        # An encoded word the stdlib refused to decode (it hid CR/LF/NUL): never pass it on.
         return ""
     return " ".join(name.split())
 

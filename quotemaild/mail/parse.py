@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 
+import mailparser
 from charset_normalizer import from_bytes
 
 from quotemaild.mail.addresses import Address, parse_address_list
@@ -97,7 +98,11 @@ def parse_message(raw: bytes, max_header_bytes: int = 100 * 1024) -> ParsedMessa
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[ParsedAttachment] = []
-    _walk(msg, text_parts, html_parts, attachments, defects)
+    try:
+        _walk(msg, text_parts, html_parts, attachments, defects)
+    except Exception as exc:  # a structure the stdlib walk cannot handle: try mail-parser's view
+        defects.append(f"mime walk: {type(exc).__name__}; body from mail-parser")
+        text_parts, html_parts = _mailparser_bodies(raw, defects)
 
     for defect in msg.defects:
         defects.append(type(defect).__name__)
@@ -119,6 +124,15 @@ def parse_message(raw: bytes, max_header_bytes: int = 100 * 1024) -> ParsedMessa
         defects=tuple(dict.fromkeys(defects)),
         email=msg,
     )
+
+
+def _mailparser_bodies(raw: bytes, defects: list[str]) -> tuple[list[str], list[str]]:
+    try:
+        fallback = mailparser.parse_from_bytes(raw)
+        return list(fallback.text_plain), list(fallback.text_html)
+    except Exception as exc:  # both parsers failed: the raw copy is still stored and shown
+        defects.append(f"mail-parser: {type(exc).__name__}")
+        return [], []
 
 
 def generated_message_id(raw: bytes, domain: str) -> str:
@@ -144,13 +158,33 @@ def _header_end(raw: bytes) -> int | None:
 def _safe_items(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     for key, raw_value in msg.raw_items():
+        if isinstance(raw_value, str) and _has_surrogates(raw_value):
+            raw_value = _decode_8bit_header(raw_value)
+            defects.append(f"header {key}: 8-bit bytes decoded by detection")
         try:
-            value = str(msg.policy.header_factory(key, raw_value))  # type: ignore[attr-defined]
+            # header_fetch_parse unfolds first (as msg[key] does): adjacent encoded words across
+            # a fold join without a space, and addresses never see a CR/LF.
+            value = str(msg.policy.header_fetch_parse(key, raw_value))  # type: ignore[attr-defined]
         except Exception as exc:  # the stdlib header parser has many failure shapes
             defects.append(f"header {key}: {type(exc).__name__}")
             value = str(raw_value)
         items.append((key, value))
     return items
+
+
+def _has_surrogates(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _decode_8bit_header(value: str) -> str:
+    """Raw 8-bit header bytes (non-RFC 2047): UTF-8 if valid, else the detected charset."""
+    data = value.encode("ascii", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("utf-8", "replace")
 
 
 def _walk(
@@ -160,7 +194,9 @@ def _walk(
     attachments: list[ParsedAttachment],
     defects: list[str],
 ) -> None:
-    if part.is_multipart():
+    # message/rfc822 reports is_multipart() (its payload is a list): keep it whole as an attachment,
+    # as the module docstring promises, instead of reading the forwarded mail as our own body.
+    if part.is_multipart() and part.get_content_maintype() != "message":
         for sub in part.iter_parts() if isinstance(part, EmailMessage) else part.get_payload():
             _walk(sub, text_parts, html_parts, attachments, defects)
         return
@@ -194,6 +230,11 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
             inner = part.get_payload()
             if isinstance(inner, list) and inner:
                 return inner[0].as_bytes(policy=policy.default.clone(linesep="\r\n"))
+        if part.get_content_maintype() == "message":  # delivery-status etc.: header blocks
+            inner = part.get_payload()
+            if isinstance(inner, list):
+                crlf = policy.default.clone(linesep="\r\n")
+                return b"".join(block.as_bytes(policy=crlf) for block in inner)
         data = part.get_payload(decode=True)
         if data is None:
             payload = part.get_payload()

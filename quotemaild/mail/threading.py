@@ -45,13 +45,15 @@ def decide_thread(
     duplicate_of: int | None,
     known: Mapping[str, int | None],
     token_request: int | None = None,
+    marker_request: int | None = None,
 ) -> ThreadDecision:
     """Decide from what the store knows.
 
     `duplicate_of`: the stored message that already has `message_id`, if any.
     `known`: id -> request id for every candidate id the tenant's store knows (None when the
     known message belongs to no request, e.g. a system mail).
-    `token_request`: a request a verified token (step 2 or 4) points at.
+    `token_request`: a request a verified token points at (step 2: plus address, our Message-ID).
+    `marker_request`: a request a verified marker in the quoted body points at (step 4).
     """
     if duplicate_of is not None:
         return ThreadDecision("duplicate", None, f"Message-ID {message_id} already stored")
@@ -62,4 +64,6 @@ def decide_thread(
         if request_id is not None:
             header = "In-Reply-To" if in_reply_to and position == 0 else "References"
             return ThreadDecision("join", request_id, f"{header} {ref}")
+    if marker_request is not None:
+        return ThreadDecision("join", marker_request, "signed marker in the quoted body")
     return ThreadDecision("new", None, "no known reference")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from quotemaild.clock import Clock
 from quotemaild.mail.parse import ParsedMessage, generated_message_id, parse_message
 from quotemaild.mail.threading import ThreadDecision, candidate_ids, decide_thread
+from quotemaild.mail.tokens import Signer
 from quotemaild.store.models import (
     Attachment,
     Message,
@@ -29,12 +30,14 @@ from quotemaild.store.models import (
 )
 
 SYSTEM_ACTOR = "quotemaild"
+LOCAL_ALIAS_PREFIX = "local:"  # MessageRef values that hold a provider queue id, not a msg-id
 
 
 @dataclass(frozen=True)
 class IngestSettings:
     domain: str
     max_header_bytes: int = 100 * 1024
+    signer: Signer | None = None  # verifies our reply tokens; None: threading by headers only
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class IngestResult:
     decision: ThreadDecision
     message_pk: int | None
     request_id: int | None
+    tenant_id: int | None = None
+    envelope_from: str = ""
+    parsed: ParsedMessage | None = None
 
 
 def process_raw(session: Session, raw: RawMessage, settings: IngestSettings, clock: Clock) -> IngestResult:
@@ -53,12 +59,15 @@ def process_raw(session: Session, raw: RawMessage, settings: IngestSettings, clo
     duplicate_of = _known_message(session, tenant.id, message_id)
     candidates = candidate_ids(parsed.in_reply_to, parsed.references)
     known = _requests_for_ids(session, tenant.id, candidates) if candidates else {}
-    decision = decide_thread(message_id, parsed.in_reply_to, parsed.references, duplicate_of, known)
+    token_request, marker_request = _signed_requests(session, tenant.id, raw, parsed, settings)
+    decision = decide_thread(
+        message_id, parsed.in_reply_to, parsed.references, duplicate_of, known, token_request, marker_request
+    )
 
     now = clock.now()
     if decision.verdict == "duplicate":
         _mark(raw, "processed", f"duplicate: {decision.reason}", now)
-        return IngestResult(raw.id, decision, duplicate_of, None)
+        return IngestResult(raw.id, decision, duplicate_of, None, tenant.id, raw.mail_from, parsed)
 
     if decision.verdict == "join":
         assert decision.request_id is not None
@@ -80,7 +89,7 @@ def process_raw(session: Session, raw: RawMessage, settings: IngestSettings, clo
     )
     _mark(raw, "processed", None, now)
     session.flush()
-    return IngestResult(raw.id, decision, message.id, request.id)
+    return IngestResult(raw.id, decision, message.id, request.id, tenant.id, raw.mail_from, parsed)
 
 
 def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> int:
@@ -175,6 +184,42 @@ def _remove_derived(session: Session, raw_id: int) -> None:
             )
 
 
+def _signed_requests(
+    session: Session, tenant_id: int, raw: RawMessage, parsed: ParsedMessage, settings: IngestSettings
+) -> tuple[int | None, int | None]:
+    """Requests named by our signed tokens: (plus address or our Message-ID, quoted-body marker).
+
+    A token only counts when its signature is valid for this tenant and the request still exists
+    and belongs to it: a forged or foreign token never crosses tenants, it just starts a new thread.
+    """
+    signer = settings.signer
+    if signer is None:
+        return None, None
+    token: int | None = None
+    for rcpt in raw.rcpt_to:
+        slug = rcpt.partition("@")[0].partition("+")[0].lower()
+        token = signer.verify_reply_address(tenant_id, slug, rcpt)
+        if token is not None:
+            break
+    if token is None:
+        for value in [parsed.in_reply_to or "", *reversed(parsed.references)]:
+            found = signer.verify_message_id(tenant_id, value) if value else None
+            if found is not None:
+                token = found[0]
+                break
+    marker = signer.find_body_marker(tenant_id, parsed.text) if parsed.text else None
+    return _own_request(session, tenant_id, token), _own_request(session, tenant_id, marker)
+
+
+def _own_request(session: Session, tenant_id: int, request_id: int | None) -> int | None:
+    if request_id is None:
+        return None
+    found = session.scalar(
+        select(QuoteRequest.id).where(QuoteRequest.id == request_id, QuoteRequest.tenant_id == tenant_id)
+    )
+    return found
+
+
 def _known_message(session: Session, tenant_id: int, message_id: str) -> int | None:
     return session.scalar(
         select(MessageRef.message_pk).where(MessageRef.tenant_id == tenant_id, MessageRef.value == message_id)
@@ -182,12 +227,18 @@ def _known_message(session: Session, tenant_id: int, message_id: str) -> int | N
 
 
 def _requests_for_ids(session: Session, tenant_id: int, ids: list[str]) -> dict[str, int | None]:
+    """Known request per candidate id; also by local part, for providers that rewrote our id
+    into one built from the queue id the smarthost gave us (see services/outbox.record_sent)."""
+    aliases = {LOCAL_ALIAS_PREFIX + i.strip("<>").rpartition("@")[0]: i for i in ids if "@" in i}
     rows = session.execute(
         select(MessageRef.value, Message.request_id)
         .join(Message, Message.id == MessageRef.message_pk)
-        .where(MessageRef.tenant_id == tenant_id, MessageRef.value.in_(ids))
+        .where(MessageRef.tenant_id == tenant_id, MessageRef.value.in_([*ids, *aliases]))
     ).all()
-    return {value: request_id for value, request_id in rows}
+    found: dict[str, int | None] = {}
+    for value, request_id in rows:
+        found.setdefault(aliases.get(value, value), request_id)
+    return found
 
 
 def _new_request(session: Session, tenant: Tenant, parsed: ParsedMessage, now: dt.datetime) -> QuoteRequest:

@@ -18,6 +18,20 @@ CASES = [
     ("no headers is new", None, [], None, {}, None, "new", None),
 ]
 
+MARKER_CASES = [
+    ("headers beat the body marker", "<a@x>", {"<a@x>": 1}, None, 5, 1),
+    ("marker when headers know nothing", "<z@x>", {}, None, 5, 5),
+    ("token beats the marker", None, {}, 3, 5, 3),
+    ("no marker, no headers: new", None, {}, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("name", "irt", "known", "token", "marker", "want"), MARKER_CASES)
+def test_body_marker_is_step_four(name, irt, known, token, marker, want):
+    """A signed marker in the quoted body joins only when no token or header did."""
+    decision = decide_thread("<m@x>", irt, [], None, known, token, marker)
+    assert decision.request_id == want, name
+
 
 @pytest.mark.parametrize(("name", "irt", "refs", "dup", "known", "token", "verdict", "want"), CASES)
 def test_decide_thread(name, irt, refs, dup, known, token, verdict, want):

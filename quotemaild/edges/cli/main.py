@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from quotemaild import __version__
-from quotemaild.edges.cli import admin, messages, requests, tenants
+from quotemaild.edges.cli import admin, messages, outbound, requests, tenants
 from quotemaild.edges.cli.context import AppContext
 
 
@@ -29,7 +29,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj = AppContext(config_path)
 
 
-for module in (admin, tenants, requests, messages):
+for module in (admin, tenants, requests, messages, outbound):
     module.register(cli)
 
 

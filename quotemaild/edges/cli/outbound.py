@@ -1,0 +1,134 @@
+"""Outgoing mail from the CLI: `request reply`, `outbox list|retry`, `template set|show`."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+import click
+
+from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.requests import request
+from quotemaild.errors import InvalidInput
+from quotemaild.mail.compose import OutboundAttachment
+from quotemaild.mail.templates import KINDS, LANGUAGES, default_template, validate_template
+from quotemaild.mail.tokens import Signer
+from quotemaild.services.outbox import list_outbox, outbox_view, retry
+from quotemaild.services.reply import reply_to_request
+from quotemaild.services.send import SendSettings, template_override
+from quotemaild.services.templates import set_template
+from quotemaild.services.tenants import get_tenant
+
+
+def send_settings(app: AppContext) -> SendSettings:
+    cfg = app.config
+    return SendSettings(cfg.mail.domain, Signer(cfg.security.secret.encode(), cfg.mail.domain), cfg.outbound.public_url)
+
+
+def read_attachment(path: Path) -> OutboundAttachment:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("--attach", f"cannot read {path}: {exc.strerror}") from exc
+    ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return OutboundAttachment(filename=path.name, content_type=ctype, data=data)
+
+
+@request.command("reply")
+@click.argument("request_id", type=int)
+@click.option("--body-file", type=click.File("r", encoding="utf-8"), required=True, help="The reply text ('-' for stdin).")
+@click.option("--attach", "attach", multiple=True, type=click.Path(path_type=Path), help="A file to attach (repeatable).")
+@click.option("--actor", default="cli", envvar="QUOTEMAILD_ACTOR", show_default=True, help="Who is replying.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def request_reply(app: AppContext, request_id: int, body_file, attach: tuple[Path, ...], actor: str, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Reply to the requester of REQUEST_ID from the tenant's address (queued in the outbox)."""
+    attachments = [read_attachment(p) for p in attach]
+    with app.transaction() as session:
+        queued = reply_to_request(session, send_settings(app), request_id, body_file.read(), attachments, actor, app.clock.now())
+    result = {
+        "request_id": request_id,
+        "message_id": queued.message_pk,
+        "outbox_id": queued.outbox_id,
+        "loops_back": queued.loops_back,
+        "warnings": list(queued.warnings),
+    }
+    if not queued.loops_back:
+        click.echo("warning: sent from the tenant's own address; answers will not come back to this request", err=True)
+    emit(result, as_json, lambda r: f"reply queued (outbox {r['outbox_id']}) on request {request_id}")
+
+
+@click.group()
+def outbox() -> None:
+    """Outgoing mail waiting for, or done with, delivery."""
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(["queued", "sent", "failed"]))
+@click.option("--limit", type=click.IntRange(1, 10000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def outbox_list(app: AppContext, state: str | None, limit: int, as_json: bool) -> None:
+    """List outgoing mail, newest first."""
+    with app.reading() as session:
+        rows = list_outbox(session, state, limit)
+    emit(rows, as_json, lambda rs: "\n".join(
+        f"{r['id']:>6} {r['state']:<7} {r['kind']:<6} req={r['request_id']} to={','.join(r['to'])} tries={r['attempts']} {r['last_error'] or ''}"
+        for r in rs) or "(outbox empty)")
+
+
+@outbox.command("retry")
+@click.argument("outbox_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def outbox_retry(app: AppContext, outbox_id: int, as_json: bool) -> None:
+    """Try a failed or waiting mail again now (the daemon picks it up within its poll interval)."""
+    with app.transaction() as session:
+        view = outbox_view(retry(session, outbox_id, app.clock.now()))
+    emit(view, as_json, lambda v: f"outbox {v['id']} queued for a new attempt")
+
+
+@click.group()
+def template() -> None:
+    """Mail templates: acknowledgement, reply wrapper, quote mail (nl, fr, en)."""
+
+
+@template.command("set")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("language", type=click.Choice(LANGUAGES))
+@click.option("--tenant", "tenant_slug", required=True, metavar="SLUG")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), required=True, help="First line 'Subject: ...', a blank line, then the body.")
+@pass_app
+@handle_errors
+def template_set(app: AppContext, kind: str, language: str, tenant_slug: str, file) -> None:  # type: ignore[no-untyped-def]
+    """Save a tenant's own text for KIND in LANGUAGE; it is checked before it is saved."""
+    text = file.read()
+    validate_template(kind, text)
+    with app.transaction() as session:
+        set_template(session, get_tenant(session, tenant_slug), kind, language, text, app.clock.now())
+    click.echo(f"template {kind}/{language} saved for {tenant_slug}", err=True)
+
+
+@template.command("show")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("language", type=click.Choice(LANGUAGES))
+@click.option("--tenant", "tenant_slug", metavar="SLUG", help="Show this tenant's text (default: the built-in one).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def template_show(app: AppContext, kind: str, language: str, tenant_slug: str | None, as_json: bool) -> None:
+    """Print the template text in effect."""
+    override = None
+    if tenant_slug:
+        with app.reading() as session:
+            override = template_override(session, get_tenant(session, tenant_slug).id, kind, language)
+    text = override or default_template(kind, language)
+    emit({"kind": kind, "language": language, "custom": override is not None, "text": text}, as_json, lambda d: d["text"].rstrip())
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(outbox)
+    cli.add_command(template)

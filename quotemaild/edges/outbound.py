@@ -1,0 +1,159 @@
+"""The delivery worker: hands queued outbox rows to the smarthost with aiosmtplib.
+
+It runs as a task on the daemon's loop; database work goes to a thread. A row is marked sent
+right after the smarthost's 250. The crash window: if the process dies between that 250 and the
+commit of `sent`, the row is still queued and will be delivered again after the restart — the
+same at-least-once guarantee SMTP itself gives between MTAs; the receiving side sees the same
+Message-ID twice and mail clients collapse such duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiosmtplib
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotemaild.clock import Clock
+from quotemaild.config import OutboundConfig
+from quotemaild.domain.retry import RetryPolicy
+from quotemaild.logs import get_logger
+from quotemaild.services.outbox import Delivery, due, record_failure, record_sent
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    temporary: bool
+    detail: str
+
+
+def policy_of(cfg: OutboundConfig) -> RetryPolicy:
+    return RetryPolicy(
+        initial=dt.timedelta(seconds=cfg.retry_initial),
+        maximum=dt.timedelta(seconds=cfg.retry_max),
+        give_up_after=dt.timedelta(seconds=cfg.give_up_after),
+    )
+
+
+def outcome_of_error(exc: Exception) -> Outcome:
+    """4xx and connection trouble are temporary; 5xx are permanent."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        temporary = all(400 <= c < 500 for c in codes)
+        detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+        return Outcome(False, temporary, detail)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return Outcome(False, 400 <= exc.code < 500, f"{exc.code} {exc.message}")
+    return Outcome(False, True, f"{type(exc).__name__}: {exc}")
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        cfg: OutboundConfig,
+        clock: Clock,
+        helo: str = "localhost",
+        on_attempt: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._cfg = cfg
+        self._clock = clock
+        self._helo = helo
+        self._policy = policy_of(cfg)
+        self._on_attempt = on_attempt
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self.delivered = 0
+        self.failed = 0
+
+    def wake(self) -> None:
+        """Thread-safe: new rows were committed, look now instead of at the next poll."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self._cfg.smarthost is None:
+            log.warning("outbound_disabled", reason="no [outbound] smarthost configured; mail stays queued")
+        while not self._stopping:
+            self._wake.clear()
+            worked = 0
+            if self._cfg.smarthost is not None:
+                try:
+                    worked = await self.run_once()
+                except Exception as exc:  # store trouble: try again at the next poll
+                    log.error("outbox_pass_failed", error=f"{type(exc).__name__}: {exc}"[:300])
+            if worked:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._cfg.poll_interval)
+            except TimeoutError:
+                pass
+
+    async def run_once(self, limit: int = 50) -> int:
+        now = self._clock.now()
+        batch = await asyncio.to_thread(self._due, now, limit)
+        for delivery in batch:
+            if self._stopping:
+                break
+            outcome = await self.deliver(delivery)
+            await asyncio.to_thread(self._record, delivery.id, outcome)
+            if self._on_attempt is not None:
+                self._on_attempt(outcome)
+        return len(batch)
+
+    async def deliver(self, d: Delivery) -> Outcome:
+        host = self._cfg.smarthost
+        assert host is not None
+        try:
+            errors, reply = await aiosmtplib.send(
+                d.data,
+                sender=d.envelope_from,
+                recipients=list(d.rcpt_to),
+                hostname=host.host,
+                port=host.port,
+                local_hostname=self._helo,
+                use_tls=self._cfg.tls == "ssl",
+                start_tls=True if self._cfg.tls == "starttls" else False,
+                username=self._cfg.username or None,
+                password=self._cfg.password or None,
+                timeout=self._cfg.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            outcome = outcome_of_error(exc)
+            log.warning("delivery_failed", outbox=d.id, temporary=outcome.temporary, detail=outcome.detail[:300])
+            return outcome
+        if errors:
+            # some recipients refused: we send one recipient per mail, so treat as a failure
+            detail = "; ".join(f"{rcpt}: {resp.code} {resp.message}" for rcpt, resp in errors.items())
+            temporary = all(400 <= resp.code < 500 for resp in errors.values())
+            return Outcome(False, temporary, detail)
+        log.info("delivered", outbox=d.id, reply=reply[:200])
+        return Outcome(True, False, reply)
+
+    def _due(self, now: dt.datetime, limit: int) -> list[Delivery]:
+        with self._sessions() as session:
+            return due(session, now, limit)
+
+    def _record(self, outbox_id: int, outcome: Outcome) -> None:
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            if outcome.ok:
+                record_sent(session, outbox_id, outcome.detail, now)
+                self.delivered += 1
+            else:
+                state = record_failure(session, outbox_id, outcome.temporary, outcome.detail, now, self._policy)
+                if state == "failed":
+                    self.failed += 1

@@ -1,0 +1,153 @@
+"""Body text for display: decoded text, new text separated from the quoted history.
+
+- Text part when there is one; otherwise the HTML made into text (nh3 strips every tag and the
+  content of script/style/head; block tags become line breaks first). HTML that is kept for
+  display is always `nh3.clean`ed (`safe_html`).
+- Charset problems are repaired, never raised: `parse.py` already decodes by detection when a
+  declared charset lies; here UTF-8 read as Latin-1/cp1252 ("CafÃ©") is undone when that is
+  clearly what happened, and control characters are dropped.
+- Quoted history: mail-parser-reply (nl/fr/en/de headers "On ... wrote:", "Van:/Verzonden:",
+  "De :/Envoyé :", "Von:/Gesendet:") and our own markers for what it misses (Gmail/Apple Mail nl
+  "Op ... schreef ...:" / "het volgende geschreven:", Outlook "-----Original Message-----" forms,
+  a trailing block of "> " lines).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import warnings
+from dataclasses import dataclass
+
+import nh3
+from mailparser_reply import EmailReplyParser
+
+from quotemaild.mail.parse import ParsedMessage
+
+LANGUAGES = ("nl", "fr", "en", "de")
+_MAX_SPLIT_CHARS = 200_000  # quoted-history search on very long bodies only looks at the start
+
+_BLOCK_TAGS = re.compile(
+    r"<\s*(?:br|/p|/div|/tr|/li|/h[1-6]|/table|/blockquote|p|div|tr|li|h[1-6]|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+_CELL_TAGS = re.compile(r"<\s*/t[dh]\s*>", re.IGNORECASE)
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf™œ\u009d˜“”]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_OWN_MARKERS = [
+    re.compile(
+        r"(?m)^[ \t]*(?:> ?)*Op .{4,120}?(?:schreef|heeft .{1,120}? het volgende geschreven)[^\n]{0,120}:[ \t]*$"
+    ),
+    re.compile(r"(?m)^[ \t]*(?:> ?)*Le .{4,160}? a (?:é|e)crit ?:[ \t]*$"),
+    re.compile(r"(?m)^[ \t]*(?:> ?)*Am .{4,160}? schrieb[^\n]{0,160}:[ \t]*$"),
+    re.compile(r"(?m)^[ \t]*(?:> ?)*On .{4,160}? wrote ?:[ \t]*$"),
+    re.compile(
+        r"(?mi)^[ \t]*-{3,}[ \t]*(?:original message|oorspronkelijk bericht|origineel bericht|"
+        r"message d['’]origine|ursprüngliche nachricht)[ \t]*-{3,}[ \t]*$"
+    ),
+    re.compile(r"(?m)^(?:>[^\n]*\n?){2,}\Z"),  # a trailing block of quoted lines
+]
+
+
+@dataclass(frozen=True)
+class BodyText:
+    text: str  # the new text, for display
+    quoted: str  # the quoted history below it ("" when none)
+    source: str  # "text" | "html" | "none"
+    safe_html: str | None  # sanitised HTML, when the message had HTML
+
+
+def display_body(msg: ParsedMessage) -> BodyText:
+    """The display text of a message. Never raises."""
+    safe_html = sanitize_html(msg.html) if msg.html else None
+    if msg.text.strip():
+        full, source = repair_text(msg.text), "text"
+    elif msg.html:
+        full, source = html_to_text(msg.html), "html"
+    else:
+        full, source = "", "none"
+    new, quoted = split_quoted(full)
+    return BodyText(text=new, quoted=quoted, source=source, safe_html=safe_html)
+
+
+def sanitize_html(html: str) -> str:
+    try:
+        return nh3.clean(html)
+    except Exception:  # nh3 rejects nothing in practice; be safe on odd input
+        return html_lib.escape(html)
+
+
+def html_to_text(html: str) -> str:
+    marked = re.sub(r"\s+", " ", html)  # source line breaks are spaces in HTML (<pre> aside)
+    marked = _BLOCK_TAGS.sub("\n", marked)
+    marked = _CELL_TAGS.sub("\t", marked)
+    try:
+        stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head", "title"})
+    except Exception:
+        stripped = re.sub(r"<[^>]*>", "", marked)
+    text = html_lib.unescape(stripped).replace("\xa0", " ")
+    lines = [re.sub(r" {2,}", " ", line).strip(" \t") for line in text.split("\n")]
+    return repair_text(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
+
+
+def repair_text(text: str) -> str:
+    """Undo UTF-8-read-as-cp1252 mojibake when that is clearly it; drop control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(_MOJIBAKE.findall(text)) >= 2 or (_MOJIBAKE.search(text) and len(text) < 200):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                text = text.encode(codec).decode("utf-8")
+                break
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+    return _CONTROL.sub("", text).replace("\ufffd\ufffd", "\ufffd")
+
+
+def split_quoted(text: str) -> tuple[str, str]:
+    """(new text, quoted history). With no history found, the quoted part is ""."""
+    if not text.strip():
+        return "", ""
+    head, tail = text[:_MAX_SPLIT_CHARS], text[_MAX_SPLIT_CHARS:]
+    new, quoted = _split_with_library(head)
+    own = _split_with_markers(new if quoted else head)
+    if own is not None:
+        new, extra = own
+        quoted = f"{extra}\n\n{quoted}".strip() if quoted else extra
+    if not new.strip() and quoted:
+        # A body that is only a quote (e.g. a bare forward): show it rather than nothing.
+        return text.strip(), ""
+    return new.strip(), (quoted + tail).strip()
+
+
+def _split_with_library(text: str) -> tuple[str, str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            message = EmailReplyParser(languages=list(LANGUAGES)).read(text)
+    except Exception:
+        return text, ""
+    replies = message.replies
+    if len(replies) < 2:
+        return text, ""
+    # Cut the original text where the first quote header starts (the library strips lines).
+    header = (replies[1].headers or "").strip()
+    first_line = header.split("\n", 1)[0].strip() if header else ""
+    lines = text.split("\n")
+    offset = 0
+    for line in lines:
+        if first_line and line.strip() == first_line:
+            return text[:offset], text[offset:]
+        offset += len(line) + 1
+    index = text.find(first_line) if first_line else -1
+    if index > 0:
+        return text[:index], text[index:]
+    return replies[0].content, "\n\n".join(r.content for r in replies[1:] if r.content)
+
+
+def _split_with_markers(text: str) -> tuple[str, str] | None:
+    starts = [m.start() for rx in _OWN_MARKERS for m in [rx.search(text)] if m]
+    if not starts:
+        return None
+    cut = min(starts)
+    return text[:cut].rstrip(), text[cut:].strip()

@@ -1,0 +1,135 @@
+"""The automatic acknowledgement of a new request: decide (mail/ack_policy.py), render, queue.
+
+Runs in the processing transaction right after a message opened a new request, so the outbox row
+commits together with the request. Every skipped acknowledgement leaves its reasons on the
+timeline, so "why did my customer get nothing?" has an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quotemaild.errors import InvalidInput
+from quotemaild.mail.ack_policy import LOOP_NOTE, Decision, may_acknowledge
+from quotemaild.mail.addresses import Address
+from quotemaild.mail.compose import reply_subject
+from quotemaild.mail.templates import pick_language, render_mail
+from quotemaild.services.ingest import SYSTEM_ACTOR, IngestResult
+from quotemaild.services.send import SendSettings, queue_mail, template_override
+from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant, TimelineEvent
+
+ACK_LOOKBACK = dt.timedelta(hours=24)
+LOOP_WINDOW = dt.timedelta(minutes=120)
+# Only mail the customer sent to us is acknowledged; a forward by the tenant's own staff or a
+# copy (Bcc) of their mail to a customer is not something the customer expects an answer to.
+ACK_PROVENANCES = ("direct", "auto_forward")
+
+
+def acknowledge_new_request(
+    session: Session,
+    settings: SendSettings,
+    result: IngestResult,
+    now: dt.datetime,
+    kind: str = "human",
+    provenance: str = "direct",
+    language: str | None = None,
+) -> Decision | None:
+    """Queue the acknowledgement if the policy allows; None when there was nothing to decide."""
+    if result.decision.verdict != "new" or result.request_id is None or result.parsed is None:
+        return None
+    request = session.get_one(QuoteRequest, result.request_id)
+    tenant = session.get_one(Tenant, request.tenant_id)
+    requester = request.requester_email
+    if not requester:
+        _timeline(session, request.id, now, "acknowledgement_skipped", {"reasons": ["no-requester-address"]})
+        return None
+    decision = may_acknowledge(
+        envelope_sender=result.envelope_from,
+        message=result.parsed,
+        kind=kind,
+        auto_reply_enabled=tenant.auto_reply,
+        is_new_request=True,
+        hard_bounced=_hard_bounced(session, tenant.id, requester),
+        acks_sent_to_sender=_acks(session, tenant.id, requester, now),
+        inbound_from_sender_recent=_recent_inbound(session, tenant.id, requester, now),
+        our_domains=[settings.domain],
+        now=now,
+    )
+    reasons = list(decision.reasons)
+    if provenance not in ACK_PROVENANCES:
+        reasons.append(f"provenance-{provenance}")
+    if reasons:
+        _timeline(session, request.id, now, "acknowledgement_skipped", {"reasons": reasons})
+        if decision.needs_note:
+            _timeline(session, request.id, now, "note", {"body": LOOP_NOTE, "internal": True})
+        return Decision(False, tuple(reasons))
+
+    lang = pick_language(language, tenant.language)
+    context = {
+        "tenant_name": tenant.name,
+        "tenant_address": f"{tenant.slug}@{settings.domain}",
+        "contact_name": request.requester_name or "",
+        "subject": request.subject,
+        "reply_subject": reply_subject(request.subject, lang),
+        "request_ref": f"#{request.id}",
+        "user_name": "",
+    }
+    override = template_override(session, tenant.id, "ack", lang)
+    try:
+        rendered = render_mail("ack", lang, context, override)
+    except InvalidInput as exc:  # a tenant's own text broke at render time: send ours, say so
+        rendered = render_mail("ack", lang, context)
+        _timeline(session, request.id, now, "template_error", {"kind": "ack", "language": lang, "error": str(exc)})
+    marker = settings.signer.body_marker(tenant.id, request.id)
+    queue_mail(
+        session,
+        settings,
+        tenant,
+        request,
+        "ack",
+        [Address(requester, request.requester_name or "")],
+        rendered.subject,
+        f"{rendered.text.rstrip()}\n\n{marker}\n",
+        now,
+        SYSTEM_ACTOR,
+    )
+    session.add(AckLog(tenant_id=tenant.id, address=requester, at=now))
+    return decision
+
+
+def _acks(session: Session, tenant_id: int, address: str, now: dt.datetime) -> list[dt.datetime]:
+    return list(
+        session.scalars(
+            select(AckLog.at).where(
+                AckLog.tenant_id == tenant_id, AckLog.address == address, AckLog.at > now - ACK_LOOKBACK
+            )
+        )
+    )
+
+
+def _recent_inbound(session: Session, tenant_id: int, address: str, now: dt.datetime) -> int:
+    count = session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.from_email == address,
+            Message.direction == "in",
+            Message.created_at > now - LOOP_WINDOW,
+        )
+    )
+    return int(count or 0)
+
+
+def _hard_bounced(session: Session, tenant_id: int, address: str) -> bool:
+    found = session.scalar(
+        select(BouncedAddress.id).where(BouncedAddress.tenant_id == tenant_id, BouncedAddress.address == address)
+    )
+    return found is not None
+
+
+def _timeline(session: Session, request_id: int, now: dt.datetime, kind: str, detail: dict[str, object]) -> None:
+    session.add(TimelineEvent(request_id=request_id, at=now, kind=kind, actor=SYSTEM_ACTOR, detail=detail))

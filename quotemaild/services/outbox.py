@@ -1,0 +1,192 @@
+"""The outbox: every outgoing mail is a row first, written with the change that caused it.
+
+The delivery worker (edges/outbound.py) reads due rows and reports back through `record_sent`
+and `record_failure`; nothing here talks to a socket. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quotemaild.domain.retry import RetryPolicy, next_attempt
+from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.services.ingest import LOCAL_ALIAS_PREFIX
+from quotemaild.store.models import MessageRef, OutboxMessage, QuoteRequest, TimelineEvent
+from quotemaild.store.queries import iso
+
+SYSTEM_ACTOR = "quotemaild"
+# The queue id a smarthost names in its 250 reply ("250 2.0.0 Ok: queued as 4Xk2", "250 Ok 0100018c...")
+# is what providers like Amazon SES turn into the Message-ID the customer sees.
+_QUEUE_ID = re.compile(r"(?:queued as|Ok|id=)\s*<?([A-Za-z0-9][A-Za-z0-9._-]{5,})>?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the worker needs for one attempt."""
+
+    id: int
+    envelope_from: str
+    rcpt_to: tuple[str, ...]
+    data: bytes
+
+
+def new_outbox_row(
+    session: Session,
+    tenant_id: int,
+    request_id: int | None,
+    kind: str,
+    rcpt_to: list[str],
+    now: dt.datetime,
+) -> OutboxMessage:
+    """A queued row with empty data: the caller fills `data`/`envelope_from` once ids are known."""
+    row = OutboxMessage(
+        tenant_id=tenant_id,
+        request_id=request_id,
+        kind=kind,
+        envelope_from="",
+        rcpt_to=rcpt_to,
+        data=b"",
+        state="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def due(session: Session, now: dt.datetime, limit: int = 50) -> list[Delivery]:
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    return [Delivery(r.id, r.envelope_from, tuple(r.rcpt_to), r.data) for r in rows]
+
+
+def record_sent(session: Session, outbox_id: int, reply: str, now: dt.datetime) -> None:
+    row = session.get_one(OutboxMessage, outbox_id)
+    row.state = "sent"
+    row.sent_at = now
+    row.attempts += 1
+    row.first_attempt_at = row.first_attempt_at or now
+    row.smtp_reply = reply[:1000]
+    row.last_error = None
+    queue_id = provider_queue_id(reply)
+    if queue_id and row.message_pk is not None:
+        value = LOCAL_ALIAS_PREFIX + queue_id
+        exists = session.scalar(
+            select(MessageRef.id).where(MessageRef.tenant_id == row.tenant_id, MessageRef.value == value)
+        )
+        if exists is None:
+            session.add(MessageRef(tenant_id=row.tenant_id, value=value, message_pk=row.message_pk))
+
+
+def record_failure(
+    session: Session, outbox_id: int, temporary: bool, error: str, now: dt.datetime, policy: RetryPolicy
+) -> str:
+    """Schedule a retry, or fail for good and flag the request. Returns the new state."""
+    row = session.get_one(OutboxMessage, outbox_id)
+    row.attempts += 1
+    row.first_attempt_at = row.first_attempt_at or now
+    row.last_error = error[:1000]
+    at = next_attempt(row.attempts, row.first_attempt_at, now, policy) if temporary else None
+    if at is not None:
+        row.state = "queued"
+        row.next_attempt_at = at
+        return "queued"
+    row.state = "failed"
+    flag_request(session, row, "gave up after retries" if temporary else "refused", error, now)
+    return "failed"
+
+
+def flag_request(session: Session, row: OutboxMessage, why: str, error: str, now: dt.datetime) -> None:
+    """A mail that will not arrive: an internal note and a needs-attention flag on its request."""
+    if row.request_id is None:
+        return
+    request = session.get(QuoteRequest, row.request_id)
+    if request is None:
+        return
+    request.needs_attention = True
+    request.updated_at = now
+    session.add(
+        TimelineEvent(
+            request_id=request.id,
+            at=now,
+            kind="delivery_failed",
+            actor=SYSTEM_ACTOR,
+            detail={
+                "outbox": row.id,
+                "mail": row.kind,
+                "to": row.rcpt_to,
+                "why": why,
+                "error": error[:500],
+                "note": f"The {row.kind} to {', '.join(row.rcpt_to)} could not be delivered ({why}): {error[:200]}",
+            },
+        )
+    )
+
+
+def retry(session: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage:
+    """Queue a failed or waiting mail for an attempt now, with a fresh give-up window."""
+    row = session.get(OutboxMessage, outbox_id)
+    if row is None:
+        raise NotFound("outbox message", outbox_id)
+    if row.state == "sent":
+        raise InvalidInput("id", f"outbox message {outbox_id} was already sent")
+    row.state = "queued"
+    row.next_attempt_at = now
+    row.first_attempt_at = None
+    return row
+
+
+def provider_queue_id(reply: str) -> str | None:
+    match = _QUEUE_ID.search(reply)
+    return match.group(1) if match else None
+
+
+def outbox_view(row: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "tenant_id": row.tenant_id,
+        "request_id": row.request_id,
+        "message_id": row.message_pk,
+        "kind": row.kind,
+        "state": row.state,
+        "to": row.rcpt_to,
+        "envelope_from": row.envelope_from,
+        "attempts": row.attempts,
+        "next_attempt_at": iso(row.next_attempt_at) if row.state == "queued" else None,
+        "last_error": row.last_error,
+        "smtp_reply": row.smtp_reply,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "size": len(row.data),
+    }
+
+
+def list_outbox(session: Session, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if state:
+        q = q.where(OutboxMessage.state == state)
+    return [outbox_view(r) for r in session.scalars(q)]
+
+
+def queue_depth(session: Session, now: dt.datetime) -> tuple[int, float]:
+    """How many mails wait, and the age in seconds of the oldest (for health and metrics)."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.state == "queued")
+    ).one()
+    if not count or oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return int(count), max(0.0, (now - oldest).total_seconds())
