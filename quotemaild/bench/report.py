@@ -144,6 +144,18 @@ def render(result: dict[str, Any]) -> str:
                      _fmt(bm.get("rss_before_mb")), _fmt(bm.get("peak_mb")), _fmt(bm.get("multiplier"), 2)])  # fmt: skip
     out += _table(["server", "size MB", "reply", "RSS before MB", "peak MB", "growth/size"], rows)
 
+    comp = result.get("components", {})
+    out.append("")
+    if _skip(comp):
+        out.append(f"Components: {_skip(comp)}")
+    else:
+        w, pr = comp["writer"], comp["processor"]
+        out.append(
+            f"Components, no SMTP ({comp['messages']} msgs): group-commit writer {_fmt(w['msgs_per_s'])} msgs/s "
+            f"with {w['sessions']} waiting submitters (mean batch {w['mean_batch']}); processor alone "
+            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, one transaction each)"
+        )
+
     sus = result.get("sustained", {})
     out.append("")
     if _skip(sus):

@@ -235,6 +235,13 @@ def run(s: Settings) -> dict[str, Any]:
         ratio[str(sessions)] = round(q / b, 3) if b and q else None
     result["ratio"] = ratio
 
+    def components() -> dict[str, Any]:
+        from quotemaild.bench.components import run_components
+
+        return run_components(min(s.n, 2000), max(s.sessions))
+
+    result["components"] = _guard(components)
+
     qm_reason = None if targets["quotemaild"]["status"] == "ok" else targets["quotemaild"].get(
         "reason", targets["quotemaild"].get("error")
     )

@@ -56,8 +56,8 @@ def _check_server(target: dict[str, Any]) -> None:
 
 def test_json_has_the_expected_stages(result: dict[str, Any]) -> None:
     """Every stage is present; those that cannot run yet say why."""
-    for key in ("schema", "mode", "machine", "params", "targets", "ratio", "sustained", "scale",
-                "ack_to_smarthost", "started_at", "finished_at"):  # fmt: skip
+    for key in ("schema", "mode", "machine", "params", "targets", "ratio", "components", "sustained",
+                "scale", "ack_to_smarthost", "started_at", "finished_at"):  # fmt: skip
         assert key in result, key
     assert result["mode"] == "quick"
     assert set(result["targets"]) == {"baseline", "quotemaild"}
@@ -80,6 +80,17 @@ def test_quotemaild_runs_or_says_why_not(result: dict[str, Any]) -> None:
                 assert _positive(result["ratio"][sessions])
     else:
         assert target["status"] == "skipped" and target["reason"]
+
+
+def test_components_measure_writer_and_processor(result: dict[str, Any]) -> None:
+    """Writer and processor are timed on their own, without SMTP."""
+    comp = result["components"]
+    if not _daemon_landed():
+        assert comp["status"] in ("ok", "error")
+        return
+    assert comp["status"] == "ok", comp
+    assert _positive(comp["writer"]["msgs_per_s"]) and _positive(comp["processor"]["msgs_per_s"])
+    assert comp["processor"]["failed"] == 0
 
 
 def test_sustained_run_samples_rss(result: dict[str, Any]) -> None:
