@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # ~30 s: two servers, a store load, a sustained second
+
 N = 40
 SIZES = (300, 700)
 
