@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
+import time
+from email.parser import BytesParser
+from email.policy import compat32
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -26,6 +30,27 @@ class NullHandler:
         return "250 2.0.0 OK discarded"
 
 
+class CaptureHandler:
+    """A fake smarthost: accepts everything and appends one JSON line per message to a file.
+
+    The line holds the arrival time (epoch seconds) and the threading headers, so the harness
+    can match each acknowledgement to the message it answers.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed with the process
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        now = time.time()
+        msg = BytesParser(policy=compat32).parsebytes(envelope.original_content or b"", headersonly=True)
+        line = {"t": now, "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                "in_reply_to": str(msg.get("In-Reply-To", "")).strip(),
+                "auto_submitted": str(msg.get("Auto-Submitted", "")), "subject": str(msg.get("Subject", ""))}  # fmt: skip
+        self._out.write(json.dumps(line) + "\n")
+        self._out.flush()
+        return "250 2.0.0 OK captured"
+
+
 def new_loop(kind: str) -> asyncio.AbstractEventLoop:
     """`asyncio` (stdlib default) or `uvloop`, so the baseline matches the daemon's loop."""
     if kind == "uvloop":
@@ -35,11 +60,14 @@ def new_loop(kind: str) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-async def serve(host: str, port: int, *, data_size_limit: int, timeout: float, hostname: str) -> None:
+async def serve(
+    host: str, port: int, *, data_size_limit: int, timeout: float, hostname: str, capture: str | None = None
+) -> None:
     loop = asyncio.get_running_loop()
+    handler: Any = CaptureHandler(capture) if capture else NullHandler()
     server = await loop.create_server(
         lambda: SMTP(
-            NullHandler(),
+            handler,
             data_size_limit=data_size_limit,
             hostname=hostname,
             timeout=timeout,
@@ -65,10 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--hostname", default="localhost")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--capture", metavar="FILE", help="act as a capturing smarthost: a JSON line per message")
     args = parser.parse_args(argv)
     loop = new_loop(args.loop)
     kwargs: dict[str, Any] = dict(
-        data_size_limit=args.max_message_size, timeout=args.timeout, hostname=args.hostname
+        data_size_limit=args.max_message_size, timeout=args.timeout, hostname=args.hostname,
+        capture=args.capture,
     )
     try:
         loop.run_until_complete(serve(args.host, args.port, **kwargs))

@@ -36,6 +36,7 @@ class Load:
     recipient: str = "bench@proposals.bench.test"
     reply_ratio: float = 0.3
     reuse_connections: bool = True
+    pace: float = 0.0  # generator only: seconds each session waits between messages
 
 
 def smtp_source_path() -> str | None:
@@ -116,7 +117,14 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
     return {"p50_ms": pick(0.50), "p90_ms": pick(0.90), "p99_ms": pick(0.99), "max_ms": round(s[-1] * 1000, 3)}
 
 
-async def generate(host: str, port: int, load: Load, messages: list[bytes]) -> dict[str, Any]:
+def _message_id(raw: bytes) -> str:
+    start = raw.index(b"\r\nMessage-ID: ") + len(b"\r\nMessage-ID: ")
+    return raw[start : raw.index(b"\r\n", start)].decode()
+
+
+async def generate(
+    host: str, port: int, load: Load, messages: list[bytes], ack_log: str | None = None
+) -> dict[str, Any]:
     import aiosmtplib
 
     queue: asyncio.Queue[bytes] = asyncio.Queue()
@@ -124,6 +132,7 @@ async def generate(host: str, port: int, load: Load, messages: list[bytes]) -> d
         queue.put_nowait(m)
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    acks: list[tuple[str, float, bool]] = []  # Message-ID, epoch time of the 250, is a reply
 
     async def session() -> None:
         client = aiosmtplib.SMTP(hostname=host, port=port, timeout=120, local_hostname="bench.test")
@@ -134,12 +143,16 @@ async def generate(host: str, port: int, load: Load, messages: list[bytes]) -> d
                     raw = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
+                if load.pace:
+                    await asyncio.sleep(load.pace)
                 try:
                     await client.mail(load.sender)
                     await client.rcpt(load.recipient)
                     t0 = time.perf_counter()
                     await client.data(raw)
                     latencies.append(time.perf_counter() - t0)
+                    if ack_log is not None:
+                        acks.append((_message_id(raw), time.time(), b"\r\nIn-Reply-To:" in raw))
                 except aiosmtplib.SMTPResponseException as exc:
                     errors[str(exc.code)] = errors.get(str(exc.code), 0) + 1
                     await client.rset()
@@ -152,6 +165,10 @@ async def generate(host: str, port: int, load: Load, messages: list[bytes]) -> d
     start = time.perf_counter()
     await asyncio.gather(*(session() for _ in range(load.sessions)))
     wall = time.perf_counter() - start
+    if ack_log is not None:
+        with open(ack_log, "w", encoding="utf-8") as f:
+            for msg_id, t, is_reply in acks:
+                f.write(json.dumps({"message_id": msg_id, "t": t, "reply": is_reply}) + "\n")
     sent = len(latencies)
     replies = sum(1 for m in messages if b"\r\nIn-Reply-To:" in m)
     return {
@@ -168,15 +185,19 @@ async def generate(host: str, port: int, load: Load, messages: list[bytes]) -> d
     }
 
 
-def run_generator(host: str, port: int, load: Load, timeout: float = 900.0) -> dict[str, Any]:
+def run_generator(
+    host: str, port: int, load: Load, timeout: float = 900.0, ack_log: str | None = None
+) -> dict[str, Any]:
     """Run the aiosmtplib generator in its own process so it does not share our GIL."""
     cmd = [
         sys.executable, "-m", "quotemaild.bench.drivers",
         "--host", host, "--port", str(port), "--messages", str(load.messages),
         "--sessions", str(load.sessions), "--size", str(load.size),
         "--sender", load.sender, "--recipient", load.recipient,
-        "--reply-ratio", str(load.reply_ratio),
+        "--reply-ratio", str(load.reply_ratio), "--pace", str(load.pace),
     ]  # fmt: skip
+    if ack_log is not None:
+        cmd += ["--ack-log", ack_log]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         return {"driver": "aiosmtplib", "error": proc.stderr.strip()[-800:], "msgs_per_s": None}
@@ -210,11 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sender", default=Load.sender)
     p.add_argument("--recipient", default=Load.recipient)
     p.add_argument("--reply-ratio", type=float, default=0.3)
+    p.add_argument("--pace", type=float, default=0.0, help="seconds between messages per session")
+    p.add_argument("--ack-log", help="write a JSON line (Message-ID, time of the 250) per accepted message")
     a = p.parse_args(argv)
-    load = Load(a.messages, a.sessions, a.size, a.sender, a.recipient, a.reply_ratio)
+    load = Load(a.messages, a.sessions, a.size, a.sender, a.recipient, a.reply_ratio, pace=a.pace)
     run_id = f"{int(time.time() * 1000):x}"
     messages = build_messages(load, run_id)
-    print(json.dumps(asyncio.run(generate(a.host, a.port, load, messages))))
+    print(json.dumps(asyncio.run(generate(a.host, a.port, load, messages, a.ack_log))))
     return 0
 
 

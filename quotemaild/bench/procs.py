@@ -7,6 +7,7 @@ fails, `QuotemaildUnavailable` carries the reason and the harness records the st
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -92,11 +93,16 @@ def wait_smtp_ready(host: str, port: int, proc: subprocess.Popen[bytes], timeout
     raise QuotemaildUnavailable(f"server on {host}:{port} not ready after {timeout}s: {last}")
 
 
-def start_baseline(max_message_size: int, loop: str = "asyncio", timeout: float = 300.0) -> Server:
+def start_baseline(
+    max_message_size: int, loop: str = "asyncio", timeout: float = 300.0, capture: Path | None = None
+) -> Server:
+    """The null sink; with `capture`, a fake smarthost that logs each message it receives."""
     cmd = [
         sys.executable, "-m", "quotemaild.bench.baseline", "--port", "0",
         "--max-message-size", str(max_message_size), "--loop", loop, "--timeout", str(timeout),
     ]  # fmt: skip
+    if capture is not None:
+        cmd += ["--capture", str(capture)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     line = proc.stdout.readline().decode().split()
@@ -108,8 +114,11 @@ def start_baseline(max_message_size: int, loop: str = "asyncio", timeout: float 
     return server
 
 
-def write_config(workdir: Path, port: int, db_path: Path, max_message_size: int, log_level: str) -> Path:
+def write_config(
+    workdir: Path, port: int, db_path: Path, max_message_size: int, log_level: str, smarthost: str | None = None
+) -> Path:
     cfg = workdir / "quotemaild-bench.toml"
+    outbound = f'[outbound]\nsmarthost = "{smarthost}"\ntls = "none"\n' if smarthost else ""
     cfg.write_text(
         f'state_dir = "{workdir / "var"}"\n\n'
         f'[smtp]\nlisten = "127.0.0.1:{port}"\nhostname = "bench.test"\n'
@@ -118,7 +127,7 @@ def write_config(workdir: Path, port: int, db_path: Path, max_message_size: int,
         f'[mail]\ndomain = "{BENCH_DOMAIN}"\nmax_message_size = {max_message_size}\n\n'
         f'[store]\nurl = "sqlite:///{db_path}"\n\n'
         f'[security]\nsecret = "{secrets.token_urlsafe(32)}"\n\n'
-        f'[log]\nlevel = "{log_level}"\nformat = "json"\n',
+        f'[log]\nlevel = "{log_level}"\nformat = "json"\n\n' + outbound,
         encoding="utf-8",
     )
     return cfg
@@ -150,12 +159,13 @@ def start_quotemaild(
     db_path: Path | None = None,
     preloaded: bool = False,
     log_level: str = "info",
+    smarthost: str | None = None,
 ) -> Server:
     """quotemaild with its real pipeline; a fresh store unless `db_path` points at a preloaded one."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = db_path or workdir / "quotemaild.db"
     port = free_port()
-    cfg = write_config(workdir, port, db, max_message_size, log_level)
+    cfg = write_config(workdir, port, db, max_message_size, log_level, smarthost)
     prepare_store(cfg, create_tenant=not preloaded)
     log_path = workdir / "quotemaild.log"
     log = log_path.open("ab")
@@ -203,3 +213,22 @@ def wait_drained(db_path: Path, timeout: float) -> dict[str, float | int | None]
         time.sleep(0.2)
         left = pending_count(db_path)
     return {"pending_at_end_of_load": first, "pending_left": left, "drain_s": round(time.monotonic() - start, 2)}
+
+
+def log_errors(log_path: Path | None) -> dict[str, object]:
+    """Error-level events in the daemon's JSON log: how many, by event, and the first one."""
+    counts: dict[str, int] = {}
+    first = None
+    if log_path is None or not log_path.exists():
+        return {"count": 0}
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"level": "error"' not in line:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        name = str(event.get("event"))
+        counts[name] = counts.get(name, 0) + 1
+        first = first or f"{name}: {event.get('error', '')}"[:300]
+    return {"count": sum(counts.values()), "by_event": counts, "first": first}

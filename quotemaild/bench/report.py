@@ -202,5 +202,13 @@ def render(result: dict[str, Any]) -> str:
 
     ack = result.get("ack_to_smarthost", {})
     out.append("")
-    out.append(f"Ack -> acknowledgement at smarthost: {_skip(ack) or ack}")
+    if _skip(ack):
+        out.append(f"Ack -> acknowledgement at the smarthost: {_skip(ack)}")
+    else:
+        lat = ack["latency"]
+        out.append(
+            f"Ack -> acknowledgement at the smarthost ({ack['messages']} msgs, 1 session, one every "
+            f"{ack['pace_s']} s): {ack['matched']}/{ack['new_threads']} new threads acknowledged, "
+            f"p50 {_fmt(lat['p50_ms'])} ms, p99 {_fmt(lat['p99_ms'])} ms"
+        )
     return "\n".join(out)

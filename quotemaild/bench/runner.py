@@ -22,11 +22,6 @@ from quotemaild.bench.drivers import Load
 from quotemaild.bench.procs import BENCH_RECIPIENT, QuotemaildUnavailable, Server
 
 MB = 1024 * 1024
-ACK_TO_SMARTHOST_REASON = (
-    "needs the outbound worker (edges/outbound.py: outbox -> smarthost), which does not exist yet; "
-    "plan: smtp-sink or an aiosmtpd capturing relay as smarthost, time from the 250 to the "
-    "acknowledgement's DATA at the relay, matched by In-Reply-To"
-)
 
 
 @dataclass(frozen=True)
@@ -255,7 +250,14 @@ def run(s: Settings) -> dict[str, Any]:
     else:
         result["scale"] = _guard(lambda: scale(s, qm_reason))
 
-    result["ack_to_smarthost"] = {"status": "skipped", "reason": ACK_TO_SMARTHOST_REASON}
+    def ack_to_smarthost() -> dict[str, Any]:
+        from quotemaild.bench import smarthost
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        return smarthost.measure(s.workdir / "smarthost", min(s.n, 300), s.max_message_size, s.log_level)
+
+    result["ack_to_smarthost"] = _guard(ack_to_smarthost)
     result["loadavg_end"] = list(os.getloadavg())
     result["finished_at"] = _now()
     return result
