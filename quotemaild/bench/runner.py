@@ -1,7 +1,7 @@
 """One bench run, stage by stage; each stage ends `ok`, `skipped` (with its reason) or `error`.
 
 Stages: throughput + ack latency + big message for each server (baseline, quotemaild); a sustained
-run sampling RSS; the store at several sizes; ack -> smarthost (skipped until outbound exists).
+run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing smarthost.
 Every load is bounded in count or time and goes to 127.0.0.1 only.
 """
 
