@@ -1,0 +1,108 @@
+"""Where the time goes: the group-commit writer and the post-ack processor, each on its own.
+
+No SMTP here: the writer gets the same pre-built 2 KB messages from `sessions` submitting threads
+(each waits for its commit, like an SMTP session waits for its 250), then the processor threads
+the stored copies one by one, as the daemon's worker does. Both run in a subprocess
+(`python -m quotemaild.bench.components`) on a fresh store, so their imports and threads never
+share this process. These are the daemon's own classes (`edges/writer.py`,
+`edges/processor.py`); if their signatures change, this stage reports an error, not a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from quotemaild.bench.drivers import Load, build_messages
+from quotemaild.bench.procs import BENCH_DOMAIN, BENCH_RECIPIENT
+
+
+def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
+    from sqlalchemy import insert
+
+    from quotemaild.clock import SystemClock
+    from quotemaild.config import StoreConfig
+    from quotemaild.edges.processor import process_one
+    from quotemaild.edges.writer import CommitWriter, RawInput
+    from quotemaild.services.ingest import IngestSettings
+    from quotemaild.store.db import make_engine, make_sessionmaker, migrate
+    from quotemaild.store.models import Tenant
+
+    engine = make_engine(StoreConfig(url=f"sqlite:///{db_path}"))
+    migrate(engine)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(Tenant), [dict(
+            id=1, slug="bench", name="Bench", language="nl", auto_reply=False, sender_mode="tenant",
+            own_addresses=[], own_domains=[], created_at=now,
+        )])  # fmt: skip
+    raws = build_messages(Load(messages, sessions, recipient=BENCH_RECIPIENT), "components")
+    ids: list[int] = []
+    writer = CommitWriter(engine, on_committed=ids.extend)
+    writer.start()
+
+    def session(k: int) -> None:
+        for raw in raws[k::sessions]:
+            item = RawInput(1, dt.datetime.now(dt.UTC), "smtp", "load@bench.test", (BENCH_RECIPIENT,),
+                            "127.0.0.1", "bench.test", raw)  # fmt: skip
+            writer.submit([item]).result()
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    write_s = time.perf_counter() - t0
+    writer.stop()
+    batches = writer.stats.batches
+
+    sessions_ = make_sessionmaker(engine)
+    settings = IngestSettings(domain=BENCH_DOMAIN)
+    clock = SystemClock()
+    t0 = time.perf_counter()
+    failed = sum(1 for i in sorted(ids) if process_one(sessions_, i, settings, clock) is None)
+    process_s = time.perf_counter() - t0
+    engine.dispose()
+    return {
+        "messages": messages,
+        "writer": {"sessions": sessions, "msgs_per_s": round(messages / write_s, 1),
+                   "batches": batches, "mean_batch": round(messages / batches, 1) if batches else None},
+        "processor": {"msgs_per_s": round(len(ids) / process_s, 1), "ms_per_msg": round(process_s / len(ids) * 1000, 2),
+                      "failed": failed},
+    }  # fmt: skip
+
+
+def run_components(messages: int, sessions: int, timeout: float = 900.0) -> dict[str, Any]:
+    """The measurement in a subprocess; structlog's per-message lines go to its stderr, dropped."""
+    with tempfile.TemporaryDirectory(prefix="quotemaild-components-") as tmp:
+        cmd = [sys.executable, "-m", "quotemaild.bench.components", "--db", str(Path(tmp) / "c.db"),
+               "--messages", str(messages), "--sessions", str(sessions)]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m quotemaild.bench.components", description=__doc__)
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--messages", type=int, default=2000)
+    p.add_argument("--sessions", type=int, default=32)
+    a = p.parse_args(argv)
+    result = measure(a.db, a.messages, a.sessions)
+    sys.stdout.flush()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

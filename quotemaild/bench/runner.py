@@ -1,0 +1,263 @@
+"""One bench run, stage by stage; each stage ends `ok`, `skipped` (with its reason) or `error`.
+
+Stages: throughput + ack latency + big message for each server (baseline, quotemaild); a sustained
+run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing smarthost.
+Every load is bounded in count or time and goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quotemaild.bench import drivers, procs, rss
+from quotemaild.bench.drivers import Load
+from quotemaild.bench.procs import BENCH_RECIPIENT, QuotemaildUnavailable, Server
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    n: int
+    sessions: tuple[int, ...]
+    size: int
+    quick: bool
+    sizes: tuple[int, ...]
+    skip_scale: bool
+    duration: float
+    max_message_size: int
+    query_runs: int
+    loop: str
+    log_level: str
+    workdir: Path
+    reuse_connections: bool = True
+    drain_timeout: float = 120.0
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _guard(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a stage; a missing daemon is a skip, anything else an error with its last lines."""
+    try:
+        return {"status": "ok", **fn()}
+    except QuotemaildUnavailable as exc:
+        return {"status": "skipped", "reason": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - one failed stage must not lose the others' numbers
+        tb = traceback.format_exc().strip().splitlines()[-4:]
+        return {"status": "error", "error": f"{type(exc).__name__}: {exc}", "trace": tb}
+
+
+def _load(s: Settings, messages: int, sessions: int) -> Load:
+    return Load(messages, sessions, s.size, recipient=BENCH_RECIPIENT, reuse_connections=s.reuse_connections)
+
+
+def big_message(size: int, recipient: str) -> bytes:
+    head = (
+        f"From: Big Sender <big@customers.bench.test>\r\nTo: <{recipient}>\r\n"
+        "Subject: Plans for the new warehouse\r\nMessage-ID: <big.1@customers.bench.test>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+        "Content-Type: text/plain\r\n\r\nSee the attached plans.\r\n--b1\r\n"
+        "Content-Type: application/pdf; name=plans.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    ).encode()
+    tail = b"\r\n--b1--\r\n"
+    line = b"JVBERi0xLjcKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29kZT4+\r\n"
+    body_len = max(size - len(head) - len(tail), len(line))
+    return head + (line * (body_len // len(line) + 1))[:body_len] + tail
+
+
+def check_big_message(server: Server, s: Settings) -> dict[str, Any]:
+    """RSS high-water mark while one message near the size limit goes through the server."""
+    size = int(s.max_message_size * 0.95)
+    raw = big_message(size, BENCH_RECIPIENT)
+    before = rss.rss_bytes(server.pid, include_children=False) or 0
+    peak_resettable = rss.reset_peak(server.pid)
+    with rss.RssSampler(server.pid, interval=0.05) as sampler:
+        reply = asyncio.run(drivers.send_one(server.host, server.port, "big@customers.bench.test",
+                                             BENCH_RECIPIENT, raw))  # fmt: skip
+        if server.db_path is not None:
+            procs.wait_drained(server.db_path, s.drain_timeout)  # parsing happens after the ack
+        time.sleep(0.3)
+    peak = max(rss.peak_bytes(server.pid) or 0, sampler.peak or 0) if peak_resettable else (sampler.peak or 0)
+    del raw
+    growth = max(peak - before, 0)
+    return {
+        "size_mb": round(size / MB, 2),
+        "reply": reply,
+        "rss_before_mb": round(before / MB, 1),
+        "peak_mb": round(peak / MB, 1),
+        "growth_mb": round(growth / MB, 1),
+        "multiplier": round(growth / size, 2),
+        "peak_source": "VmHWM reset before send" if peak_resettable else "sampled every 50 ms",
+    }
+
+
+def _measured_run(server: Server, s: Settings, sessions: int) -> dict[str, Any]:
+    """One smtp-source run; for quotemaild also what got stored and how long processing lagged."""
+    before = procs.stored_count(server.db_path) if server.db_path is not None else None
+    r = drivers.run_smtp_source(server.host, server.port, _load(s, s.n, sessions))
+    if server.db_path is not None:
+        after = procs.stored_count(server.db_path)
+        r["stored"] = after - before if after is not None and before is not None else None
+        r["drain"] = procs.wait_drained(server.db_path, s.drain_timeout)
+        total = r["wall_s"] + (r["drain"]["drain_s"] or 0)
+        r["processed_msgs_per_s"] = round(r["stored"] / total, 1) if r["stored"] and total else None
+    return r
+
+
+def bench_server(start: Callable[[], Server], s: Settings) -> dict[str, Any]:
+    """Throughput at each session count (smtp-source), then ack latency (aiosmtplib), then memory."""
+    with start() as server:
+        out: dict[str, Any] = {"pid": server.pid, "port": server.port}
+        warm = drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), max(s.sessions)))
+        if "skipped" in warm:
+            out["smtp_source_skipped"] = warm["skipped"]
+        out["smtp_source"] = {}
+        if server.db_path is not None:
+            procs.wait_drained(server.db_path, s.drain_timeout)
+        for sessions in s.sessions:
+            if "skipped" not in warm:
+                out["smtp_source"][str(sessions)] = _measured_run(server, s, sessions)
+        gen_sessions = max(s.sessions)
+        out["generator"] = drivers.run_generator(server.host, server.port, _load(s, s.n, gen_sessions))
+        if server.db_path is not None:
+            out["drain"] = procs.wait_drained(server.db_path, s.drain_timeout)
+        peak = rss.peak_bytes(server.pid)
+        out["peak_rss_mb"] = round(peak / MB, 1) if peak else None
+        out["big_message"] = _guard(lambda: check_big_message(server, s))
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.proc.returncode} during the run")
+        return out
+
+
+def sustained(start: Callable[[], Server], target: str, s: Settings) -> dict[str, Any]:
+    """smtp-source in bounded chunks for `duration` seconds while RSS is sampled."""
+    chunk = max(50, min(2000, s.n))
+    sessions = max(s.sessions)
+    sent = 0
+    with start() as server, rss.RssSampler(server.pid, interval=0.25 if s.quick else 1.0) as sampler:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < s.duration:
+            r = drivers.run_smtp_source(server.host, server.port, _load(s, chunk, sessions))
+            if "skipped" in r:  # no smtp-source: the in-repo generator keeps the load going
+                r = drivers.run_generator(server.host, server.port, _load(s, chunk, sessions))
+            if r.get("msgs_per_s") is None:
+                raise RuntimeError(f"load failed: {r.get('error')}")
+            sent += chunk
+        wall = time.monotonic() - t0
+    return {"target": target, "messages": sent, "msgs_per_s": round(sent / wall, 1),
+            "rss": rss.flatness(sampler.samples)}  # fmt: skip
+
+
+def scale(s: Settings, quotemaild_ok: str | None) -> dict[str, Any]:
+    from quotemaild.bench.scale import BulkLoader, db_size_mb, measure_queries  # needs the store
+
+    db = s.workdir / "scale" / "store.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    loader = BulkLoader(db)
+    levels: list[dict[str, Any]] = []
+    try:
+        for size in s.sizes:
+            level: dict[str, Any] = {"messages": size, "load": loader.grow_to(size)}
+            level["queries"] = measure_queries(loader.engine, s.query_runs)
+            if quotemaild_ok is None:
+                level["ingest"] = _guard(lambda size=size: _ingest_at(s, db, size))
+            level["db_mb"] = db_size_mb(db)
+            levels.append(level)
+    finally:
+        loader.engine.dispose()
+    first = next((lv["ingest"].get("msgs_per_s") for lv in levels if lv.get("ingest")), None)
+    for lv in levels:
+        rate = (lv.get("ingest") or {}).get("msgs_per_s")
+        lv["ingest_ratio_to_first"] = round(rate / first, 3) if rate and first else None
+    out: dict[str, Any] = {"levels": levels}
+    if quotemaild_ok is not None:
+        out["ingest_skipped"] = quotemaild_ok
+    return out
+
+
+def _ingest_at(s: Settings, db: Path, size: int) -> dict[str, Any]:
+    workdir = s.workdir / f"scale-{size}"
+    with procs.start_quotemaild(workdir, max_message_size=s.max_message_size, db_path=db,
+                                preloaded=True, log_level=s.log_level) as server:  # fmt: skip
+        sessions = max(s.sessions)
+        drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), sessions))
+        procs.wait_drained(db, s.drain_timeout)
+        return _measured_run(server, s, sessions)
+
+
+def run(s: Settings) -> dict[str, Any]:
+    result: dict[str, Any] = {"schema": 1, "mode": "quick" if s.quick else "full", "started_at": _now()}
+    from quotemaild.bench.report import machine
+
+    result["machine"] = machine(s.workdir)
+    result["loadavg_start"] = list(os.getloadavg())
+    result["params"] = {
+        "n": s.n, "sessions": list(s.sessions), "size": s.size, "sizes": list(s.sizes),
+        "skip_scale": s.skip_scale, "duration_s": s.duration, "max_message_size": s.max_message_size,
+        "query_runs": s.query_runs, "loop": s.loop, "log_level": s.log_level,
+        "generator_sessions": max(s.sessions), "reply_ratio": 0.3,
+        "reuse_connections": s.reuse_connections,
+        "smtp_source": drivers.smtp_source_path(),
+    }  # fmt: skip
+
+    def start_baseline() -> Server:
+        return procs.start_baseline(s.max_message_size, loop=s.loop)
+
+    def start_quotemaild(tag: str) -> Callable[[], Server]:
+        return lambda: procs.start_quotemaild(
+            s.workdir / tag, max_message_size=s.max_message_size, log_level=s.log_level
+        )
+
+    targets = {
+        "baseline": _guard(lambda: bench_server(start_baseline, s)),
+        "quotemaild": _guard(lambda: bench_server(start_quotemaild("quotemaild"), s)),
+    }
+    result["targets"] = targets
+    ratio: dict[str, float | None] = {}
+    for sessions in s.sessions:
+        b = targets["baseline"].get("smtp_source", {}).get(str(sessions), {}).get("msgs_per_s")
+        q = targets["quotemaild"].get("smtp_source", {}).get(str(sessions), {}).get("msgs_per_s")
+        ratio[str(sessions)] = round(q / b, 3) if b and q else None
+    result["ratio"] = ratio
+
+    def components() -> dict[str, Any]:
+        from quotemaild.bench.components import run_components
+
+        return run_components(min(s.n, 2000), max(s.sessions))
+
+    result["components"] = _guard(components)
+
+    qm_reason = None if targets["quotemaild"]["status"] == "ok" else targets["quotemaild"].get(
+        "reason", targets["quotemaild"].get("error")
+    )
+    if qm_reason is None:
+        result["sustained"] = _guard(lambda: sustained(start_quotemaild("sustained"), "quotemaild", s))
+    else:  # still exercise the stage, on the baseline, and say so
+        result["sustained"] = _guard(lambda: sustained(start_baseline, "baseline (quotemaild unavailable)", s))
+
+    if s.skip_scale:
+        result["scale"] = {"status": "skipped", "reason": "--skip-scale"}
+    else:
+        result["scale"] = _guard(lambda: scale(s, qm_reason))
+
+    def ack_to_smarthost() -> dict[str, Any]:
+        from quotemaild.bench import smarthost
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        return smarthost.measure(s.workdir / "smarthost", min(s.n, 300), s.max_message_size, s.log_level)
+
+    result["ack_to_smarthost"] = _guard(ack_to_smarthost)
+    result["loadavg_end"] = list(os.getloadavg())
+    result["finished_at"] = _now()
+    return result

@@ -1,0 +1,123 @@
+"""The bench harness runs end to end on a tiny N and writes sane JSON (no timing thresholds)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow  # ~30 s: two servers, a store load, a sustained second
+
+N = 40
+SIZES = (300, 700)
+
+
+def _daemon_landed() -> bool:
+    return importlib.util.find_spec("quotemaild.edges.cli.main") is not None
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "latest.json"
+    cmd = [
+        sys.executable, "-m", "quotemaild.bench", "--quick", "--n", str(N),
+        "--sizes", ",".join(map(str, SIZES)), "--duration", "1", "--query-runs", "5",
+        "--max-message-size", str(1024 * 1024), "--out", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Throughput" in proc.stdout
+    return json.loads(out.read_text())
+
+
+def _check_server(target: dict[str, Any]) -> None:
+    assert target["status"] == "ok", target
+    if "smtp_source_skipped" not in target:
+        for sessions in ("1", "32"):
+            run = target["smtp_source"][sessions]
+            assert run["exit_code"] == 0 and _positive(run["msgs_per_s"]) and _positive(run["wall_s"])
+    gen = target["generator"]
+    assert gen["accepted"] == N and gen["errors"] == {}
+    assert gen["replies"] > 0  # some messages answer earlier ones
+    lat = gen["ack_latency"]
+    assert _positive(lat["p50_ms"]) and lat["p50_ms"] <= lat["p99_ms"] <= lat["max_ms"]
+    assert _positive(target["peak_rss_mb"])
+    big = target["big_message"]
+    assert big["status"] == "ok" and big["reply"].startswith("250"), big
+    assert _positive(big["peak_mb"]) and big["multiplier"] >= 0
+
+
+def test_json_has_the_expected_stages(result: dict[str, Any]) -> None:
+    """Every stage is present; those that cannot run yet say why."""
+    for key in ("schema", "mode", "machine", "params", "targets", "ratio", "components", "sustained",
+                "scale", "ack_to_smarthost", "started_at", "finished_at"):  # fmt: skip
+        assert key in result, key
+    assert result["mode"] == "quick"
+    assert set(result["targets"]) == {"baseline", "quotemaild"}
+    ack = result["ack_to_smarthost"]
+    assert ack["status"] in ("ok", "skipped", "error") and (ack["status"] == "ok" or ack.get("reason") or ack.get("error"))
+    if ack["status"] == "ok":
+        assert ack["matched"] > 0 and _positive(ack["latency"]["p50_ms"])
+    assert _positive(result["machine"]["cpus"])
+
+
+def test_baseline_numbers_are_positive(result: dict[str, Any]) -> None:
+    """The null-sink baseline accepts every message and yields throughput, latency and RSS."""
+    _check_server(result["targets"]["baseline"])
+
+
+def test_quotemaild_runs_or_says_why_not(result: dict[str, Any]) -> None:
+    """Once the daemon's CLI exists it must run under the bench; before that, a skip reason."""
+    target = result["targets"]["quotemaild"]
+    if _daemon_landed():
+        _check_server(target)
+        for sessions in ("1", "32"):
+            if result["targets"]["baseline"].get("smtp_source", {}).get(sessions):
+                assert _positive(result["ratio"][sessions])
+    else:
+        assert target["status"] == "skipped" and target["reason"]
+
+
+def test_components_measure_writer_and_processor(result: dict[str, Any]) -> None:
+    """Writer and processor are timed on their own, without SMTP."""
+    comp = result["components"]
+    if not _daemon_landed():
+        assert comp["status"] in ("ok", "error")
+        return
+    assert comp["status"] == "ok", comp
+    assert _positive(comp["writer"]["msgs_per_s"]) and _positive(comp["processor"]["msgs_per_s"])
+    assert comp["processor"]["failed"] == 0
+
+
+def test_sustained_run_samples_rss(result: dict[str, Any]) -> None:
+    """The sustained stage sampled RSS over time and judged its flatness."""
+    sus = result["sustained"]
+    assert sus["status"] == "ok", sus
+    assert sus["messages"] > 0 and _positive(sus["msgs_per_s"])
+    assert sus["rss"]["samples"] >= 2 and _positive(sus["rss"].get("peak_mb", 1))
+
+
+def test_scale_levels_measure_queries_with_index_plans(result: dict[str, Any]) -> None:
+    """Each store size is loaded, its queries timed, and their plans use indexes."""
+    scale = result["scale"]
+    assert scale["status"] == "ok", scale
+    assert [lv["messages"] for lv in scale["levels"]] == list(SIZES)
+    for level in scale["levels"]:
+        q = level["queries"]
+        assert q["tenant_requests"] > 0
+        for name in ("request_list", "request_list_all_statuses", "thread_lookup"):
+            assert _positive(q[name]["p95_ms"]) and q[name]["runs"] > 0
+        assert q["plans_ok"], q["plans"]
+        assert _positive(level["db_mb"]) and _positive(level["load"]["load_msgs_per_s"] or 1)
+        if _daemon_landed():
+            assert level["ingest"]["status"] == "ok", level["ingest"]
+            assert _positive(level["ingest"]["msgs_per_s"])
