@@ -35,7 +35,7 @@ from quotemaild.services.outbox import queue_depth
 from quotemaild.services.send import SendSettings
 from quotemaild.store import db
 from quotemaild.store.lock import StoreLock, store_lock
-from quotemaild.store.models import Tenant
+from quotemaild.store.models import OutboxMessage, Tenant
 
 log = get_logger(__name__)
 
@@ -136,6 +136,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     tenants.reload()
     limits = smtp_limits(config)
     handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock)
+    handler.bounce_tenant = _bounce_tenant(readers, signer)
     writer.start()
     processor.start()
 
@@ -146,6 +147,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                     metrics=metrics, notifier=notifier, lock=lock)
     if config.lmtp.listen is not None:
         daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
+        daemon.lmtp_handler.bounce_tenant = handler.bounce_tenant
         lmtp = lmtp_factory(
             daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
         )
@@ -246,6 +248,19 @@ def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, in
             return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
 
     return load
+
+
+def _bounce_tenant(readers: sessionmaker[Session], signer: Signer) -> Callable[[str], int | None]:
+    """The tenant of the outbox row a signed VERP address names, or None (then RCPT is refused)."""
+
+    def lookup(address: str) -> int | None:
+        outbox_id = signer.verify_bounce_address(address)
+        if outbox_id is None:
+            return None
+        with readers() as session:
+            return session.scalar(select(OutboxMessage.tenant_id).where(OutboxMessage.id == outbox_id))
+
+    return lookup
 
 
 def _outbox_probe(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, float | None]:

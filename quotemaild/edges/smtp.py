@@ -30,6 +30,7 @@ from quotemaild.logs import get_logger
 from quotemaild.mail.recipients import route_recipient
 
 log = get_logger(__name__)
+BOUNCE_LOCAL = "bounce"  # VERP return paths of our outgoing mail (a reserved tenant slug)
 _session_ids = itertools.count(1)
 
 
@@ -103,6 +104,8 @@ class IngestHandler:
         self.connections: set[QuotemailSMTP] = set()  # open sessions, for the drain on shutdown
         self._disk_checked_at = float("-inf")
         self._disk_ok = True
+        # bounce+<outbox>.<mac>@domain -> the tenant whose mail bounced (set by the daemon)
+        self.bounce_tenant: Callable[[str], int | None] | None = None
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -130,7 +133,10 @@ class IngestHandler:
         if route.outcome == "foreign":
             return await self._refuse(session, "550", codes.RELAY_DENIED.format(address=address))
         assert route.slug is not None
-        tenant_id = self.tenants.lookup(route.slug)
+        if route.slug == BOUNCE_LOCAL and route.tag and self.bounce_tenant is not None:
+            tenant_id = await asyncio.to_thread(self.bounce_tenant, address)
+        else:
+            tenant_id = self.tenants.lookup(route.slug)
         if tenant_id is None:
             return await self._refuse(session, "550", codes.UNKNOWN_RECIPIENT.format(address=address))
         envelope.rcpt_tos.append(address)

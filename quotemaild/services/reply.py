@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotemaild.domain.status import Event, transition
+from quotemaild.clock import Clock
+from quotemaild.domain.status import Event
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import OutboundAttachment, reply_subject
 from quotemaild.mail.quoting import reply_with_history
+from quotemaild.services.requests import apply_event
 from quotemaild.services.send import Queued, SendSettings, queue_mail
-from quotemaild.store.models import Message, QuoteRequest, Tenant, TimelineEvent
+from quotemaild.store.models import Message, QuoteRequest, Tenant
 
 
 def reply_to_request(
@@ -24,8 +25,9 @@ def reply_to_request(
     body: str,
     attachments: Sequence[OutboundAttachment],
     actor: str,
-    now: dt.datetime,
+    clock: Clock,
 ) -> Queued:
+    now = clock.now()
     request = session.get(QuoteRequest, request_id)
     if request is None:
         raise NotFound("request", request_id)
@@ -62,16 +64,5 @@ def reply_to_request(
         actor,
         attachments,
     )
-    new_status = transition(request.status, Event.REPLY_SENT)
-    if new_status != request.status:
-        session.add(
-            TimelineEvent(
-                request_id=request.id,
-                at=now,
-                kind="status_changed",
-                actor=actor,
-                detail={"from": request.status, "to": str(new_status), "event": str(Event.REPLY_SENT)},
-            )
-        )
-        request.status = str(new_status)
+    apply_event(session, request, Event.REPLY_SENT, actor, clock)
     return queued

@@ -15,6 +15,7 @@ from quotemaild.clock import Clock
 from quotemaild.domain.parsing import clean_text
 from quotemaild.domain.status import Event, Status, event_for_target, parse_status, transition
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import clean_email, safe_display_name
 from quotemaild.services.timeline import audit, record
 from quotemaild.services.users import find_user
 from quotemaild.store.models import (
@@ -86,6 +87,24 @@ def add_note(session: Session, request_id: int, body: str, actor: str, clock: Cl
     if not text:
         raise InvalidInput("body", "a note must not be empty")
     record(session, request, "note", actor, clock.now(), body=text)
+    session.flush()
+    return request
+
+
+def set_requester(
+    session: Session, request_id: int, email: str, name: str | None, actor: str, clock: Clock
+) -> QuoteRequest:
+    """Correct who asked (e.g. a forward we could not unwrap); the old value stays on the timeline."""
+    request = get_request(session, request_id)
+    cleaned = clean_email(email)
+    if cleaned is None:
+        raise InvalidInput("email", f"{email!r} is not an e-mail address")
+    display = safe_display_name(name or "") or None
+    record(session, request, "requester_changed", actor, clock.now(),
+           previous={"email": request.requester_email, "name": request.requester_name},
+           email=cleaned, name=display)
+    request.requester_email = cleaned
+    request.requester_name = display
     session.flush()
     return request
 

@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.numbering import parse_format
+from quotemaild.mail.addresses import clean_email
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import Tenant
 
 LANGUAGES = ("nl", "fr", "en")
 SENDER_MODES = ("tenant", "own")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+RESERVED_SLUGS = frozenset({"bounce", "postmaster", "mailer-daemon", "abuse", "noreply", "no-reply"})
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -27,6 +30,8 @@ def slugify(name: str) -> str:
 
 
 def validate_slug(slug: str) -> str:
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput("slug", f"{slug!r} is reserved (bounces and RFC 2142 role addresses)")
     if not _SLUG.match(slug):
         raise InvalidInput(
             "slug", f"{slug!r} must be 1-64 of a-z, 0-9 and '-', not starting or ending with '-'"
@@ -98,10 +103,45 @@ class TenantUpdate:
 
     language: str | None = None
     customer_number_format: str | None = None
+    auto_reply: str | None = None  # "on" | "off"
+    sender_mode: str | None = None  # "tenant" | "own"
+    own_address: tuple[str, ...] = ()  # added to the tenant's own addresses
+    own_domain: tuple[str, ...] = ()  # added to the tenant's own domains
+    clear_own: bool = False  # forget the own addresses and domains first
 
 
 def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
     tenant = get_tenant(session, slug)
+    if changes.auto_reply is not None:
+        if changes.auto_reply not in ("on", "off"):
+            raise InvalidInput("auto_reply", "must be on or off")
+        tenant.auto_reply = changes.auto_reply == "on"
+    if changes.clear_own:
+        tenant.own_addresses, tenant.own_domains = [], []
+    if changes.own_address:
+        addresses = list(tenant.own_addresses)
+        for value in changes.own_address:
+            cleaned = clean_email(value)
+            if cleaned is None:
+                raise InvalidInput("own_address", f"{value!r} is not an e-mail address")
+            if cleaned.lower() not in (a.lower() for a in addresses):
+                addresses.append(cleaned)
+        tenant.own_addresses = addresses
+    if changes.own_domain:
+        domains = list(tenant.own_domains)
+        for value in changes.own_domain:
+            domain = value.strip().lower().rstrip(".")
+            if not _DOMAIN.match(domain):
+                raise InvalidInput("own_domain", f"{value!r} is not a domain name")
+            if domain not in domains:
+                domains.append(domain)
+        tenant.own_domains = domains
+    if changes.sender_mode is not None:
+        if changes.sender_mode not in SENDER_MODES:
+            raise InvalidInput("sender_mode", f"must be one of {', '.join(SENDER_MODES)}")
+        tenant.sender_mode = changes.sender_mode
+    if tenant.sender_mode == "own" and not tenant.own_addresses:
+        raise InvalidInput("sender_mode", "own needs an own address to send from: add --own-address ADDR")
     if changes.language is not None:
         if changes.language not in LANGUAGES:
             raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")

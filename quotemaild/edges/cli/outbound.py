@@ -38,15 +38,14 @@ def read_attachment(path: Path) -> OutboundAttachment:
 @click.argument("request_id", type=int)
 @click.option("--body-file", type=click.File("r", encoding="utf-8"), required=True, help="The reply text ('-' for stdin).")
 @click.option("--attach", "attach", multiple=True, type=click.Path(path_type=Path), help="A file to attach (repeatable).")
-@click.option("--actor", default="cli", envvar="QUOTEMAILD_ACTOR", show_default=True, help="Who is replying.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
-def request_reply(app: AppContext, request_id: int, body_file, attach: tuple[Path, ...], actor: str, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def request_reply(app: AppContext, request_id: int, body_file, attach: tuple[Path, ...], as_json: bool) -> None:  # type: ignore[no-untyped-def]
     """Reply to the requester of REQUEST_ID from the tenant's address (queued in the outbox)."""
     attachments = [read_attachment(p) for p in attach]
     with app.transaction() as session:
-        queued = reply_to_request(session, send_settings(app), request_id, body_file.read(), attachments, actor, app.clock.now())
+        queued = reply_to_request(session, send_settings(app), request_id, body_file.read(), attachments, app.actor, app.clock)
     result = {
         "request_id": request_id,
         "message_id": queued.message_pk,

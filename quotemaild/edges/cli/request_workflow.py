@@ -61,6 +61,20 @@ def request_note(app: AppContext, request_id: int, body: str, as_json: bool) -> 
     _show(app, request_id, as_json, "note added")
 
 
+@request.command("set-requester")
+@click.argument("request_id", type=int)
+@click.argument("email")
+@click.option("--name", help="The requester's name.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def request_set_requester(app: AppContext, request_id: int, email: str, name: str | None, as_json: bool) -> None:
+    """Correct who asked for this request (recorded on the timeline)."""
+    with app.transaction() as session:
+        requests.set_requester(session, request_id, email, name, app.actor, app.clock)
+    _show(app, request_id, as_json, "requester changed")
+
+
 @request.command("assign")
 @click.argument("request_id", type=int)
 @click.argument("email", required=False)

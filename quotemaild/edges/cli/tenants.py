@@ -65,6 +65,14 @@ def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
 @click.option("--language", type=click.Choice(LANGUAGES), help="Language of mails and status labels.")
 @click.option("--customer-number-format", metavar="F",
               help="Format of new customer numbers, e.g. 'C{year}{seq:04}' ({year}, {month}, {seq}).")
+@click.option("--auto-reply", type=click.Choice(["on", "off"]), help="Acknowledge new requests automatically.")
+@click.option("--sender-mode", type=click.Choice(["tenant", "own"]),
+              help="tenant: send from the proposals address (answers come back); own: from the own address.")
+@click.option("--own-address", multiple=True, metavar="ADDR",
+              help="An address of the business itself (forwards from it are unwrapped); repeatable, added.")
+@click.option("--own-domain", multiple=True, metavar="DOMAIN",
+              help="A domain of the business itself; repeatable, added.")
+@click.option("--clear-own", is_flag=True, default=None, help="Forget the own addresses and domains first.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
@@ -77,6 +85,12 @@ def tenant_update(app: AppContext, slug: str, as_json: bool, **options: object) 
     changes = TenantUpdate(**given)  # type: ignore[arg-type]
     with app.transaction() as session:
         view = tenant_view(update_tenant(session, slug, changes), app.config.mail.domain)
+    if changes.sender_mode == "own":
+        click.echo(
+            "warning: in 'own' sender mode mail goes out From the business's own address: customers' "
+            "answers will not come back to the request, and that domain's SPF/DKIM must allow our smarthost",
+            err=True,
+        )
     emit(view, as_json)
 
 
