@@ -180,3 +180,34 @@ def raw_bytes(session: Session, message_pk: int) -> bytes:
 
 def failed_raw_ids(session: Session) -> Sequence[int]:
     return session.scalars(select(RawMessage.id).where(RawMessage.state == "failed").order_by(RawMessage.id)).all()
+
+
+def list_messages(
+    session: Session,
+    tenant_slug: str | None = None,
+    kind: str | None = None,
+    unattached: bool = False,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Messages newest first; `unattached` = those on no request (system mail, stray bounces)."""
+    q = (
+        select(Message, Tenant.slug)
+        .join(Tenant, Tenant.id == Message.tenant_id)
+        .options(selectinload(Message.attachments))
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    if tenant_slug:
+        q = q.where(Tenant.slug == tenant_slug.lower())
+    if kind:
+        q = q.where(Message.kind == kind)
+    if unattached:
+        q = q.where(Message.request_id.is_(None))
+    out = []
+    for message, slug in session.execute(q):
+        view = message_view(message)
+        view["tenant"] = slug
+        view["request_id"] = message.request_id
+        view["info"] = message.info
+        out.append(view)
+    return out

@@ -44,3 +44,12 @@ def test_set_requester_is_recorded(run_cli):
     event = [e for e in shown["timeline"] if e["kind"] == "requester_changed"][0]
     assert event["detail"]["previous"]["email"] == "klant@example.org"
     assert "email" in run_cli("request", "set-requester", str(request_id), "bad", expect=4).stderr
+
+
+def test_message_list_json(run_cli):
+    """`message list --json` is one JSON array with tenant, kind and request of each message."""
+    tenant = json.loads(run_cli("tenant", "add", "Acme", "--slug", "acme", "--json").stdout)
+    store_raw(run_cli.config_path, tenant["id"], make_mail())
+    rows = json.loads(run_cli("message", "list", "--tenant", "acme", "--json").stdout)
+    assert [(r["tenant"], r["kind"], r["direction"]) for r in rows] == [("acme", "human", "in")]
+    assert json.loads(run_cli("message", "list", "--unattached", "--json").stdout) == []

@@ -210,3 +210,34 @@ async def test_inbound_quotemaild_headers_are_not_trusted(smtpd):
     with smtpd.sessions() as s:
         defects = s.scalars(select(Message.defects).where(Message.direction == "in")).one()
     assert "dropped inbound header X-Quotemaild-Request" in defects
+
+
+async def test_gmail_forwarding_confirmation_is_shown_not_a_request(smtpd):
+    """Google's forwarding confirmation opens no request, is never acknowledged, and its code and
+    link are listed as a system message of the tenant."""
+    link = "https://mail-settings.google.com/mail/vf-%5BANGjdJ8%5D-abc123"
+    raw = (
+        "From: Gmail Team <forwarding-noreply@google.com>\r\n"
+        f"To: acme@{DOMAIN}\r\n"
+        "Subject: (#512345678) Gmail Forwarding Confirmation - Receive Mail from jan@gmail.com\r\n"
+        "Message-ID: <fwdconf@google.com>\r\n\r\n"
+        "jan@gmail.com has requested to automatically forward mail.\r\n"
+        f"Confirmation code: 512345678\r\n\r\n{link}\r\n"
+    ).encode()
+    await send(smtpd, raw, [smtpd.address("acme")], sender="forwarding-noreply@google.com")
+    await smtpd.wait_processed(1)
+    with smtpd.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(QuoteRequest)) == 0
+        message = s.scalars(select(Message)).one()
+        from quotemaild.store.models import OutboxMessage
+
+        assert s.scalars(select(OutboxMessage)).all() == []
+    assert message.kind == "system" and message.request_id is None
+    assert message.info["system"]["code"] == "512345678"
+    assert message.info["system"]["link"] == link
+
+    from quotemaild.store.queries import list_messages
+
+    with smtpd.sessions() as s:
+        listed = list_messages(s, "acme", "system", unattached=True)
+    assert [m["info"]["system"]["code"] for m in listed] == ["512345678"]
