@@ -82,6 +82,15 @@ class OutboundConfig:
 
 
 @dataclass(frozen=True)
+class DkimConfig:
+    """Optional DKIM signing of outgoing mail; off when `selector` is empty."""
+
+    selector: str = ""
+    domain: str = ""  # default: mail.domain
+    private_key: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
 class LmtpConfig:
     listen: Listen | None = None  # None: no LMTP listener
 
@@ -134,6 +143,7 @@ class Config:
     security: SecurityConfig
     smtp: SmtpConfig = SmtpConfig()
     outbound: OutboundConfig = OutboundConfig()
+    dkim: DkimConfig = DkimConfig()
     lmtp: LmtpConfig = LmtpConfig()
     imap: ImapConfig = ImapConfig()
     log: LogConfig = LogConfig()
@@ -170,7 +180,7 @@ def config_from_dict(
         "",
         {
             "state_dir", "shutdown_grace", "smtp", "lmtp", "imap", "mail", "store", "security", "log",
-            "outbound", "http", "retention", "vies",
+            "outbound", "http", "retention", "vies", "dkim",
         },
     )
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
@@ -288,6 +298,7 @@ def config_from_dict(
     return Config(
         smtp=smtp,
         outbound=outbound,
+        dkim=_dkim(_table(raw, "dkim"), base, mail.domain),
         lmtp=lmtp,
         imap=imap,
         mail=mail,
@@ -301,6 +312,21 @@ def config_from_dict(
         state_dir=state_dir,
         source=source,
     )
+
+
+def _dkim(raw: Mapping[str, Any], base: Path, mail_domain: str) -> DkimConfig:
+    _only(raw, "dkim", {"selector", "domain", "key_file"})
+    if not raw:
+        return DkimConfig()
+    selector = _get(raw, "dkim", "selector", str, None)
+    path = _path(base, _get(raw, "dkim", "key_file", str, None))
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError("dkim.key_file", f"cannot read {path}: {exc.strerror}") from exc
+    if b"PRIVATE KEY" not in key:
+        raise ConfigError("dkim.key_file", f"{path} is not a PEM private key")
+    return DkimConfig(selector=selector, domain=_get(raw, "dkim", "domain", str, mail_domain).lower(), private_key=key)
 
 
 _TLS_MODES = ("none", "starttls", "ssl")

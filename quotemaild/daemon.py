@@ -25,14 +25,19 @@ from quotemaild.edges.notify import Notifier
 from quotemaild.edges.outbound import OutboxWorker
 from quotemaild.edges.processor import Processor
 from quotemaild.edges.retention import RetentionTask
-from quotemaild.edges.smtp import IngestHandler, SmtpLimits, TenantDirectory, smtp_factory
+from quotemaild.edges.smtp import (
+    IngestHandler,
+    SmtpLimits,
+    TenantDirectory,
+    smtp_factory,
+)
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.logs import get_logger
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.acknowledge import acknowledge_new_request
 from quotemaild.services.ingest import IngestResult, IngestSettings
 from quotemaild.services.outbox import queue_depth
-from quotemaild.services.send import SendSettings
+from quotemaild.services.send import SendSettings, dkim_key
 from quotemaild.store import db
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, Tenant
@@ -116,7 +121,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     settings = IngestSettings(
         domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes, signer=signer
     )
-    send_settings = SendSettings(config.mail.domain, signer, config.outbound.public_url)
+    send_settings = SendSettings(config.mail.domain, signer, config.outbound.public_url, dkim_key(config))
     outbox = OutboxWorker(sessions, config.outbound, clock, helo=config.smtp.hostname)
 
     def after_ingest(session: Session, result: IngestResult) -> bool:

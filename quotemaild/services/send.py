@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotemaild.config import Config
 from quotemaild.mail.addresses import Address
-from quotemaild.mail.compose import Composed, OutboundAttachment, Outgoing, Sender, compose
+from quotemaild.mail.compose import (
+    Composed,
+    OutboundAttachment,
+    Outgoing,
+    Sender,
+    compose,
+)
+from quotemaild.mail.dkim_sign import DkimKey, dkim_sign
 from quotemaild.mail.templates import RenderedMail, render_mail
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.outbox import new_outbox_row
@@ -38,6 +46,7 @@ class SendSettings:
     domain: str
     signer: Signer
     public_url: str = ""
+    dkim: DkimKey | None = None  # sign outgoing mail when set
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,12 @@ class Queued:
     outbox_id: int
     loops_back: bool
     warnings: tuple[str, ...]
+
+
+def dkim_key(config: Config) -> DkimKey | None:
+    """The signing key from `[dkim]`, or None when signing is off."""
+    d = config.dkim
+    return DkimKey(d.domain, d.selector, d.private_key) if d.selector else None
 
 
 def sender_of(tenant: Tenant, request: QuoteRequest, settings: SendSettings) -> Sender:
@@ -138,7 +153,8 @@ def queue_mail(
     message.message_id = own_id
     message.references = list(chain[-10:])
     row.message_pk = message.id
-    row.data = composed.as_bytes()
+    data = composed.as_bytes()
+    row.data = dkim_sign(data, settings.dkim) if settings.dkim is not None else data
     row.envelope_from = composed.envelope_sender
     row.rcpt_to = list(composed.envelope_recipients)
     session.add(MessageRef(tenant_id=tenant.id, value=own_id, message_pk=message.id))

@@ -354,3 +354,30 @@ async def test_forged_bounce_address_is_refused_at_rcpt(setup):
         with pytest.raises(aiosmtplib.SMTPRecipientRefused) as err:
             await client.rcpt(f"bounce+1.aaaaaaaaaaaaaaaa@{DOMAIN}")
     assert err.value.code == 550
+
+
+async def test_dkim_signed_acknowledgement_verifies(tmp_path, smarthost):
+    """With [dkim] configured, the mail reaching the smarthost carries a signature that verifies."""
+    import base64
+    import shutil
+    import subprocess
+
+    import dkim
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test key")
+    private = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, check=True).stdout
+    der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=private, capture_output=True, check=True).stdout
+    (tmp_path / "dkim.pem").write_bytes(private)
+    cfg = config_from_dict(config_dict(tmp_path, outbound={"smarthost": f"127.0.0.1:{smarthost.port}", "poll_interval": 0.1},
+                                       dkim={"selector": "q1", "key_file": str(tmp_path / "dkim.pem")}))
+    d = await start_daemon(cfg)
+    try:
+        await send(d, make_mail(), d.address("acme"))
+        await smarthost.wait(1)
+        data = smarthost.received[0][2]
+        assert data.startswith(b"DKIM-Signature:")
+        txt = b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
+        assert dkim.verify(data, dnsfunc=lambda name, timeout=5: txt)
+    finally:
+        await daemon_mod.stop(d.daemon, grace=2)

@@ -11,18 +11,25 @@ from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_a
 from quotemaild.edges.cli.requests import request
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.mail.templates import KINDS, LANGUAGES, default_template, validate_template
+from quotemaild.mail.templates import (
+    KINDS,
+    LANGUAGES,
+    default_template,
+    validate_template,
+)
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.outbox import list_outbox, outbox_view, retry
 from quotemaild.services.reply import reply_to_request
-from quotemaild.services.send import SendSettings, template_override
+from quotemaild.services.send import SendSettings, dkim_key, template_override
 from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import get_tenant
 
 
 def send_settings(app: AppContext) -> SendSettings:
     cfg = app.config
-    return SendSettings(cfg.mail.domain, Signer(cfg.security.secret.encode(), cfg.mail.domain), cfg.outbound.public_url)
+    return SendSettings(
+        cfg.mail.domain, Signer(cfg.security.secret.encode(), cfg.mail.domain), cfg.outbound.public_url, dkim_key(cfg)
+    )
 
 
 def read_attachment(path: Path) -> OutboundAttachment:
