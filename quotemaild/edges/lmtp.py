@@ -21,7 +21,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from quotemaild.edges import smtp_codes as codes
-from quotemaild.edges.smtp import IngestHandler, QuotemailSMTP, SmtpLimits, _bind, _peer
+from quotemaild.edges.smtp import IngestHandler, QuotemailSMTP, SmtpLimits, _bind, _peer, smtp_factory
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
 
@@ -84,20 +84,8 @@ class QuotemailLMTP(QuotemailSMTP, LMTP):
 
 def lmtp_factory(
     handler: LmtpHandler, hostname: str, limits: SmtpLimits, timeout: float, max_commands: int
-) -> Callable[[], QuotemailLMTP]:
-    def make() -> QuotemailLMTP:
-        return QuotemailLMTP(
-            handler,
-            hostname=hostname,
-            ident="quotemaild LMTP",
-            data_size_limit=limits.max_message_size,
-            enable_SMTPUTF8=True,
-            decode_data=False,
-            timeout=timeout,
-            command_call_limit=max_commands,
-        )
-
-    return make
+) -> Callable[[], QuotemailSMTP]:
+    return smtp_factory(handler, hostname, limits, timeout, max_commands, QuotemailLMTP, "quotemaild LMTP")
 
 
 def prepare_unix_socket(path: str) -> None:

@@ -292,12 +292,23 @@ class QuotemailSMTP(SMTP):
         await super()._handle_client()
 
 
-def smtp_factory(handler: IngestHandler, hostname: str, limits: SmtpLimits, timeout: float, max_commands: int) -> Callable[[], QuotemailSMTP]:
+def smtp_factory(
+    handler: IngestHandler,
+    hostname: str,
+    limits: SmtpLimits,
+    timeout: float,
+    max_commands: int,
+    protocol: type[QuotemailSMTP] | None = None,
+    ident: str = "quotemaild ESMTP",
+) -> Callable[[], QuotemailSMTP]:
+    """Protocol instances for `loop.create_server`; the LMTP edge passes its own protocol class."""
+    cls = protocol or QuotemailSMTP
+
     def make() -> QuotemailSMTP:
-        return QuotemailSMTP(
+        return cls(
             handler,
             hostname=hostname,
-            ident="quotemaild ESMTP",
+            ident=ident,
             data_size_limit=handler.limits.max_message_size,  # SIGHUP may change it
             enable_SMTPUTF8=True,
             decode_data=False,
