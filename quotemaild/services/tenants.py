@@ -98,6 +98,8 @@ class TenantUpdate:
 
     language: str | None = None
     customer_number_format: str | None = None
+    quote_number_format: str | None = None
+    quote_validity_days: int | None = None
 
 
 def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
@@ -108,5 +110,11 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
         tenant.language = changes.language
     if changes.customer_number_format is not None:
         tenant.customer_number_format = parse_format(changes.customer_number_format, "customer_number_format").text
+    if changes.quote_number_format is not None:
+        tenant.quote_number_format = parse_format(changes.quote_number_format, "quote_number_format").text
+    if changes.quote_validity_days is not None:
+        if not 0 <= changes.quote_validity_days <= 365:
+            raise InvalidInput("quote_validity_days", "must be 0-365 days")
+        tenant.quote_validity_days = changes.quote_validity_days
     session.flush()
     return tenant

@@ -30,6 +30,8 @@ def tenant_view(tenant: Tenant, domain: str) -> dict[str, Any]:
         "own_addresses": list(tenant.own_addresses),
         "own_domains": list(tenant.own_domains),
         "customer_number_format": tenant.customer_number_format,
+        "quote_number_format": tenant.quote_number_format,
+        "quote_validity_days": tenant.quote_validity_days,
         "created_at": iso(tenant.created_at),
     }
 

@@ -37,7 +37,7 @@ LINES = ("--line", "Ramen PVC;12;450;21;st", "--line", "Plaatsing;8;55,50;6;uur;
 def test_create_copies_the_contact_numbers_and_totals_per_rate(run_cli, linked):
     """A quote copies name, address, VAT and language of the contact, gets OF-<year>-0001 and totals per rate."""
     quote = j(run_cli, "quote", "create", "--request", str(linked["request"]), *LINES)
-    year = dt.date.today().year
+    year = quote["issue_date"][:4]
     assert quote["number"] == f"OF-{year}-0001" and quote["status"] == "draft"
     assert quote["language"] == "fr" and quote["contact_id"] == linked["contact"]["id"]
     assert quote["contact"]["name"] == "Hélène Dupré SRL"
@@ -111,3 +111,15 @@ def test_send_without_public_url_is_refused(run_cli, linked):
     """Without outbound.public_url there are no links to put in the mail: exit 4 naming the key."""
     quote = j(run_cli, "quote", "create", "--request", str(linked["request"]), *LINES)
     assert "outbound.public_url" in run_cli("quote", "send", str(quote["id"]), expect=4).stderr
+
+
+def test_tenant_quote_settings(run_cli, linked):
+    """`tenant update --quote-number-format/--quote-validity-days` are used by the next quote; bad ones exit 4."""
+    view = j(run_cli, "tenant", "update", "acme", "--quote-number-format", "Q{year}-{seq:03}",
+             "--quote-validity-days", "14")
+    assert (view["quote_number_format"], view["quote_validity_days"]) == ("Q{year}-{seq:03}", 14)
+    quote = j(run_cli, "quote", "create", "--request", str(linked["request"]), "--line", "A;1;1;21")
+    assert quote["number"] == f"Q{quote['issue_date'][:4]}-001"
+    assert quote["valid_until"] == (dt.date.fromisoformat(quote["issue_date"]) + dt.timedelta(days=14)).isoformat()
+    assert "quote_number_format" in run_cli("tenant", "update", "acme", "--quote-number-format", "{x}", expect=4).stderr
+    assert "quote_validity_days" in run_cli("tenant", "update", "acme", "--quote-validity-days", "400", expect=4).stderr

@@ -65,6 +65,8 @@ def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
 @click.option("--language", type=click.Choice(LANGUAGES), help="Language of mails and status labels.")
 @click.option("--customer-number-format", metavar="F",
               help="Format of new customer numbers, e.g. 'C{year}{seq:04}' ({year}, {month}, {seq}).")
+@click.option("--quote-number-format", metavar="F", help="Format of new quote numbers, e.g. 'OF-{year}-{seq:04}'.")
+@click.option("--quote-validity-days", type=int, metavar="N", help="New quotes are valid N days (0-365).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
