@@ -60,6 +60,11 @@ def test_create_copies_the_contact_numbers_and_totals_per_rate(run_cli, linked):
     assert shown["status"] == "quote_created"
     kinds = [e["kind"] for e in shown["timeline"]]
     assert kinds.count("quote_created") == 2 and "status_changed" in kinds
+    assert [(q["id"], q["number"]) for q in shown["quotes"]] == [(quote["id"], quote["number"]),
+                                                                 (second["id"], second["number"])]
+    card = j(run_cli, "contact", "show", str(linked["contact"]["id"]))
+    assert [(q["number"], q["total_incl"]) for q in card["quotes"]] == [(quote["number"], "7078.58"),
+                                                                        (second["number"], "12.10")]
 
 
 def test_bad_lines_are_refused_with_the_line_and_field(run_cli, linked):
