@@ -21,7 +21,7 @@ from quotemaild.domain.quotes import compute_totals
 from quotemaild.domain.status import Event
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address
-from quotemaild.mail.compose import OutboundAttachment
+from quotemaild.mail.compose import OutboundAttachment, reply_subject
 from quotemaild.mail.quote_pdf import Party, QuoteDocument, VatTotal, format_date, format_money, render_quote_pdf
 from quotemaild.mail.quote_pdf import QuoteLine as PdfLine
 from quotemaild.mail.templates import RenderedMail
@@ -62,7 +62,8 @@ def render_pdf_for(session: Session, quote: Quote, domain: str) -> bytes:
     return render_quote_pdf(quote_document(session, quote, domain))
 
 
-def quote_mail(session: Session, settings: SendSettings, quote: Quote, tenant: Tenant, user_name: str) -> RenderedMail:
+def quote_mail(session: Session, settings: SendSettings, quote: Quote, tenant: Tenant, request: QuoteRequest,
+               user_name: str) -> RenderedMail:
     if not settings.public_url:
         raise InvalidInput("outbound.public_url", "is not set: the accept/reject links in a quote mail need it")
     links = {action: settings.public_url + settings.signer.quote_action_path(tenant.id, quote.id, action)
@@ -72,9 +73,9 @@ def quote_mail(session: Session, settings: SendSettings, quote: Quote, tenant: T
         "tenant_name": tenant.name,
         "tenant_address": f"{tenant.slug}@{settings.domain}",
         "contact_name": quote.contact_name,
-        "subject": "",
-        "reply_subject": "",
-        "request_ref": f"#{quote.request_id}",
+        "subject": request.subject,
+        "reply_subject": reply_subject(request.subject, lang),
+        "request_ref": f"#{request.id}",
         "user_name": user_name,
         "quote_number": quote.number,
         "quote_total": format_money(Decimal(quote.total_incl), lang, quote.currency),
@@ -100,7 +101,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
         raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)")
     recipient = parse_email(recipient, "to")
     user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == actor.strip().lower()))
-    mail = quote_mail(session, settings, quote, tenant, user.name if user else "")
+    mail = quote_mail(session, settings, quote, tenant, request, user.name if user else "")
     pdf = render_pdf_for(session, quote, settings.domain)
     now = clock.now()
     queued = queue_mail(

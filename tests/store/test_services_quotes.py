@@ -16,8 +16,9 @@ from quotemaild.services import contacts, merge, request_contacts, requests
 from quotemaild.services.quote_send import render_pdf_for, send_quote
 from quotemaild.services.quotes import create_quote, decide_quote, get_quote
 from quotemaild.services.send import SendSettings
+from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import NewTenant, add_tenant
-from quotemaild.store.models import Quote
+from quotemaild.store.models import Message, Quote
 
 ACTOR = "jan@acme.be"
 SETTINGS = SendSettings("example.test", Signer(b"0123456789abcdef0123", "example.test"), "https://q.example.test")
@@ -105,3 +106,20 @@ def test_decision_on_a_cancelled_request_keeps_its_status(session, clock):
     requests.set_status(session, req.id, "cancelled", ACTOR, clock)
     assert decide_quote(session, quote.id, "accept", ACTOR, clock).changed
     assert (quote.status, req.status) == ("accepted", "cancelled")
+
+
+def test_quote_mail_uses_the_tenant_template_in_the_quote_language(session, clock):
+    """A tenant's own quote_send text for the contact's language is used, with the signed links filled in."""
+    acme = add_tenant(session, NewTenant(name="Acme", slug="acme"), clock)
+    set_template(session, acme, "quote_send", "fr",
+                 "Subject: Votre offre {{ quote_number }} ({{ subject }})\n\nTotal {{ quote_total }} -> {{ accept_url }}\n",
+                 clock.now())
+    contact = contacts.add_contact(session, acme, {"name": "K", "emails": ["k@example.org"], "language": "fr"},
+                                   ACTOR, clock).row
+    quote = create_quote(session, new_request(session, acme, clock, contact.id).id, ["A;1;1000;21"], ACTOR, clock)
+    queued = send_quote(session, SETTINGS, quote.id, ACTOR, clock)
+    message = session.get(Message, queued.message_pk)
+    assert message.subject == f"Votre offre {quote.number} (Ramen)"
+    path = SETTINGS.signer.quote_action_path(acme.id, quote.id, "accept")
+    assert message.text == f"Total 1 210,00 € -> https://q.example.test{path}\n"
+    assert SETTINGS.signer.verify_quote_action(acme.id, path) is not None
