@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
+from quotemaild.edges.quote_links import QuoteLinks
 from quotemaild.edges.imap import ImapSupervisor
 from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
 from quotemaild.edges.metrics import Metrics
@@ -171,7 +172,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
             workers=daemon.workers_alive,
             queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
         )
-        daemon.http = HttpServer(create_app(sources, metrics), config.http.listen)
+        links = QuoteLinks(sessions, signer, clock)
+        daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
         await daemon.http.start()
     daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
     daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))

@@ -152,3 +152,38 @@ def validity_date(issue_date: dt.date, days: object) -> dt.date:
     if not 0 <= count <= 365:
         raise InvalidInput("validity_days", "must be 0-365 days")
     return issue_date + dt.timedelta(days=count)
+
+
+# --- A quote's own life: draft -> sent -> accepted | rejected ------------------------------------
+
+QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected")
+DECIDED = {"accept": "accepted", "reject": "rejected"}
+
+
+def decide(status: str, action: str) -> str | None:
+    """The quote's status after the customer's `action` (accept/reject).
+
+    None when it already has that status (a link followed twice: nothing to do); InvalidInput when
+    it was decided the other way (reopen the request and send a new quote instead).
+    """
+    if action not in DECIDED:
+        raise InvalidInput("action", f"must be accept or reject, got {action!r}")
+    if status not in QUOTE_STATUSES:
+        raise InvalidInput("status", f"unknown quote status {status!r}")
+    target = DECIDED[action]
+    if status == target:
+        return None
+    if status in DECIDED.values():
+        raise InvalidInput("quote", f"was already {status}")
+    return target
+
+
+def address_lines(street: str, postal_code: str, city: str, country: str, home_country: str = "BE") -> list[str]:
+    """The postal address as printed on a document; the country only when it is not `home_country`."""
+    lines = [street.strip()] if street.strip() else []
+    place = " ".join(p for p in (postal_code.strip(), city.strip()) if p)
+    if place:
+        lines.append(place)
+    if country and country.strip().upper() != home_country and lines:
+        lines.append(country.strip().upper())
+    return lines

@@ -1,4 +1,4 @@
-"""The daemon's small HTTP listener: /healthz and /metrics (the JSON API will grow here).
+"""The daemon's small HTTP listener: /healthz, /metrics, the quote links (the JSON API will grow here).
 
 FastAPI served by uvicorn on the daemon's own event loop, on a socket we bind ourselves before
 READY=1 (so port 0 works and the address is known). uvicorn's own signal handling is switched off:
@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from quotemaild.config import Listen
 from quotemaild.edges.metrics import Metrics
+from quotemaild.edges.quote_links import QuoteLinks, router
 from quotemaild.logs import get_logger
 
 log = get_logger(__name__)
@@ -65,8 +66,11 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
     return (HTTP_OK if ok else HTTP_UNAVAILABLE), body
 
 
-def create_app(sources: HealthSources, metrics: Metrics) -> FastAPI:
+def create_app(sources: HealthSources, metrics: Metrics, quote_links: QuoteLinks | None = None) -> FastAPI:
+    """The app; with `quote_links`, also the accept/reject pages of quote mails (`/q/...`)."""
     app = FastAPI(title="quotemaild", docs_url=None, redoc_url=None, openapi_url=None)
+    if quote_links is not None:
+        app.include_router(router(quote_links))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

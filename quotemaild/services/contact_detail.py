@@ -1,4 +1,5 @@
-"""The full contact card as shown by `contact show`: fields, persons, attachments, invoices, requests."""
+"""The full contact card as shown by `contact show`: fields, persons, attachments, invoices, requests,
+quotes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from quotemaild.services.contact_rows import contact_view
 from quotemaild.services.contacts import get_contact, revenue
-from quotemaild.store.models import ContactAttachment, ContactInvoice, QuoteRequest
+from quotemaild.store.models import ContactAttachment, ContactInvoice, Quote, QuoteRequest
+from quotemaild.store.queries import quote_summaries
 
 
 def contact_detail(session: Session, contact_id: int) -> dict[str, Any]:
@@ -38,4 +40,5 @@ def contact_detail(session: Session, contact_id: int) -> dict[str, Any]:
             select(QuoteRequest).where(QuoteRequest.contact_id == row.id).order_by(QuoteRequest.id)
         )
     ]
+    view["quotes"] = quote_summaries(session, Quote.contact_id == row.id)
     return view

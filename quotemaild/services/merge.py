@@ -1,10 +1,10 @@
 """Merge two contacts, irreversibly (`domain/merge.py` has the rules; this applies the plan).
 
-Requests (with their notes and timeline), attachments and invoices move to the target; the
-source card is deleted; the target's fields are not filled from the source; an audit record keeps
-what the source held. Other document tables register in `DOCUMENT_OWNERS` (the quotes module adds
-its table there): rows are re-owned by changing their contact id only, so rendered documents
-(PDFs) stay exactly as they were. The caller owns the transaction.
+Requests (with their notes and timeline), quotes, attachments and invoices move to the target;
+the source card is deleted; the target's fields are not filled from the source; an audit record
+keeps what the source held. Document tables are listed in `DOCUMENT_OWNERS`: rows are re-owned by
+changing their contact id only, so rendered documents (a sent quote's PDF, its copied contact
+data) stay exactly as they were. The caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from quotemaild.domain.merge import DocumentKind, DocumentRef, MergePlan, plan_m
 from quotemaild.services.contact_rows import to_domain
 from quotemaild.services.contacts import get_contact, revenue
 from quotemaild.services.timeline import audit, record
-from quotemaild.store.models import ContactAttachment, ContactInvoice, QuoteRequest
+from quotemaild.store.models import ContactAttachment, ContactInvoice, Quote, QuoteRequest
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ DOCUMENT_OWNERS: list[DocumentOwner] = [
     DocumentOwner(DocumentKind.REQUEST, QuoteRequest.id, QuoteRequest.contact_id),
     DocumentOwner(DocumentKind.ATTACHMENT, ContactAttachment.id, ContactAttachment.contact_id),
     DocumentOwner(DocumentKind.INVOICE, ContactInvoice.id, ContactInvoice.contact_id),
+    DocumentOwner(DocumentKind.QUOTE, Quote.id, Quote.contact_id),  # only the owner changes, never the PDF
 ]
 
 

@@ -108,6 +108,8 @@ class TenantUpdate:
     own_address: tuple[str, ...] = ()  # added to the tenant's own addresses
     own_domain: tuple[str, ...] = ()  # added to the tenant's own domains
     clear_own: bool = False  # forget the own addresses and domains first
+    quote_number_format: str | None = None
+    quote_validity_days: int | None = None
 
 
 def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
@@ -148,5 +150,11 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
         tenant.language = changes.language
     if changes.customer_number_format is not None:
         tenant.customer_number_format = parse_format(changes.customer_number_format, "customer_number_format").text
+    if changes.quote_number_format is not None:
+        tenant.quote_number_format = parse_format(changes.quote_number_format, "quote_number_format").text
+    if changes.quote_validity_days is not None:
+        if not 0 <= changes.quote_validity_days <= 365:
+            raise InvalidInput("quote_validity_days", "must be 0-365 days")
+        tenant.quote_validity_days = changes.quote_validity_days
     session.flush()
     return tenant

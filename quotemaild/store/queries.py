@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.domain.status import label
 from quotemaild.errors import InvalidInput, NotFound
-from quotemaild.store.models import Contact, Message, QuoteRequest, RawMessage, Tenant, TimelineEvent, User
+from quotemaild.store.models import Contact, Message, Quote, QuoteRequest, RawMessage, Tenant, TimelineEvent, User
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -30,6 +30,8 @@ def tenant_view(tenant: Tenant, domain: str) -> dict[str, Any]:
         "own_addresses": list(tenant.own_addresses),
         "own_domains": list(tenant.own_domains),
         "customer_number_format": tenant.customer_number_format,
+        "quote_number_format": tenant.quote_number_format,
+        "quote_validity_days": tenant.quote_validity_days,
         "created_at": iso(tenant.created_at),
     }
 
@@ -115,7 +117,19 @@ def request_detail(session: Session, request_id: int) -> dict[str, Any]:
     out["contact"] = _linked_contact(session, req.contact_id)
     out["messages"] = [message_view(m) for m in messages]
     out["timeline"] = [timeline_view(e) for e in events]
+    out["quotes"] = quote_summaries(session, Quote.request_id == request_id)
     return out
+
+
+def quote_summaries(session: Session, where: Any) -> list[dict[str, Any]]:
+    """Quotes (without lines or PDF) matching `where`, oldest first: for request and contact views."""
+    rows = session.execute(
+        select(Quote.id, Quote.number, Quote.status, Quote.total_incl, Quote.currency, Quote.valid_until,
+               Quote.request_id).where(where).order_by(Quote.id)
+    )
+    return [{"id": r.id, "number": r.number, "status": r.status, "total_incl": r.total_incl,
+             "currency": r.currency, "valid_until": r.valid_until.isoformat(), "request_id": r.request_id}
+            for r in rows]
 
 
 def _linked_contact(session: Session, contact_id: int | None) -> dict[str, Any] | None:

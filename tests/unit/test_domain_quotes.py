@@ -10,7 +10,9 @@ import pytest
 from quotemaild.domain.quotes import (
     QuoteLine,
     VatTotal,
+    address_lines,
     compute_totals,
+    decide,
     make_line,
     parse_line_spec,
     validity_date,
@@ -131,3 +133,35 @@ def test_validity_days_refused(days):
     with pytest.raises(InvalidInput) as info:
         validity_date(dt.date(2026, 1, 1), days)
     assert info.value.field == "validity_days"
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "expected"),
+    [("draft", "accept", "accepted"), ("sent", "accept", "accepted"), ("draft", "reject", "rejected"),
+     ("sent", "reject", "rejected"), ("accepted", "accept", None), ("rejected", "reject", None)],
+)
+def test_decide(status, action, expected):
+    """A draft or sent quote can be decided; the same decision again is a no-op (None)."""
+    assert decide(status, action) == expected
+
+
+@pytest.mark.parametrize(("status", "action", "field"),
+                         [("accepted", "reject", "quote"), ("rejected", "accept", "quote"),
+                          ("sent", "maybe", "action"), ("lost", "accept", "status")])
+def test_decide_refused(status, action, field):
+    """The other decision after one was made, an unknown action or status: InvalidInput naming the field."""
+    with pytest.raises(InvalidInput) as info:
+        decide(status, action)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [(("Kerkstraat 1", "9000", "Gent", "BE"), ["Kerkstraat 1", "9000 Gent"]),
+     (("Rue Haute 2", "75001", "Paris", "fr"), ["Rue Haute 2", "75001 Paris", "FR"]),
+     (("", "", "Namur", "BE"), ["Namur"]),
+     (("", "", "", "NL"), [])],
+)
+def test_address_lines(parts, expected):
+    """Street, then postal code and city, then the country only when abroad; nothing for no address."""
+    assert address_lines(*parts) == expected

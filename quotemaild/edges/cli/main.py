@@ -12,6 +12,7 @@ from quotemaild.edges.cli import (
     messages,
     ops,
     outbound,
+    quotes,
     request_workflow,
     requests,
     sources,
@@ -51,7 +52,7 @@ def cli(ctx: click.Context, config_path: str | None, actor: str) -> None:
 
 
 for module in (
-    admin, tenants, users, requests, request_workflow, contacts, contacts_io, messages, outbound, sources, ops
+    admin, tenants, users, requests, request_workflow, contacts, contacts_io, messages, outbound, quotes, sources, ops
 ):
     module.register(cli)
 

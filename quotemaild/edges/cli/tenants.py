@@ -73,6 +73,8 @@ def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
 @click.option("--own-domain", multiple=True, metavar="DOMAIN",
               help="A domain of the business itself; repeatable, added.")
 @click.option("--clear-own", is_flag=True, default=None, help="Forget the own addresses and domains first.")
+@click.option("--quote-number-format", metavar="F", help="Format of new quote numbers, e.g. 'OF-{year}-{seq:04}'.")
+@click.option("--quote-validity-days", type=int, metavar="N", help="New quotes are valid N days (0-365).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
