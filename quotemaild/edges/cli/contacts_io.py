@@ -1,7 +1,8 @@
-"""`quotemaild contact import|export|merge|lookup-vat`: contacts in bulk, merging, VIES."""
+"""`quotemaild contact import|export|forget|merge|lookup-vat`: contacts in bulk, personal data, merging, VIES."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_a
 from quotemaild.edges.cli.contacts import contact
 from quotemaild.edges.vies import HttpVies
 from quotemaild.errors import InvalidInput
+from quotemaild.services.contacts import get_contact
 from quotemaild.services.contacts_io import export_contacts, import_contacts
 from quotemaild.services.merge import merge_contacts, preview_merge
+from quotemaild.services.privacy import export_contact, forget_contact
 from quotemaild.services.tenants import get_tenant
 from quotemaild.services.vies import lookup_vat
 
@@ -52,21 +55,73 @@ def _import_text(v: dict[str, object]) -> str:
 
 
 @contact.command("export")
-@click.option("--tenant", "tenant_slug", required=True, metavar="SLUG")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.argument("contact_id", type=int, required=False)
+@click.option("--tenant", "tenant_slug", metavar="SLUG", help="Export all contacts of a tenant (CSV/XLSX).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Tenant export format [default: csv].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default stdout).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="With CONTACT_ID: also write attachments and raw .eml copies into this directory.")
 @pass_app
 @handle_errors
-def contact_export(app: AppContext, tenant_slug: str, fmt: str, output: Path | None) -> None:
-    """Export a tenant's contacts to CSV (`;`, UTF-8 with BOM, for Excel) or XLSX."""
+def contact_export(app: AppContext, contact_id: int | None, tenant_slug: str | None, fmt: str | None,
+                   output: Path | None, out_dir: Path | None) -> None:
+    """Export a tenant's contacts to CSV (`;`, UTF-8 with BOM, for Excel) or XLSX; or, with
+    CONTACT_ID, everything held about one contact as JSON (data subject access request)."""
+    if contact_id is not None:
+        for name, value in (("--tenant", tenant_slug), ("--format", fmt), ("--output", output)):
+            if value is not None:
+                raise InvalidInput(name, "not allowed with CONTACT_ID (a contact export is JSON on stdout)")
+        _export_one(app, contact_id, out_dir)
+        return
+    if tenant_slug is None:
+        raise InvalidInput("--tenant", "give --tenant SLUG, or a CONTACT_ID")
+    if out_dir is not None:
+        raise InvalidInput("--out", "only with CONTACT_ID; use -o FILE for a tenant export")
     with app.reading() as session:
-        data = export_contacts(session, get_tenant(session, tenant_slug), fmt, app.clock)
+        data = export_contacts(session, get_tenant(session, tenant_slug), fmt or "csv", app.clock)
     if output is not None:
         output.write_bytes(data)
         click.echo(f"wrote {output}", err=True)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+def _export_one(app: AppContext, contact_id: int, out_dir: Path | None) -> None:
+    with app.reading() as session:
+        export = export_contact(session, contact_id, with_files=out_dir is not None)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in export.files.items():
+            (out_dir / name).write_bytes(data)
+        (out_dir / f"contact-{contact_id}.json").write_text(
+            json.dumps(export.view, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        click.echo(f"wrote {len(export.files) + 1} file(s) to {out_dir}", err=True)
+    emit(export.view, True)
+
+
+@contact.command("forget")
+@click.argument("contact_id", type=int)
+@click.option("--yes", is_flag=True, help="Confirm: the erasure cannot be undone.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def contact_forget(app: AppContext, contact_id: int, yes: bool, as_json: bool) -> None:
+    """Erase a contact's personal data and the messages of that person (GDPR), irreversibly.
+
+    Requests linked to the contact or asked from its addresses go with their messages,
+    attachments, raw copies and timeline. Invoices are kept for accounting: the card then stays
+    as an anonymised stub. An audit record keeps counts, ids and sha256 digests of the addresses.
+    """
+    if not yes:
+        with app.reading() as session:
+            get_contact(session, contact_id)
+        raise InvalidInput("--yes", f"forgetting contact {contact_id} erases its card, requests and messages "
+                                    "for good; add --yes to erase")
+    with app.transaction() as session:
+        detail = forget_contact(session, contact_id, app.actor, app.clock)
+    emit(detail, as_json, lambda d: f"contact {contact_id} forgotten ({d['card']}); erased: "
+         + ", ".join(f"{v} {k}" for k, v in d["counts"].items() if v))
 
 
 @contact.command("merge")
