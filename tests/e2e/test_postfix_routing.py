@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from quotemaild.config import load_config
 from quotemaild.store import db
-from quotemaild.store.models import Message, QuoteRequest, RawMessage
+from quotemaild.store.models import Message, OutboxMessage, QuoteRequest, RawMessage
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
 from tests.support.postfix import PostfixInstance, postfix_instance, skip_unless_postfix
 from tests.support.proc import make_temp_root
@@ -222,3 +222,51 @@ def test_customer_reply_threads_into_the_same_request(stack):
     shown = json.loads(stack.cli("request", "show", str(first.id), "--json").stdout)
     assert shown["requester_email"] == customer
     assert len(stack.mail_to(customer)) == 1  # no second acknowledgement for a reply
+
+
+def test_reply_to_the_signed_reply_to_address_threads_too(stack):
+    """A client that replies to the acknowledgement's Reply-To (slug+token@) and drops the
+    threading headers still lands in the same request: Postfix routes the plus address to us."""
+    customer = "els@client.test"
+    mid = "<routing-plus@client.test>"
+    stack.pf.sendmail(_mail(customer, "Veranda", mid), customer, [TENANT_ADDR])
+    first = stack.wait(lambda: stack.request_for(mid), "the first request")
+    _, ack = _ack_for(stack, customer)
+    reply_to = ack["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith(f"{TENANT}+") and reply_to.endswith(f"@{DOMAIN}")
+    reply_mid = "<routing-plus-reply@client.test>"
+    stack.pf.sendmail(_mail(customer, "Foto's", reply_mid, to=reply_to), customer, [reply_to])
+    assert stack.wait(lambda: stack.request_for(reply_mid), "the reply").id == first.id
+
+
+def test_gmail_forwarding_confirmation_is_no_request_and_is_logged(stack):
+    """Gmail's confirmation mail to the proposals address: no request, no auto-reply, and the
+    code and link appear in the daemon's log as a system_mail event (README, Setting up forwarding)."""
+    link = "https://mail-settings.google.com/mail/vf-%5BANGjdJ-abc%5D-xyz"
+    sender = "forwarding-noreply@google.com"
+    raw = (
+        f"From: Gmail Team <{sender}>\r\nTo: {TENANT_ADDR}\r\n"
+        "Subject: (#512345678) Gmail Forwarding Confirmation - Receive Mail from jan@gmail.com\r\n"
+        "Message-ID: <routing-gmail@google.com>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n\r\n"
+        f"jan@gmail.com has requested to automatically forward mail to your email address {TENANT_ADDR}.\r\n"
+        "Confirmation code: 512345678\r\n\r\n"
+        f"To allow jan@gmail.com to automatically forward mail to your address, click:\r\n\r\n{link}\r\n"
+    ).encode()
+    stack.pf.sendmail(raw, sender, [TENANT_ADDR])
+
+    def logged():
+        for line in stack.daemon_log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"system_mail"' in line:
+                return json.loads(line)
+        return None
+
+    event = stack.wait(logged, "a system_mail event in the daemon log")
+    assert (event["tenant"], event["kind"], event["code"], event["link"]) == (
+        TENANT, "gmail_forwarding_confirmation", "512345678", link,
+    )
+    with stack.sessions() as s:  # type: ignore[operator]
+        msg = s.scalar(select(Message).where(Message.message_id == "<routing-gmail@google.com>"))
+        assert msg is not None and msg.request_id is None and msg.provenance == "system"
+        # never auto-replied: an acknowledgement would have been queued in the same transaction
+        assert not [o for o in s.scalars(select(OutboxMessage)) if sender in o.rcpt_to]
+    assert stack.mail_to(sender) == []
