@@ -35,7 +35,7 @@ from quotemaild.services.outbox import queue_depth
 from quotemaild.services.send import SendSettings
 from quotemaild.store import db
 from quotemaild.store.lock import StoreLock, store_lock
-from quotemaild.store.models import Tenant
+from quotemaild.store.models import OutboxMessage, Tenant
 
 log = get_logger(__name__)
 
@@ -135,7 +135,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     tenants = TenantDirectory(_tenant_loader(readers))
     tenants.reload()
     limits = smtp_limits(config)
-    handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock)
+    bounce_tenant = _bounce_tenant(readers, signer)
+    handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
     writer.start()
     processor.start()
 
@@ -145,7 +146,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, engine=engine, tenants=tenants,
                     metrics=metrics, notifier=notifier, lock=lock)
     if config.lmtp.listen is not None:
-        daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
+        daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
         lmtp = lmtp_factory(
             daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
         )
@@ -246,6 +247,19 @@ def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, in
             return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
 
     return load
+
+
+def _bounce_tenant(sessions: sessionmaker[Session], signer: Signer) -> Callable[[str], int | None]:
+    """A valid VERP bounce address -> the tenant of the outbox row it names (else None)."""
+
+    def lookup(address: str) -> int | None:
+        outbox_id = signer.verify_bounce_address(address)
+        if outbox_id is None:
+            return None
+        with sessions() as session:
+            return session.scalar(select(OutboxMessage.tenant_id).where(OutboxMessage.id == outbox_id))
+
+    return lookup
 
 
 def _outbox_probe(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, float | None]:
