@@ -39,6 +39,7 @@ pytestmark = pytest.mark.e2e
 DOMAIN = "proposals.test"
 TENANT = "acme"
 TENANT_ADDR = f"{TENANT}@{DOMAIN}"
+UNREACHABLE = "unreachable.test"
 
 
 def _mail(sender: str, subject: str, message_id: str, *, to: str = TENANT_ADDR, extra: str = "") -> bytes:
@@ -102,6 +103,10 @@ def stack() -> Iterator[Stack]:
         domain=DOMAIN,
         transport=f"smtp:[{LOOPBACK}]:{daemon_port}",
         relayhost=f"[{LOOPBACK}]:{internet.port}",
+        # a customer domain whose mail Postfix bounces at once (a dead mailbox out on the internet)
+        extra_routes={UNREACHABLE: "error:5.1.1 mailbox unavailable"},
+        # ... but accepted by smtpd first, as a remote MX would, so the failure becomes a DSN
+        extra_main_cf={"smtpd_reject_unlisted_recipient": "no"},
     ) as pf:
         # The daemon's outbound relays through Postfix's smtpd: allowed only because 127.0.0.1 is
         # in mynetworks (smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination).
@@ -270,3 +275,29 @@ def test_gmail_forwarding_confirmation_is_no_request_and_is_logged(stack):
         # never auto-replied: an acknowledgement would have been queued in the same transaction
         assert not [o for o in s.scalars(select(OutboxMessage)) if sender in o.rcpt_to]
     assert stack.mail_to(sender) == []
+
+
+def test_reply_to_a_dead_mailbox_bounces_back_through_postfix_and_flags_the_request(stack):
+    """A reply (VERP envelope sender on the proposals domain) that Postfix cannot deliver comes
+    back as Postfix's own DSN, routed to us by transport_maps: the outbox row fails and the
+    request needs attention."""
+    customer = f"kees@{UNREACHABLE}"
+    mid = "<routing-verp@unreachable.test>"
+    stack.pf.sendmail(_mail(customer, "Garagepoort", mid), customer, [TENANT_ADDR])
+    request = stack.wait(lambda: stack.request_for(mid), "the request")
+    body = stack.daemon_log.parent / "reply.txt"
+    body.write_text("Beste Kees, hierbij onze prijs.\n")
+    stack.cli("request", "reply", str(request.id), "--body-file", str(body))
+
+    def flagged():
+        shown = json.loads(stack.cli("request", "show", str(request.id), "--json").stdout)
+        return shown if shown["needs_attention"] else None
+
+    shown = stack.wait(flagged, "the bounce to flag the request", timeout=20)
+    log = stack.pf.read_log()
+    assert f"to=<{customer}>, relay=none" in log and "status=bounced (mailbox unavailable)" in log, log
+    assert "bounce_received" in json.dumps(shown)
+    # Postfix's DSN went to the VERP address on the proposals domain, and so to the daemon
+    dsn_lines = [ln for ln in log.splitlines() if "to=<bounce+" in ln and f"@{DOMAIN}>" in ln]
+    assert any(f"relay={LOOPBACK}[{LOOPBACK}]:{stack.daemon_port}" in ln and "status=sent (250 " in ln
+               for ln in dsn_lines), log
