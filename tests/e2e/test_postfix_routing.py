@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import load_config
 from quotemaild.store import db
@@ -62,7 +63,7 @@ class Stack:
     cfg_path: Path
     daemon_port: int
     daemon_log: Path
-    sessions: object
+    sessions: sessionmaker[Session]
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         res = subprocess.run(
@@ -86,7 +87,7 @@ class Stack:
 
     def request_for(self, message_id: str) -> QuoteRequest | None:
         """The request the inbound message with this Message-ID was threaded into (once processed)."""
-        with self.sessions() as s:  # type: ignore[operator]
+        with self.sessions() as s:
             msg = s.scalar(select(Message).where(Message.message_id == message_id, Message.direction == "in"))
             return s.get(QuoteRequest, msg.request_id) if msg is not None and msg.request_id else None
 
@@ -170,7 +171,7 @@ def test_sendmail_to_tenant_becomes_request_and_ack_leaves_through_postfix(stack
     row = next(r for r in listed if r["id"] == request.id)
     assert row["requester_email"] == customer
     assert row["subject"] == "Offerte 12 ramen"
-    with stack.sessions() as s:  # type: ignore[operator]
+    with stack.sessions() as s:
         raw = s.scalar(select(RawMessage).where(RawMessage.mail_from == customer))
         assert raw is not None and raw.channel == "smtp" and raw.mail_from == customer and raw.rcpt_to == [TENANT_ADDR]
         assert b"Received: by mta.postfix-test.invalid (Postfix" in raw.data  # it came through Postfix
@@ -269,7 +270,7 @@ def test_gmail_forwarding_confirmation_is_no_request_and_is_logged(stack):
     assert (event["tenant"], event["kind"], event["code"], event["link"]) == (
         TENANT, "gmail_forwarding_confirmation", "512345678", link,
     )
-    with stack.sessions() as s:  # type: ignore[operator]
+    with stack.sessions() as s:
         msg = s.scalar(select(Message).where(Message.message_id == "<routing-gmail@google.com>"))
         assert msg is not None and msg.request_id is None and msg.provenance == "system"
         # never auto-replied: an acknowledgement would have been queued in the same transaction
