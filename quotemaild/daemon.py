@@ -141,8 +141,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     tenants = TenantDirectory(_tenant_loader(readers))
     tenants.reload()
     limits = smtp_limits(config)
-    handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock)
-    handler.bounce_tenant = _bounce_tenant(readers, signer)
+    bounce_tenant = _bounce_tenant(readers, signer)
+    handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
     writer.start()
     processor.start()
 
@@ -152,8 +152,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, engine=engine, tenants=tenants,
                     metrics=metrics, notifier=notifier, lock=lock)
     if config.lmtp.listen is not None:
-        daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock)
-        daemon.lmtp_handler.bounce_tenant = handler.bounce_tenant
+        daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
         lmtp = lmtp_factory(
             daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
         )
@@ -257,14 +256,14 @@ def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, in
     return load
 
 
-def _bounce_tenant(readers: sessionmaker[Session], signer: Signer) -> Callable[[str], int | None]:
-    """The tenant of the outbox row a signed VERP address names, or None (then RCPT is refused)."""
+def _bounce_tenant(sessions: sessionmaker[Session], signer: Signer) -> Callable[[str], int | None]:
+    """A valid VERP bounce address -> the tenant of the outbox row it names (else None)."""
 
     def lookup(address: str) -> int | None:
         outbox_id = signer.verify_bounce_address(address)
         if outbox_id is None:
             return None
-        with readers() as session:
+        with sessions() as session:
             return session.scalar(select(OutboxMessage.tenant_id).where(OutboxMessage.id == outbox_id))
 
     return lookup

@@ -53,7 +53,9 @@ def process_one(
             raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
                 return None
-            identity = tenant_identity(session.get_one(Tenant, raw.tenant_id), settings.domain)
+            tenant = session.get_one(Tenant, raw.tenant_id)
+            tenant_slug = tenant.slug
+            identity = tenant_identity(tenant, settings.domain)
             prepared = prepare(raw.data, raw.mail_from, identity, settings)
         queued = False
         with sessions.begin() as session:
@@ -71,6 +73,19 @@ def process_one(
             request_id=result.request_id,
             message_pk=result.message_pk,
         )
+        system = result.understanding.system if result.understanding is not None else None
+        if system is not None:
+            # Set-up mail (Gmail's forwarding confirmation, Microsoft 365's AS(7555) NDR) never
+            # becomes a request; without this event its code, link and hint would sit unseen.
+            log.warning(
+                "system_mail",
+                tenant=tenant_slug,
+                message_pk=result.message_pk,
+                kind=system.kind,
+                code=system.code,
+                link=system.link,
+                hint=system.hint,
+            )
         return result
     except Exception as exc:  # any bug or bad mail: keep the mail, show the error, move on
         error = f"{type(exc).__name__}: {exc}"

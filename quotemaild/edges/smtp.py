@@ -28,9 +28,9 @@ from quotemaild.edges.writer import CommitWriter, RawInput
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
 from quotemaild.mail.recipients import route_recipient
+from quotemaild.mail.tokens import BOUNCE_LOCAL
 
 log = get_logger(__name__)
-BOUNCE_LOCAL = "bounce"  # VERP return paths of our outgoing mail (a reserved tenant slug)
 _session_ids = itertools.count(1)
 
 
@@ -93,9 +93,13 @@ class IngestHandler:
         writer: CommitWriter,
         limits: SmtpLimits,
         clock: Clock,
+        bounce_tenant: Callable[[str], int | None] | None = None,
     ) -> None:
         self.domain = domain
         self.tenants = tenants
+        # VERP bounce address (bounce+<outbox>.<mac>@domain) -> tenant id of that outbox row, or
+        # None. Such an address names no tenant slug, yet the DSNs sent to it must be accepted.
+        self.bounce_tenant = bounce_tenant
         self.writer = writer
         self.limits = limits
         self.clock = clock
@@ -104,8 +108,6 @@ class IngestHandler:
         self.connections: set[QuotemailSMTP] = set()  # open sessions, for the drain on shutdown
         self._disk_checked_at = float("-inf")
         self._disk_ok = True
-        # bounce+<outbox>.<mac>@domain -> the tenant whose mail bounced (set by the daemon)
-        self.bounce_tenant: Callable[[str], int | None] | None = None
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -133,9 +135,10 @@ class IngestHandler:
         if route.outcome == "foreign":
             return await self._refuse(session, "550", codes.RELAY_DENIED.format(address=address))
         assert route.slug is not None
-        if route.slug == BOUNCE_LOCAL and route.tag and self.bounce_tenant is not None:
+        tenant_id = None
+        if route.slug == BOUNCE_LOCAL and route.tag is not None and self.bounce_tenant is not None:
             tenant_id = await asyncio.to_thread(self.bounce_tenant, address)
-        else:
+        if tenant_id is None:
             tenant_id = self.tenants.lookup(route.slug)
         if tenant_id is None:
             return await self._refuse(session, "550", codes.UNKNOWN_RECIPIENT.format(address=address))

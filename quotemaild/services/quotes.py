@@ -8,7 +8,6 @@ timeline entry on the request. The caller owns the transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal

@@ -1,0 +1,73 @@
+"""Set-up mail (Gmail forwarding confirmation) is processed into no request, but is not swallowed:
+the processor logs a `system_mail` event with the tenant, the code, the link and the hint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from structlog.testing import capture_logs
+
+from quotemaild.clock import SystemClock
+from quotemaild.edges.processor import process_one
+from quotemaild.services.ingest import IngestSettings
+from quotemaild.services.tenants import NewTenant, add_tenant
+from quotemaild.store.models import Message, RawMessage
+from tests.conftest import DOMAIN
+
+LINK = "https://mail-settings.google.com/mail/vf-%5BANGjdJ-abc%5D-xyz"
+GMAIL = (
+    "From: Gmail Team <forwarding-noreply@google.com>\r\n"
+    f"To: acme@{DOMAIN}\r\n"
+    "Subject: (#512345678) Gmail Forwarding Confirmation - Receive Mail from jan@gmail.com\r\n"
+    "Message-ID: <confirm-1@google.com>\r\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n\r\n"
+    f"jan@gmail.com has requested to automatically forward mail to your email address acme@{DOMAIN}.\r\n"
+    "Confirmation code: 512345678\r\n\r\n"
+    f"To allow jan@gmail.com to automatically forward mail to your address, click:\r\n\r\n{LINK}\r\n"
+).encode()
+
+
+def test_gmail_forwarding_confirmation_is_logged_for_the_tenant(sessions):
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id
+        row = RawMessage(
+            tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp",
+            mail_from="forwarding-noreply@google.com", rcpt_to=[f"acme@{DOMAIN}"], peer="127.0.0.1:1",
+            helo="x", size=len(GMAIL), sha256=hashlib.sha256(GMAIL).hexdigest(), data=GMAIL,
+            state="pending", attempts=0,
+        )
+        s.add(row)
+        s.flush()
+        raw_id = row.id
+    with capture_logs() as logs:
+        result = process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
+    assert result is not None and result.request_id is None  # never a quote request
+    events = [e for e in logs if e["event"] == "system_mail"]
+    assert len(events) == 1, logs
+    event = events[0]
+    assert event["log_level"] == "warning"
+    assert (event["tenant"], event["kind"], event["code"], event["link"]) == (
+        "acme", "gmail_forwarding_confirmation", "512345678", LINK,
+    )
+    assert "Forwarding and POP/IMAP" in event["hint"]
+    with sessions() as s:
+        assert s.get(Message, event["message_pk"]).provenance == "system"
+
+
+def test_ordinary_mail_logs_no_system_event(sessions):
+    raw = b"From: k@example.org\r\nTo: acme@" + DOMAIN.encode() + b"\r\nSubject: Offerte\r\nMessage-ID: <o@x>\r\n\r\nPrijs?\r\n"
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id
+        row = RawMessage(
+            tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp", mail_from="k@example.org",
+            rcpt_to=[f"acme@{DOMAIN}"], peer="127.0.0.1:1", helo="x", size=len(raw),
+            sha256=hashlib.sha256(raw).hexdigest(), data=raw, state="pending", attempts=0,
+        )
+        s.add(row)
+        s.flush()
+        raw_id = row.id
+    with capture_logs() as logs:
+        result = process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
+    assert result is not None and result.request_id is not None
+    assert [e for e in logs if e["event"] == "system_mail"] == []
