@@ -53,7 +53,11 @@ def _sqlite_begin(conn: Any) -> None:
     # takes its lock up front (BEGIN IMMEDIATE): in WAL mode a deferred transaction that reads and
     # then writes fails at once if another writer committed in between. Read-only sessions (see
     # `make_reader`) use a plain BEGIN so they never hold the lock the SMTP commit writer needs.
-    if conn.get_execution_options().get("sqlite_begin") == "deferred":
+    options = conn.get_execution_options()
+    # synchronous is a per-connection setting and pooled connections are shared: set it each time.
+    sync = "NORMAL" if options.get("sqlite_sync") == "normal" else "FULL"
+    conn.exec_driver_sql(f"PRAGMA synchronous={sync}")
+    if options.get("sqlite_begin") == "deferred":
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -62,6 +66,17 @@ def _sqlite_begin(conn: Any) -> None:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions for units of work that write (SQLite: BEGIN IMMEDIATE)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_rebuildable(engine: Engine) -> sessionmaker[Session]:
+    """Write sessions for work that can be redone from durable data (processing after the 250).
+
+    On SQLite they commit with synchronous=NORMAL: no fsync per commit. In WAL mode that keeps the
+    database consistent; a power cut may lose the last such commits, and then the raw copies they
+    processed are still `pending` (their state changes in the same transaction) and are processed
+    again at start-up. Mail is never acknowledged on such a commit.
+    """
+    return sessionmaker(engine.execution_options(sqlite_sync="normal"), expire_on_commit=False)
 
 
 def make_reader(engine: Engine) -> sessionmaker[Session]:

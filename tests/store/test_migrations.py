@@ -38,3 +38,17 @@ def test_sqlite_is_durable(config):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     engine.dispose()
+
+
+def test_processing_sessions_skip_the_fsync_and_others_keep_it(config):
+    """Rebuildable (processing) sessions run with synchronous=NORMAL; the next plain session on
+    the same pooled connection is back to FULL, so acknowledged mail keeps its fsync."""
+    from sqlalchemy import text
+
+    engine = db.make_engine(config.store)
+    db.migrate(engine)
+    with db.make_rebuildable(engine).begin() as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 1
+    with db.make_sessionmaker(engine).begin() as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 2
+    engine.dispose()
