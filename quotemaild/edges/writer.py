@@ -23,10 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
+from quotemaild.store.gate import OPEN_GATE, Gate
 from quotemaild.store.models import RawMessage
 
 log = get_logger(__name__)
 _STOP = object()
+# RETURNING the ids in the order of the rows given (SQLite >= 3.35 and PostgreSQL both do this).
+_INSERT = insert(RawMessage).returning(RawMessage.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,10 @@ class CommitWriter:
         batch_max: int = 256,
         delay: float = 0.0,
         observe: Callable[[int, float], None] | None = None,
+        gate: Gate = OPEN_GATE,
     ) -> None:
         self._engine = engine
+        self._gate = gate  # SQLite's write lock goes to us before the processing child
         self._on_committed = on_committed
         self._observe = observe  # (batch size, commit seconds), e.g. metrics histograms
         self._batch_max = batch_max
@@ -118,13 +123,14 @@ class CommitWriter:
         started = time.perf_counter()
         results: list[list[int]] = []
         try:
-            with self._engine.begin() as conn:
-                for job in jobs:
-                    ids = []
-                    for item in job.items:
-                        row = conn.execute(insert(RawMessage).values(**_row(item)))
-                        ids.append(int(row.inserted_primary_key[0]))
-                    results.append(ids)
+            rows = [_row(item) for job in jobs for item in job.items]
+            with self._gate.priority(), self._engine.begin() as conn:
+                # One executemany for the whole batch: the statement is compiled once (cached),
+                # not built per row, which was a third of the daemon's CPU under load.
+                inserted = conn.execute(_INSERT, rows)
+                new_ids = iter([int(r[0]) for r in inserted])
+            for job in jobs:
+                results.append([next(new_ids) for _ in job.items])
         except (SQLAlchemyError, OSError) as exc:
             self.stats.failures += 1
             log.warning("commit_failed", batch=len(jobs), error=type(exc).__name__, detail=str(exc)[:200])
