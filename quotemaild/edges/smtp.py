@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import secrets
 import shutil
 import time
@@ -32,6 +33,10 @@ from quotemaild.mail.tokens import BOUNCE_LOCAL
 
 log = get_logger(__name__)
 _session_ids = itertools.count(1)
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_PATH = re.compile(
+    rf"[ \t]*<(?P<local>{_ATEXT}(?:\.{_ATEXT})*)@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*(?P<rest>[^(]*)"
+)
 
 
 class TenantDirectory:
@@ -242,6 +247,16 @@ class QuotemailSMTP(SMTP):
         self._handler = handler
 
     in_data = False  # between the DATA command and our reply to it: the drain waits for these
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # aiosmtpd parses every MAIL FROM and RCPT TO with the email package's RFC 5322 header
+        # parser, a fifth of the daemon's CPU under load. A plain `<local@domain>` (dot-atom local
+        # part, letters/digits/hyphens domain), as nearly all mail has, gives the same result from
+        # a regex; anything else still goes to aiosmtpd's parser.
+        plain = _PLAIN_PATH.fullmatch(arg)
+        if plain is None or (self.local_part_limit and len(plain["local"]) > self.local_part_limit):
+            return super()._getaddr(arg)
+        return f"{plain['local']}@{plain['domain']}", plain["rest"]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
