@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
@@ -24,7 +25,6 @@ from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
 from quotemaild.edges.metrics import Metrics
 from quotemaild.edges.notify import Notifier
 from quotemaild.edges.outbound import OutboxWorker
-from quotemaild.edges.processor import Processor
 from quotemaild.edges.retention import RetentionTask
 from quotemaild.edges.smtp import (
     IngestHandler,
@@ -32,16 +32,16 @@ from quotemaild.edges.smtp import (
     TenantDirectory,
     smtp_factory,
 )
+from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.logs import get_logger
 from quotemaild.mail.tokens import Signer
-from quotemaild.services.acknowledge import acknowledge_new_request
-from quotemaild.services.ingest import IngestResult, IngestSettings
+from quotemaild.services.ingest import record_failure
 from quotemaild.services.outbox import queue_depth
-from quotemaild.services.send import SendSettings, dkim_key
 from quotemaild.store import db
+from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
-from quotemaild.store.models import OutboxMessage, Tenant
+from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
 
 log = get_logger(__name__)
 
@@ -51,7 +51,7 @@ class Daemon:
     config: Config
     handler: IngestHandler
     writer: CommitWriter
-    processor: Processor
+    processor: ProcessingWorker
     outbox: OutboxWorker
     servers: list[asyncio.base_events.Server]
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -118,66 +118,70 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     sessions = db.make_sessionmaker(engine)
     metrics = Metrics()
 
-    signer = Signer(config.security.secret.encode(), config.mail.domain)
-    settings = IngestSettings(
-        domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes, signer=signer
-    )
-    send_settings = SendSettings(config.mail.domain, signer, config.outbound.public_url, dkim_key(config))
+    sign = wiring.signer(config)
     outbox = OutboxWorker(sessions, config.outbound, clock, helo=config.smtp.hostname)
-
-    def after_ingest(session: Session, result: IngestResult) -> bool:
-        decision = acknowledge_new_request(session, send_settings, result, clock.now())
-        return decision is not None and decision.allowed
-
-    processor = Processor(sessions, settings, clock, after=after_ingest, notify=outbox.wake)
+    gate = gate_for(config.store.url, CONTEXT)  # SQLite's write lock: the commit writer first
+    processor = ProcessingWorker(config, gate, notify=outbox.wake, on_lost=_record_lost(sessions, clock))
     writer = CommitWriter(
         engine,
         on_committed=processor.enqueue,
         batch_max=config.store.commit_batch_max,
         delay=config.store.commit_delay,
         observe=metrics.observe_commit,
+        gate=gate,
     )
     readers = db.make_reader(engine)  # read-only sessions never take SQLite's write lock
     tenants = TenantDirectory(_tenant_loader(readers))
     tenants.reload()
     limits = smtp_limits(config)
-    bounce_tenant = _bounce_tenant(readers, signer)
+    bounce_tenant = _bounce_tenant(readers, sign)
     handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
     writer.start()
     processor.start()
+    servers: list[asyncio.base_events.Server] = []
 
-    factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
-    server = await _serve(config.smtp.listen, factory)
-    tasks = [asyncio.create_task(outbox.run(), name="outbox")]
-    daemon = Daemon(config, handler, writer, processor, outbox, [server], tasks, engine=engine, tenants=tenants,
-                    metrics=metrics, notifier=notifier, lock=lock)
-    if config.lmtp.listen is not None:
-        daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
-        lmtp = lmtp_factory(
-            daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
-        )
-        if config.lmtp.listen.unix_path:
-            prepare_unix_socket(config.lmtp.listen.unix_path)
-        daemon.lmtp_server = await _serve(config.lmtp.listen, lmtp)
-        daemon.servers.append(daemon.lmtp_server)
-    daemon.imap = ImapSupervisor(sessions, writer, config.imap, config.mail.max_message_size, clock)
-    await asyncio.to_thread(daemon.imap.start)
-    _wire_metrics(daemon)
-    metrics.set_outbox_probe(lambda: _outbox_probe(readers, clock))
-    if config.http.listen is not None:
-        sources = HealthSources(
-            store_ping=lambda: _ping(engine),
-            accepting=lambda: handler.accepting,
-            workers=daemon.workers_alive,
-            queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
-        )
-        links = QuoteLinks(sessions, signer, clock)
-        daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
-        await daemon.http.start()
-    daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
-    daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
-    log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
-             domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
+    try:
+        factory = smtp_factory(handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands)
+        servers.append(await _serve(config.smtp.listen, factory))
+        tasks = [asyncio.create_task(outbox.run(), name="outbox")]
+        daemon = Daemon(config, handler, writer, processor, outbox, servers, tasks, engine=engine, tenants=tenants,
+                        metrics=metrics, notifier=notifier, lock=lock)
+        if config.lmtp.listen is not None:
+            daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
+            lmtp = lmtp_factory(
+                daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
+            )
+            if config.lmtp.listen.unix_path:
+                prepare_unix_socket(config.lmtp.listen.unix_path)
+            daemon.lmtp_server = await _serve(config.lmtp.listen, lmtp)
+            servers.append(daemon.lmtp_server)
+        daemon.imap = ImapSupervisor(sessions, writer, config.imap, config.mail.max_message_size, clock)
+        await asyncio.to_thread(daemon.imap.start)
+        _wire_metrics(daemon)
+        metrics.set_outbox_probe(lambda: _outbox_probe(readers, clock))
+        if config.http.listen is not None:
+            sources = HealthSources(
+                store_ping=lambda: _ping(engine),
+                accepting=lambda: handler.accepting,
+                workers=daemon.workers_alive,
+                queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+            )
+            links = QuoteLinks(sessions, sign, clock)
+            daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
+            await daemon.http.start()
+        daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
+        daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+        log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
+                 domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
+    except BaseException:
+        # A listener that cannot bind (or any other start-up failure) must not leave the
+        # processing child and the writer thread behind.
+        for started in servers:
+            started.close()
+        await asyncio.to_thread(processor.stop, 5.0, False)
+        await asyncio.to_thread(writer.stop, 5.0)
+        engine.dispose()
+        raise
     return daemon
 
 
@@ -254,6 +258,19 @@ def _tenant_loader(sessions: sessionmaker[Session]) -> Callable[[], dict[str, in
             return {slug: tid for slug, tid in session.execute(select(Tenant.slug, Tenant.id))}
 
     return load
+
+
+def _record_lost(sessions: sessionmaker[Session], clock: Clock) -> Callable[[int, str], None]:
+    """The processing child died with this message in hand: keep it visible as failed (unless its
+    result was committed just before), so the next child does not die on it again."""
+
+    def record(raw_id: int, why: str) -> None:
+        with sessions.begin() as session:
+            raw = session.get(RawMessage, raw_id)
+            if raw is not None and raw.state == "pending":
+                record_failure(session, raw_id, why, clock)
+
+    return record
 
 
 def _bounce_tenant(sessions: sessionmaker[Session], signer: Signer) -> Callable[[str], int | None]:

@@ -78,6 +78,7 @@ async def reload(daemon: daemon_mod.Daemon) -> None:
             daemon.config = plan.config
             if any(key.startswith("log.") for key in applied):
                 configure_logging(plan.config.log)
+                daemon.processor.set_log(plan.config.log)
             daemon.handler.limits = daemon_mod.smtp_limits(plan.config)
         if daemon.tenants is not None:
             await asyncio.to_thread(daemon.tenants.reload)

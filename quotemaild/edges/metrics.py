@@ -1,6 +1,6 @@
 """Prometheus metrics, in a registry the daemon builds (never the process-global default).
 
-Counters that the edges already keep (`IngestHandler.stats`, `Processor.processed/failed`) are
+Counters that the edges already keep (`IngestHandler.stats`, `ProcessingWorker.processed/failed`) are
 read at scrape time by a collector, so the hot path does not change; commit batch size and latency
 are histograms observed by the writer thread after each commit. Outbox and IMAP do not exist yet:
 they plug in through `set_outbox_probe` and `set_imap_probe`, until then the outbox depth is 0,

@@ -71,7 +71,7 @@ async def watchdog(notifier: Notifier, healthy: Callable[[], bool]) -> None:
         if healthy():
             notifier.send("WATCHDOG=1")
         else:
-            log.error("watchdog_withheld", reason="a worker thread is not running")
+            log.error("watchdog_withheld", reason="a worker (thread or processing child) is not running")
         await asyncio.sleep(interval)
 
 

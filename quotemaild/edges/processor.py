@@ -1,15 +1,15 @@
-"""The processing worker: parse, classify and thread stored raw messages, after the 250.
+"""Processing one stored raw message: parse, classify and thread it, after the 250.
 
-It runs in its own thread so the event loop keeps accepting mail. Each raw message is one unit of
-work in its own transaction. On start it picks up every raw message still `pending` (mail that
-was acknowledged before a crash or restart), so nothing acked is ever left unprocessed.
+Each raw message is one unit of work in its own transaction. The daemon runs this in a child
+process (`edges/worker_process.py`) that starts by picking up every raw message still `pending`
+(mail acknowledged before a crash or restart), so nothing acked is ever left unprocessed;
+`quotemaild reprocess` calls it directly.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Final, Literal
 
 import structlog
 from sqlalchemy import select
@@ -26,10 +26,13 @@ from quotemaild.services.ingest import (
     tenant_identity,
 )
 from quotemaild.store.db import make_reader, make_rebuildable
+from quotemaild.store.gate import OPEN_GATE, Gate
 from quotemaild.store.models import RawMessage, Tenant
 
 log = get_logger(__name__)
-_STOP = -1
+
+# Another worker got there first (or the id is unknown): nothing done, nothing failed.
+SKIPPED: Final = "skipped"
 
 # A hook run inside the same transaction after a message was threaded (acknowledgements, ...).
 # It returns True when it queued outgoing mail, so the delivery worker is woken after the commit.
@@ -43,8 +46,11 @@ def process_one(
     clock: Clock,
     after: AfterIngest | None = None,
     notify: Callable[[], None] | None = None,
-) -> IngestResult | None:
-    """Process one raw message; on any failure keep it visible as failed. Returns None if failed."""
+    gate: Gate = OPEN_GATE,
+) -> IngestResult | Literal["skipped"] | None:
+    """Process one raw message; on any failure keep it visible as failed and return None.
+
+    Returns SKIPPED when the raw message is no longer pending (processed meanwhile, or deleted)."""
     structlog.contextvars.bind_contextvars(raw_id=raw_id)
     try:
         # Parse and understand first, outside any write transaction: on SQLite a long write
@@ -52,16 +58,16 @@ def process_one(
         with make_reader(sessions.kw["bind"])() as session:
             raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
-                return None
+                return SKIPPED
             tenant = session.get_one(Tenant, raw.tenant_id)
             tenant_slug = tenant.slug
             identity = tenant_identity(tenant, settings.domain)
             prepared = prepare(raw.data, raw.mail_from, identity, settings)
         queued = False
-        with make_rebuildable(sessions.kw["bind"]).begin() as session:
+        with gate.background(), make_rebuildable(sessions.kw["bind"]).begin() as session:
             raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
-                return None
+                return SKIPPED
             result = process_raw(session, raw, settings, clock, prepared)
             if after is not None:
                 queued = after(session, result)
@@ -91,7 +97,7 @@ def process_one(
         error = f"{type(exc).__name__}: {exc}"
         log.error("processing_failed", error=error[:500])
         try:
-            with sessions.begin() as session:
+            with gate.background(), sessions.begin() as session:
                 request_id = record_failure(session, raw_id, error, clock)
             log.info("failure_recorded", request_id=request_id)
         except Exception as inner:  # store trouble: the raw copy stays pending for the next start
@@ -104,57 +110,3 @@ def process_one(
 def pending_ids(sessions: sessionmaker[Session]) -> list[int]:
     with make_reader(sessions.kw["bind"])() as session:
         return list(session.scalars(select(RawMessage.id).where(RawMessage.state == "pending").order_by(RawMessage.id)))
-
-
-class Processor:
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        settings: IngestSettings,
-        clock: Clock,
-        after: AfterIngest | None = None,
-        notify: Callable[[], None] | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._clock = clock
-        self._after = after
-        self._notify = notify
-        self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="processor", daemon=True)
-        self.processed = 0
-        self.failed = 0
-        self._abandon = threading.Event()
-
-    def start(self) -> None:
-        self.enqueue(pending_ids(self._sessions))
-        self._thread.start()
-
-    def enqueue(self, raw_ids: Iterable[int]) -> None:
-        for raw_id in raw_ids:
-            self._queue.put(raw_id)
-
-    def stop(self, timeout: float = 30.0, finish_queue: bool = True) -> None:
-        """End the thread after what is queued, or (`finish_queue=False`, shutdown) after the
-        message in hand; what is left stays pending in the store and is picked up on the next start."""
-        if not finish_queue:
-            self._abandon.set()
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
-
-    def depth(self) -> int:
-        return self._queue.qsize()
-
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        while True:
-            raw_id = self._queue.get()
-            if raw_id == _STOP or self._abandon.is_set():
-                return
-            result = process_one(self._sessions, raw_id, self._settings, self._clock, self._after, self._notify)
-            if result is None:
-                self.failed += 1
-            else:
-                self.processed += 1

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from quotemaild.edges.cli.context import AppContext, emit, fail, handle_errors, pass_app
 from quotemaild.edges.processor import process_one
 from quotemaild.errors import InvalidInput, StoreUnavailable
-from quotemaild.services.ingest import IngestSettings, reset_for_reprocess
+from quotemaild.services.ingest import IngestResult, IngestSettings, reset_for_reprocess
 from quotemaild.store import db
 from quotemaild.store.models import RawMessage
 from quotemaild.store.probe import probe_store
@@ -120,7 +120,8 @@ def reprocess(app: AppContext, raw_id: int | None, failed: bool, as_json: bool) 
         assert one is not None
         with app.transaction() as session:
             reset_for_reprocess(session, one)
-        result = process_one(app.sessions, one, settings, app.clock)
+        outcome = process_one(app.sessions, one, settings, app.clock)
+        result = outcome if isinstance(outcome, IngestResult) else None
         results.append(
             {
                 "raw_id": one,

@@ -1,0 +1,91 @@
+"""Who writes to SQLite next: the commit writer first, processing in the gaps.
+
+SQLite has one write lock for the whole file. When the processing child holds it and the commit
+writer wants it, SQLite's busy handler makes the writer sleep and retry (1, 2, 5, 10 ms ...), and
+a single SMTP session, which waits for each commit before it sends the next message, ran at the
+pace of processing instead of its own. The gate hands the lock over directly instead:
+
+- the commit writer (`priority`) says it is waiting, takes a cross-process lock and commits;
+- processing (`background`) starts a write transaction only when the writer is not waiting and
+  has been idle for a moment, or when it has waited `max_defer` seconds, so processing always
+  moves on (at least one transaction per `max_defer`) even while mail keeps arriving.
+
+Acknowledged mail is durable before it is processed, so deferring processing never risks mail;
+it only moves the parsing of a burst to just after the burst. Other writers (CLI, outbox, IMAP
+progress) are rare and still rely on SQLite's busy timeout. On PostgreSQL there is no file lock
+to share and the gate is open (`OPEN_GATE`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.engine import make_url
+
+
+class Gate(Protocol):
+    def priority(self) -> Any: ...  # a context manager around the commit writer's transaction
+
+    def background(self) -> Any: ...  # a context manager around a processing transaction
+
+
+class _Open:
+    @contextmanager
+    def priority(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        yield
+
+
+OPEN_GATE: Gate = _Open()
+
+
+@dataclass
+class WriteGate:
+    lock: Any  # a multiprocessing Lock, shared with the processing child
+    waiting: Any  # RawValue('b'): 1 while the commit writer waits for or holds the lock
+    last_commit: Any  # RawValue('d'): time.monotonic() of the writer's last commit (system-wide)
+    idle: float = 0.005  # the writer has committed nothing for this long: a gap to use
+    max_defer: float = 0.25  # processing waits at most this long for a gap
+    poll: float = 0.001
+
+    @classmethod
+    def create(cls, context: Any = None, **kwargs: float) -> WriteGate:
+        ctx = context or multiprocessing.get_context()
+        return cls(ctx.Lock(), ctx.RawValue("b", 0), ctx.RawValue("d", 0.0), **kwargs)
+
+    @contextmanager
+    def priority(self) -> Iterator[None]:
+        self.waiting.value = 1
+        self.lock.acquire()
+        try:
+            yield
+        finally:
+            self.last_commit.value = time.monotonic()
+            self.lock.release()
+            self.waiting.value = 0
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.max_defer
+        while True:
+            now = time.monotonic()
+            if now >= deadline or (not self.waiting.value and now - self.last_commit.value >= self.idle):
+                break
+            time.sleep(self.poll)
+        with self.lock:
+            yield
+
+
+def gate_for(store_url: str, context: Any = None) -> Gate:
+    """A shared gate for a SQLite store; the open gate for a server database."""
+    if make_url(store_url).get_backend_name() == "sqlite":
+        return WriteGate.create(context)
+    return OPEN_GATE
