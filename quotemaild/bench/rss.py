@@ -1,8 +1,8 @@
 """Resident memory of a server process, read from /proc (Linux; no extra dependency).
 
 `rss_bytes` counts the process and its descendants; `peak_bytes` is the kernel's high-water mark
-(VmHWM) of the process itself, which `reset_peak` clears (writing 5 to /proc/PID/clear_refs), so
-the peak of one operation can be taken on its own. `RssSampler` samples in a thread during a
+(VmHWM) of one process, which `reset_peak` clears (writing 5 to /proc/PID/clear_refs), so the
+peak of one operation can be taken on its own, per process of the `tree`. `RssSampler` samples in a thread during a
 sustained run, and `flatness` says whether memory kept growing.
 """
 
@@ -35,6 +35,14 @@ def _children(pid: int) -> list[int]:
     except OSError:
         pass
     return kids
+
+
+def tree(pid: int) -> list[int]:
+    """The process and all its descendants (quotemaild's processing child and its forkserver)."""
+    out = [pid]
+    for child in _children(pid):
+        out.extend(tree(child))
+    return out
 
 
 def rss_bytes(pid: int, include_children: bool = True) -> int | None:
