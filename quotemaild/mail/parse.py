@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.utils
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from email import policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
+from typing import Any
 
 import mailparser
 from charset_normalizer import from_bytes
@@ -23,6 +26,30 @@ from quotemaild.mail.addresses import Address, parse_address_list
 from quotemaild.mail.ids import extract_ids, first_id
 
 OUR_HEADER_PREFIX = "x-quotemaild-"
+
+
+class _CachedHeaders(HeaderRegistry):
+    """`policy.default` parses a header again on every access (`msg["Content-Type"]` inside
+    `get_content_type`, called a dozen times per message), a quarter of processing time. Parsed
+    header objects are immutable values, so short ones are shared: same name and value, same
+    object. Long values (rare, bounded by the header cap) are parsed each time."""
+
+    def __call__(self, name: str, value: str) -> Any:
+        if len(value) > _CACHE_MAX_VALUE:
+            return super().__call__(name, value)
+        return _cached_header(self, name, value)
+
+
+_CACHE_MAX_VALUE = 512
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_header(registry: HeaderRegistry, name: str, value: str) -> Any:
+    return HeaderRegistry.__call__(registry, name, value)
+
+
+# policy.default with the header cache; everything else (parsing, folding, defects) is the same.
+PARSE_POLICY = policy.default.clone(header_factory=_CachedHeaders())
 # Attachments whose type says "message" are kept as attachments (forwards), not walked into.
 _TEXT_TYPES = ("text/plain", "text/html")
 
@@ -79,7 +106,7 @@ class ParsedMessage:
 def parse_message(raw: bytes, max_header_bytes: int = 100 * 1024) -> ParsedMessage:
     defects: list[str] = []
     raw = _cap_header_block(raw, max_header_bytes, defects)
-    msg = email.message_from_bytes(raw, policy=policy.default)
+    msg = email.message_from_bytes(raw, policy=PARSE_POLICY)
     assert isinstance(msg, EmailMessage)
 
     headers: list[tuple[str, str]] = []
