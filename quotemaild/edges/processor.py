@@ -25,7 +25,7 @@ from quotemaild.services.ingest import (
     record_failure,
     tenant_identity,
 )
-from quotemaild.store.db import make_reader, make_rebuildable
+from quotemaild.store.db import make_reader
 from quotemaild.store.gate import OPEN_GATE, Gate
 from quotemaild.store.models import RawMessage, Tenant
 
@@ -64,7 +64,7 @@ def process_one(
             identity = tenant_identity(tenant, settings.domain)
             prepared = prepare(raw.data, raw.mail_from, identity, settings)
         queued = False
-        with gate.background(), make_rebuildable(sessions.kw["bind"]).begin() as session:
+        with gate.background(), sessions.begin() as session:
             raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
                 return SKIPPED

@@ -18,6 +18,7 @@ Child -> parent: `("start", raw_id)` and `("done", raw_id, outcome, queued_mail,
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -41,6 +42,7 @@ CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload(["quotemaild.edges.worker_process", "quotemaild.services.ingest"])
 
 _STOP = ("stop",)
+NICE = 10
 
 
 class ProcessingWorker:
@@ -190,12 +192,14 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
     # The parent decides when we stop (SIGTERM goes to it; Ctrl-C reaches the whole group).
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+    # Background work: when the CPUs are busy, accepting mail (the parent) goes first.
+    os.nice(NICE)
     configure_logging(config.log)
     from quotemaild.edges.processor import pending_ids, process_one
     from quotemaild.store import db
     from quotemaild.wiring import processing_side
 
-    engine = db.make_engine(config.store)
+    engine = db.make_engine(config.store, rebuildable=True)  # no fsync per processing commit
     sessions = db.make_sessionmaker(engine)
     clock = SystemClock()
     settings, after = processing_side(config, clock)

@@ -7,6 +7,7 @@ writer waits for a lock before the edge answers 451 instead.
 
 from __future__ import annotations
 
+import weakref
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild.config import StoreConfig
 
 
-def make_engine(store: StoreConfig) -> Engine:
+def make_engine(store: StoreConfig, rebuildable: bool = False) -> Engine:
+    """`rebuildable`: for the processing child, whose every write can be redone from durable data.
+
+    On SQLite its commits use synchronous=NORMAL: no fsync per commit. In WAL mode that keeps the
+    database consistent; a power cut may lose the last such commits, and then the raw copies they
+    processed are still `pending` (their state changes in the same transaction) and are processed
+    again at start-up (an acknowledgement already handed to the smarthost may then go out twice).
+    Mail is never acknowledged to a sender on such a commit.
+    """
     url = make_url(store.url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -33,19 +42,22 @@ def make_engine(store: StoreConfig) -> Engine:
             pool_size=8,
             max_overflow=8,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(synchronous="NORMAL" if rebuildable else "FULL"))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # we send BEGIN ourselves (see make_engine)
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+def _sqlite_pragmas(synchronous: str) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we send BEGIN ourselves (see make_engine)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return on_connect
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -53,11 +65,7 @@ def _sqlite_begin(conn: Any) -> None:
     # takes its lock up front (BEGIN IMMEDIATE): in WAL mode a deferred transaction that reads and
     # then writes fails at once if another writer committed in between. Read-only sessions (see
     # `make_reader`) use a plain BEGIN so they never hold the lock the SMTP commit writer needs.
-    options = conn.get_execution_options()
-    # synchronous is a per-connection setting and pooled connections are shared: set it each time.
-    sync = "NORMAL" if options.get("sqlite_sync") == "normal" else "FULL"
-    conn.exec_driver_sql(f"PRAGMA synchronous={sync}")
-    if options.get("sqlite_begin") == "deferred":
+    if conn.get_execution_options().get("sqlite_begin") == "deferred":
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -68,20 +76,17 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def make_rebuildable(engine: Engine) -> sessionmaker[Session]:
-    """Write sessions for work that can be redone from durable data (processing after the 250).
-
-    On SQLite they commit with synchronous=NORMAL: no fsync per commit. In WAL mode that keeps the
-    database consistent; a power cut may lose the last such commits, and then the raw copies they
-    processed are still `pending` (their state changes in the same transaction) and are processed
-    again at start-up. Mail is never acknowledged on such a commit.
-    """
-    return sessionmaker(engine.execution_options(sqlite_sync="normal"), expire_on_commit=False)
-
-
 def make_reader(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that only read: they never take SQLite's write lock."""
-    return sessionmaker(engine.execution_options(sqlite_begin="deferred"), expire_on_commit=False)
+    """Sessions that only read: they never take SQLite's write lock. One per engine (building it
+    costs more than the read it is used for)."""
+    readers = _READERS.get(engine)
+    if readers is None:
+        readers = sessionmaker(engine.execution_options(sqlite_begin="deferred"), expire_on_commit=False)
+        _READERS[engine] = readers
+    return readers
+
+
+_READERS: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
