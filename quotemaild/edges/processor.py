@@ -13,7 +13,7 @@ from typing import Final, Literal
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from quotemaild.clock import Clock
 from quotemaild.logs import get_logger
@@ -64,8 +64,10 @@ def process_one(
             identity = tenant_identity(tenant, settings.domain)
             prepared = prepare(raw.data, raw.mail_from, identity, settings)
         queued = False
+        del raw  # with it the raw bytes: `prepared` has what the transaction needs
         with gate.background(), sessions.begin() as session:
-            raw = session.get(RawMessage, raw_id)
+            # Not the bytes again (a message near the size limit would be in memory twice more).
+            raw = session.get(RawMessage, raw_id, options=[defer(RawMessage.data)])
             if raw is None or raw.state != "pending":
                 return SKIPPED
             result = process_raw(session, raw, settings, clock, prepared)
