@@ -5,38 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import aiosmtplib
 import pytest
 from sqlalchemy import select
 
 from quotemaild.config import load_config
 from quotemaild.store import db
 from quotemaild.store.models import Message, RawMessage
-from tests.conftest import DOMAIN, config_dict, make_mail, write_config
+from tests.conftest import config_dict, write_config
+from tests.integration.daemon_proc import free_port, sender, spawn, wait_port
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(cfg_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "quotemaild", "--config", str(cfg_path), "serve"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def group_members(pgid: int) -> set[int]:
@@ -52,33 +35,6 @@ def group_members(pgid: int) -> set[int]:
     return members
 
 
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"daemon exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("daemon did not listen in time")
-
-
-async def sender(port: int, worker: int, acked: list[str], stop: asyncio.Event) -> None:
-    n = 0
-    while not stop.is_set():
-        try:
-            async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=5) as client:
-                while not stop.is_set():
-                    mid = f"<crash-{worker}-{n}@example.org>"
-                    n += 1
-                    await client.sendmail("klant@example.org", [f"acme@{DOMAIN}"], make_mail(message_id=mid))
-                    acked.append(mid)  # only after the 250
-        except (aiosmtplib.SMTPException, OSError):
-            await asyncio.sleep(0.05)
-
-
 async def test_every_acked_message_survives_kill_9(tmp_path):
     """Several connections send; the daemon is SIGKILLed mid-load; all 250'd mail is stored and processed."""
     port = free_port()
@@ -92,12 +48,12 @@ async def test_every_acked_message_survives_kill_9(tmp_path):
         capture_output=True,
     )
     log = tmp_path / "daemon.log"
-    proc = start(cfg_path, log)
+    proc = spawn(cfg_path, log)
     wait_port(port, proc)
 
     acked: list[str] = []
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(sender(port, w, acked, stop)) for w in range(8)]
+    tasks = [asyncio.create_task(sender(port, w, acked, stop, prefix="crash")) for w in range(8)]
     deadline = time.monotonic() + 30
     while len(acked) < 300 and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
@@ -123,7 +79,7 @@ async def test_every_acked_message_survives_kill_9(tmp_path):
     assert not missing, f"{len(missing)} acked messages lost: {sorted(missing)[:5]}"
 
     # After a restart the processor picks up what was acked but not yet processed.
-    proc = start(cfg_path, log)
+    proc = spawn(cfg_path, log)
     try:
         wait_port(port, proc)
         deadline = time.monotonic() + 60
