@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from quotemaild.errors import StoreUnavailable
@@ -71,6 +71,7 @@ class CommitWriter:
     ) -> None:
         self._engine = engine
         self._gate = gate  # SQLite's write lock goes to us before the processing child
+        self._conn: Connection | None = None
         self._on_committed = on_committed
         self._observe = observe  # (batch size, commit seconds), e.g. metrics histograms
         self._batch_max = batch_max
@@ -99,7 +100,30 @@ class CommitWriter:
         self._queue.put(_STOP)
         self._thread.join(timeout)
 
+    def _connection(self) -> Connection:
+        # One connection for the writer's life, not one from the pool per batch: a checkout and
+        # return cost as much as a tenth of a one-message commit, which a single SMTP session waits for.
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _drop_connection(self, broken: bool = False) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                if broken:
+                    conn.invalidate()  # not back into the pool
+                conn.close()
+            except SQLAlchemyError:
+                pass
+
     def _run(self) -> None:
+        try:
+            self._batches()
+        finally:
+            self._drop_connection()
+
+    def _batches(self) -> None:
         stopping = False
         while not stopping:
             first = self._queue.get()
@@ -124,7 +148,8 @@ class CommitWriter:
         results: list[list[int]] = []
         try:
             rows = [_row(item) for job in jobs for item in job.items]
-            with self._gate.priority(), self._engine.begin() as conn:
+            conn = self._connection()
+            with self._gate.priority(), conn.begin():
                 # One executemany for the whole batch: the statement is compiled once (cached),
                 # not built per row, which was a third of the daemon's CPU under load.
                 inserted = conn.execute(_INSERT, rows)
@@ -132,6 +157,7 @@ class CommitWriter:
             for job in jobs:
                 results.append([next(new_ids) for _ in job.items])
         except (SQLAlchemyError, OSError) as exc:
+            self._drop_connection(broken=True)  # the next batch starts on a fresh one (the store may be back)
             self.stats.failures += 1
             log.warning("commit_failed", batch=len(jobs), error=type(exc).__name__, detail=str(exc)[:200])
             error = StoreUnavailable(f"store could not commit: {type(exc).__name__}")
