@@ -52,8 +52,8 @@ class WriteGate:
     lock: Any  # a multiprocessing Lock, shared with the processing child
     waiting: Any  # RawValue('b'): 1 while the commit writer waits for or holds the lock
     last_commit: Any  # RawValue('d'): time.monotonic() of the writer's last commit (system-wide)
-    idle: float = 0.005  # the writer has committed nothing for this long: a gap to use
-    max_defer: float = 0.25  # processing waits at most this long for a gap
+    idle: float = 0.05  # the writer has committed nothing for this long: a gap to use
+    max_defer: float = 0.5  # processing waits at most this long for a gap
     poll: float = 0.001
 
     @classmethod
