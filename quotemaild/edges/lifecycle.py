@@ -34,17 +34,32 @@ async def serve(config: Config, notifier: Notifier | None = None) -> None:
     notifier = notifier or Notifier()
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
-    daemon = await daemon_mod.start(config, notifier=notifier)
     reloads: set[asyncio.Task[None]] = set()
+    started: list[daemon_mod.Daemon] = []
+    hup_while_starting: list[bool] = []
 
     def on_hup() -> None:
-        task = loop.create_task(reload(daemon))
+        if not started:  # still starting: reload once it is up
+            hup_while_starting.append(True)
+            return
+        task = loop.create_task(reload(started[0]))
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
+    # Before start: the listeners accept connections before start() returns, and a SIGTERM in
+    # that moment must drain like any other, not kill the process with mail in flight.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop_requested.set)
     loop.add_signal_handler(signal.SIGHUP, on_hup)
+    try:
+        daemon = await daemon_mod.start(config, notifier=notifier)
+    except BaseException:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        raise
+    started.append(daemon)
+    if hup_while_starting:
+        on_hup()
     try:
         notifier.ready(status_line(daemon))
         log.info("ready", watchdog_seconds=notifier.watchdog_seconds, notify=notifier.enabled)
