@@ -26,7 +26,7 @@ from quotemaild.services.ingest import (
     tenant_identity,
 )
 from quotemaild.store.db import make_reader
-from quotemaild.store.gate import OPEN_GATE, Gate
+from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
 from quotemaild.store.models import RawMessage, Tenant
 
 log = get_logger(__name__)
@@ -95,6 +95,8 @@ def process_one(
                 hint=system.hint,
             )
         return result
+    except GateAbandoned:
+        raise  # the daemon is gone: the mail stays pending for the next start
     except Exception as exc:  # any bug or bad mail: keep the mail, show the error, move on
         error = f"{type(exc).__name__}: {exc}"
         log.error("processing_failed", error=error[:500])

@@ -31,7 +31,7 @@ from typing import Any
 from quotemaild.clock import SystemClock
 from quotemaild.config import Config, LogConfig
 from quotemaild.logs import configure_logging, get_logger
-from quotemaild.store.gate import OPEN_GATE, Gate
+from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
 
 log = get_logger(__name__)
 
@@ -235,7 +235,7 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
             result = process_one(sessions, raw_id, settings, clock, after, lambda: queued.append(True), gate)
             outcome = "failed" if result is None else ("skipped" if result == "skipped" else "processed")
             conn.send(("done", raw_id, outcome, bool(queued), len(todo)))
-    except (BrokenPipeError, EOFError):
-        return
+    except (BrokenPipeError, EOFError, GateAbandoned):
+        return  # the daemon is gone: what is left stays pending for the next start
     finally:
         engine.dispose()

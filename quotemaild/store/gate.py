@@ -19,6 +19,7 @@ to share and the gate is open (`OPEN_GATE`).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
+
+from quotemaild.errors import StoreUnavailable
+
+
+class GateAbandoned(StoreUnavailable):
+    """The process that shares the gate died; the processing child ends."""
 
 
 class Gate(Protocol):
@@ -55,11 +62,23 @@ class WriteGate:
     idle: float = 0.05  # the writer has committed nothing for this long: a gap to use
     max_defer: float = 0.5  # processing waits at most this long for a gap
     poll: float = 0.001
+    owner_pid: int | None = None  # the daemon: if it dies holding the lock, nobody releases it
+
+    def owner_gone(self) -> bool:
+        if self.owner_pid is None:
+            return False
+        try:
+            os.kill(self.owner_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     @classmethod
     def create(cls, context: Any = None, **kwargs: float) -> WriteGate:
         ctx = context or multiprocessing.get_context()
-        return cls(ctx.Lock(), ctx.RawValue("b", 0), ctx.RawValue("d", 0.0), **kwargs)
+        return cls(ctx.Lock(), ctx.RawValue("b", 0), ctx.RawValue("d", 0.0), owner_pid=os.getpid(), **kwargs)
 
     @contextmanager
     def priority(self) -> Iterator[None]:
@@ -80,8 +99,14 @@ class WriteGate:
             if now >= deadline or (not self.waiting.value and now - self.last_commit.value >= self.idle):
                 break
             time.sleep(self.poll)
-        with self.lock:
+        # A daemon killed (-9) inside `priority` never releases the lock: do not wait for ever.
+        while not self.lock.acquire(timeout=0.5):
+            if self.owner_gone():
+                raise GateAbandoned(f"the daemon (pid {self.owner_pid}) is gone")
+        try:
             yield
+        finally:
+            self.lock.release()
 
 
 def gate_for(store_url: str, context: Any = None) -> Gate:

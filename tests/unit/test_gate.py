@@ -61,3 +61,15 @@ def test_the_writer_waits_for_a_running_background_transaction_then_goes() -> No
 def test_server_databases_get_the_open_gate() -> None:
     assert gate_for("postgresql+psycopg://q@localhost/q") is OPEN_GATE
     assert isinstance(gate_for("sqlite:///var/q.db"), WriteGate)
+
+
+def test_a_lock_left_held_by_a_dead_daemon_is_abandoned_not_waited_on_for_ever() -> None:
+    import pytest
+
+    from quotemaild.store.gate import GateAbandoned
+
+    gate = WriteGate.create(idle=0.0, max_defer=0.0)
+    gate.lock.acquire()  # the daemon held it when it was killed
+    gate.owner_pid = 2**22 + 12345  # no such process
+    with pytest.raises(GateAbandoned), gate.background():
+        pass
