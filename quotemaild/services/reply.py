@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.status import Event
-from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import OutboundAttachment, reply_subject
 from quotemaild.mail.quoting import reply_with_history
-from quotemaild.services.requests import apply_event
+from quotemaild.services.requests import apply_event, get_request
 from quotemaild.services.send import Queued, SendSettings, queue_mail
-from quotemaild.store.models import Message, QuoteRequest, Tenant
+from quotemaild.store.models import Message, Tenant
 
 
 def reply_to_request(
@@ -28,9 +28,7 @@ def reply_to_request(
     clock: Clock,
 ) -> Queued:
     now = clock.now()
-    request = session.get(QuoteRequest, request_id)
-    if request is None:
-        raise NotFound("request", request_id)
+    request = get_request(session, request_id)
     if not body.strip():
         raise InvalidInput("body", "the reply is empty")
     if not request.requester_email:
