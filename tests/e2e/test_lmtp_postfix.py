@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 
 import pytest
@@ -13,26 +12,23 @@ from quotemaild import daemon as daemon_mod
 from quotemaild.config import config_from_dict
 from quotemaild.store.models import RawMessage
 from tests.conftest import DOMAIN, config_dict, make_mail, start_daemon
-from tests.integration.lmtp_postfix import AVAILABLE, start_postfix
+from tests.support.postfix import postfix_instance, skip_unless_postfix
 
-pytestmark = [
-    pytest.mark.asyncio,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not AVAILABLE, reason="postfix not installed (Debian package postfix)"),
-    pytest.mark.skipif(os.geteuid() != 0, reason="a private Postfix instance needs root (its master drops to user postfix)"),
-]
+pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 
 async def test_postfix_lmtp_delivers_per_recipient(tmp_path):
     """Postfix lmtp: two tenants delivered in one transaction, the unknown recipient bounced with 5.1.1."""
+    skip_unless_postfix()
     cfg = config_from_dict(config_dict(tmp_path, lmtp={"listen": "127.0.0.1:0"}))
     d = await start_daemon(cfg)
     assert d.daemon.lmtp_server is not None
     host, port = d.daemon.lmtp_server.sockets[0].getsockname()[:2]
-    pf = await asyncio.to_thread(start_postfix, f"inet:{host}:{port}")
+    routed = postfix_instance(domain=DOMAIN, transport=f"lmtp:inet:{host}:{port}")
+    pf = await asyncio.to_thread(routed.__enter__)
     try:
         rcpts = [d.address("acme"), f"ghost@{DOMAIN}", d.address("other")]
-        await asyncio.to_thread(pf.sendmail, "klant@example.org", rcpts, make_mail())
+        await asyncio.to_thread(pf.sendmail, make_mail(), "klant@example.org", rcpts)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not all(r in pf.statuses() for r in rcpts):
             await asyncio.sleep(0.1)
@@ -48,6 +44,5 @@ async def test_postfix_lmtp_delivers_per_recipient(tmp_path):
             (d.tenants["other"], "lmtp", [d.address("other")]),
         ])
     finally:
-        await asyncio.to_thread(pf.stop)
-        pf.remove()
+        await asyncio.to_thread(routed.__exit__, None, None, None)
         await daemon_mod.stop(d.daemon, grace=2)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -302,6 +303,10 @@ class PostfixInstance:
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n--- maillog ---\n{self.read_log()}") from None
         return self.read_log()
+
+    def statuses(self) -> dict[str, str]:
+        """Recipient -> the last ``status=...`` this instance logged for it, with its reply text."""
+        return {m[1]: f"{m[2]} {m[3]}" for m in re.finditer(r"to=<([^>]+)>.*? status=(\S+) \((.*)\)", self.read_log())}
 
     def sendmail(self, raw: bytes, sender: str, recipients: Sequence[str], timeout: float = 30) -> None:
         """Inject ``raw`` with this instance's ``sendmail -C DIR -f SENDER -i -- RCPT...``."""
