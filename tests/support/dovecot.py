@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
-from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid, skip_or_fail
+from tests.support.proc import alive, missing_binaries, read_pid, skip_or_fail, started_in_temp_root
 
 DOVECOT = "/usr/sbin/dovecot"
 IMAP_BINARY = "/usr/lib/dovecot/imap"
@@ -305,17 +305,10 @@ def dovecot_instance(*, user: str = "quotes@tenant.test", password: str = "s3cre
     """Start a private Dovecot, yield it, stop it (about 1-2 s: Dovecot waits for its log process)
     and remove its dir."""
     skip_unless_dovecot()
-    root = make_temp_root("dc-")
-    inst = DovecotInstance(root, user=user, password=password, pool_size=pool_size,
-                           auth_penalty=auth_penalty)
-    try:
-        inst.start()
+    with started_in_temp_root("dc-", lambda root: DovecotInstance(
+        root, user=user, password=password, pool_size=pool_size, auth_penalty=auth_penalty,
+    )) as inst:
         yield inst
-    finally:
-        try:
-            inst.stop()
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

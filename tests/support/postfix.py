@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import LOOPBACK, free_port, wait_for_port, wait_until
-from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid, skip_or_fail
+from tests.support.proc import alive, make_temp_root, missing_binaries, read_pid, skip_or_fail, started_in_temp_root
 
 POSTFIX = "/usr/sbin/postfix"
 SENDMAIL = "/usr/sbin/sendmail"
@@ -335,17 +335,11 @@ def postfix_instance(
 ) -> Iterator[PostfixInstance]:
     """Start a private Postfix, yield it, stop it and remove its dir (log printed on failure by callers)."""
     skip_unless_postfix()
-    root = make_temp_root("pf-")
-    inst = PostfixInstance(root, domain=domain, transport=transport, relayhost=relayhost,
-                           extra_routes=extra_routes, extra_main_cf=extra_main_cf)
-    try:
-        inst.start()
+    with started_in_temp_root("pf-", lambda root: PostfixInstance(
+        root, domain=domain, transport=transport, relayhost=relayhost,
+        extra_routes=extra_routes, extra_main_cf=extra_main_cf,
+    )) as inst:
         yield inst
-    finally:
-        try:
-            inst.stop()
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -32,6 +36,30 @@ def make_temp_root(prefix: str) -> Path:
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
     return root
+
+
+class _Service(Protocol):
+    def start(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Service)
+
+
+@contextmanager
+def started_in_temp_root(prefix: str, make: Callable[[Path], S]) -> Iterator[S]:
+    """Build a service in a fresh temp root, start it, yield it; stop it and remove the root."""
+    root = make_temp_root(prefix)
+    inst = make(root)
+    try:
+        inst.start()
+        yield inst
+    finally:
+        try:
+            inst.stop()
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def read_pid(path: Path) -> int | None:
