@@ -1,0 +1,141 @@
+"""The config sections: frozen dataclasses with their defaults (see `loading` for the file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where a listener binds: `host:port`, `[v6]:port` or `unix:/path`."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    unix_path: str | None = None
+
+    def __str__(self) -> str:
+        if self.unix_path:
+            return f"unix:{self.unix_path}"
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    listen: Listen = Listen("127.0.0.1", 2525)
+    hostname: str = "localhost"
+    timeout: float = 300.0  # aiosmtpd shares it between receiving DATA and our commit
+    max_recipients: int = 100
+    max_commands: int = 10000  # per command per session; Postfix reuses cached connections
+    max_header_bytes: int = 100 * 1024
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    domain: str = "proposals.example.com"
+    max_message_size: int = 50 * MiB
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    url: str = ""
+    busy_timeout: float = 5.0  # seconds SQLite waits on a lock before we answer 451
+    commit_batch_max: int = 256
+    commit_delay: float = 0.0  # extra seconds a batch waits to grow; 0 = commit what is queued
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class OutboundConfig:
+    """Where and how outgoing mail leaves: a smarthost (the company MTA), with retries."""
+
+    smarthost: Listen | None = None  # None: mail stays queued until one is configured
+    tls: str = "none"  # none, starttls, ssl
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 60.0
+    retry_initial: float = 300.0
+    retry_max: float = 3600.0
+    give_up_after: float = 5 * 24 * 3600.0
+    poll_interval: float = 30.0  # how often queued mail is looked at without a wake-up
+    public_url: str = ""  # base of the accept/reject links in quote mails
+
+
+@dataclass(frozen=True)
+class DkimConfig:
+    """Optional DKIM signing of outgoing mail; off when `selector` is empty."""
+
+    selector: str = ""
+    domain: str = ""  # default: mail.domain
+    private_key: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
+class LmtpConfig:
+    listen: Listen | None = None  # None: no LMTP listener
+
+
+# An IMAP server may drop an IDLE after 30 minutes of silence (RFC 2177): re-issue before 29.
+IDLE_REISSUE_LIMIT = 29 * 60
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    poll_interval: float = 60.0  # seconds between checks when the server does not offer IDLE
+    idle_timeout: float = 600.0  # seconds one IDLE is held, then re-issued after a reconcile (< 29 min)
+    backoff_initial: float = 5.0  # first wait after an error; doubles per consecutive error
+    backoff_max: float = 900.0  # ceiling of that wait
+    timeout: float = 60.0  # socket timeout for connect and every command
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str = "info"
+    format: str = "json"
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The small HTTP listener for /healthz and /metrics (later the JSON API); None = off."""
+
+    listen: Listen | None = None
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    raw_days: int = 0  # 0 = keep raw copies forever
+    interval: float = 3600.0  # seconds between purge runs
+    batch: int = 500  # rows per transaction, so a purge never holds the write lock for long
+
+
+@dataclass(frozen=True)
+class ViesConfig:
+    """EU VIES REST service for `contact lookup-vat`."""
+
+    url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    mail: MailConfig
+    store: StoreConfig
+    security: SecurityConfig
+    smtp: SmtpConfig = SmtpConfig()
+    outbound: OutboundConfig = OutboundConfig()
+    dkim: DkimConfig = DkimConfig()
+    lmtp: LmtpConfig = LmtpConfig()
+    imap: ImapConfig = ImapConfig()
+    log: LogConfig = LogConfig()
+    http: HttpConfig = HttpConfig()
+    retention: RetentionConfig = RetentionConfig()
+    shutdown_grace: float = 30.0  # seconds in-flight DATA may take after SIGTERM
+    vies: ViesConfig = ViesConfig()
+    state_dir: Path = Path("var")
+    source: Path | None = None
