@@ -21,14 +21,20 @@ def signer(config: Config) -> Signer:
     return Signer(config.security.secret.encode(), config.mail.domain)
 
 
+def send_settings(config: Config) -> SendSettings:
+    """How our mail is addressed, signed and linked (daemon, processing child and CLI alike)."""
+    return SendSettings(config.mail.domain, signer(config), config.outbound.public_url, dkim_key(config))
+
+
 def processing_side(config: Config, clock: Clock) -> tuple[IngestSettings, AfterIngest]:
     """Ingest settings, and the hook that queues an acknowledgement in the threading transaction."""
-    sign = signer(config)
-    settings = IngestSettings(domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes, signer=sign)
-    send_settings = SendSettings(config.mail.domain, sign, config.outbound.public_url, dkim_key(config))
+    outgoing = send_settings(config)
+    settings = IngestSettings(
+        domain=config.mail.domain, max_header_bytes=config.smtp.max_header_bytes, signer=outgoing.signer
+    )
 
     def after_ingest(session: Session, result: IngestResult) -> bool:
-        decision = acknowledge_new_request(session, send_settings, result, clock.now())
+        decision = acknowledge_new_request(session, outgoing, result, clock.now())
         return decision is not None and decision.allowed
 
     return settings, after_ingest

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from quotemaild import wiring
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
 from quotemaild.edges.cli.requests import request
 from quotemaild.errors import InvalidInput
@@ -17,19 +18,15 @@ from quotemaild.mail.templates import (
     default_template,
     validate_template,
 )
-from quotemaild.mail.tokens import Signer
 from quotemaild.services.outbox import list_outbox, outbox_view, retry
 from quotemaild.services.reply import reply_to_request
-from quotemaild.services.send import SendSettings, dkim_key, template_override
+from quotemaild.services.send import SendSettings, template_override
 from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import get_tenant
 
 
 def send_settings(app: AppContext) -> SendSettings:
-    cfg = app.config
-    return SendSettings(
-        cfg.mail.domain, Signer(cfg.security.secret.encode(), cfg.mail.domain), cfg.outbound.public_url, dkim_key(cfg)
-    )
+    return wiring.send_settings(app.config)
 
 
 def read_attachment(path: Path) -> OutboundAttachment:
