@@ -71,8 +71,9 @@ def big_message(size: int, recipient: str) -> bytes:
     ).encode()
     tail = b"\r\n--b1--\r\n"
     line = b"JVBERi0xLjcKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29kZT4+\r\n"
-    body_len = max(size - len(head) - len(tail), len(line))
-    return head + (line * (body_len // len(line) + 1))[:body_len] + tail
+    # Whole lines, so the attachment is valid base64 (a cut line would make it undecodable).
+    lines = max((size - len(head) - len(tail)) // len(line), 1)
+    return head + line * lines + tail
 
 
 def check_big_message(server: Server, s: Settings) -> dict[str, Any]:
