@@ -33,6 +33,7 @@ from quotemaild.store.models import (
     Message,
     MessageRef,
     QuoteRequest,
+    RawData,
     RawMessage,
     Tenant,
     TimelineEvent,
@@ -118,6 +119,7 @@ class BulkLoader:
     def _load_batch(self, conn: Connection, c: _Counters, n: int) -> None:
         rng = self.rng
         raws: list[dict[str, Any]] = []
+        datas: list[bytes] = []
         msgs: list[dict[str, Any]] = []
         refs: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
@@ -166,10 +168,11 @@ class BulkLoader:
                 + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
             )
             data = (head + text.replace("\n", "\r\n") + "\r\n").encode()
+            datas.append(data)
             raws.append(dict(
                 id=seq, tenant_id=tenant, received_at=at, channel="smtp", mail_from=customer,
                 rcpt_to=[rcpt], peer="127.0.0.1", helo="mx.customers.example", size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(), data=data, state="processed", error=None,
+                sha256=hashlib.sha256(data).hexdigest(), state="processed", error=None,
                 attempts=1, processed_at=at,
             ))  # fmt: skip
             msgs.append(dict(
@@ -188,6 +191,7 @@ class BulkLoader:
                 detail={"message": c.message, "thread": "in-reply-to" if reply else "new"},
             ))  # fmt: skip
         conn.execute(insert(RawMessage), raws)
+        conn.execute(insert(RawData), [{"raw_id": r["id"], "data": d} for r, d in zip(raws, datas, strict=True)])
         conn.execute(insert(QuoteRequest), list(requests.values()))
         conn.execute(insert(Message), msgs)
         conn.execute(insert(MessageRef), refs)

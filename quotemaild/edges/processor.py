@@ -13,7 +13,7 @@ from typing import Final, Literal
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock
 from quotemaild.logs import get_logger
@@ -25,9 +25,10 @@ from quotemaild.services.ingest import (
     record_failure,
     tenant_identity,
 )
+from quotemaild.store.blobs import read_big
 from quotemaild.store.db import make_reader
 from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
-from quotemaild.store.models import RawMessage, Tenant
+from quotemaild.store.models import RawData, RawMessage, Tenant
 
 log = get_logger(__name__)
 
@@ -62,12 +63,12 @@ def process_one(
             tenant = session.get_one(Tenant, raw.tenant_id)
             tenant_slug = tenant.slug
             identity = tenant_identity(tenant, settings.domain)
-            prepared = prepare(raw.data, raw.mail_from, identity, settings)
+            data = read_big(session, RawData.data, raw_id) or b""
+            prepared = prepare(data, raw.mail_from, identity, settings)
         queued = False
-        del raw  # with it the raw bytes: `prepared` has what the transaction needs
+        del raw, data  # the raw bytes: `prepared` has what the transaction needs
         with gate.background(), sessions.begin() as session:
-            # Not the bytes again (a message near the size limit would be in memory twice more).
-            raw = session.get(RawMessage, raw_id, options=[defer(RawMessage.data)])
+            raw = session.get(RawMessage, raw_id)
             if raw is None or raw.state != "pending":
                 return SKIPPED
             result = process_raw(session, raw, settings, clock, prepared)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
+from quotemaild.store.blobs import BIG_BYTES, write_big
 from quotemaild.store.models import (
     Attachment,
     Message,
@@ -97,21 +98,31 @@ def add_inbound_message(
     session.flush()
     session.add(MessageRef(tenant_id=tenant_id, value=message_id, message_pk=message.id))
     for att in parsed.attachments:
-        session.add(
-            Attachment(
-                message_pk=message.id,
-                filename=att.filename,
-                content_type=att.content_type,
-                content_id=att.content_id,
-                size=len(att.data),
-                sha256=att.sha256,
-                data=att.data,
-            )
-        )
+        add_attachment(session, message.id, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request is not None:
         request.message_count += 1
         request.updated_at = now
     return message
+
+
+def add_attachment(
+    session: Session,
+    message_pk: int,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    sha256: str,
+    content_id: str | None = None,
+) -> Attachment:
+    big = len(data) >= BIG_BYTES
+    row = Attachment(message_pk=message_pk, filename=filename, content_type=content_type, content_id=content_id,
+                     size=len(data), sha256=sha256, data=b"" if big else data)  # fmt: skip
+    session.add(row)
+    if big:  # written in place: through an INSERT the value would be in memory three times
+        session.flush()
+        write_big(session, Attachment.data, row.id, data)
+        session.expire(row, ["data"])
+    return row
 
 
 def timeline(session: Session, request_id: int, now: dt.datetime, kind: str, actor: str, **detail: Any) -> None:

@@ -26,12 +26,14 @@ from quotemaild.services import kinds
 from quotemaild.services.conversation import (
     LOCAL_ALIAS_PREFIX,
     SYSTEM_ACTOR,
+    add_attachment,
     add_inbound_message,
     new_request,
     remove_derived,
     timeline,
 )
-from quotemaild.store.models import Attachment, Message, MessageRef, QuoteRequest, RawMessage, Tenant
+from quotemaild.store.blobs import read_big
+from quotemaild.store.models import Message, MessageRef, QuoteRequest, RawData, RawMessage, Tenant
 
 
 
@@ -195,7 +197,8 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
     raw = session.get_one(RawMessage, raw_id)
     now = clock.now()
     remove_derived(session, raw.id)
-    request = new_request(session, raw.tenant_id, _best_effort_subject(raw.data) or "(message could not be processed)", None, now)
+    data = read_big(session, RawData.data, raw.id) or b""
+    request = new_request(session, raw.tenant_id, _best_effort_subject(data) or "(message could not be processed)", None, now)
     request.message_count = 1
     message = Message(
         tenant_id=raw.tenant_id,
@@ -217,16 +220,7 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
     )
     session.add(message)
     session.flush()
-    session.add(
-        Attachment(
-            message_pk=message.id,
-            filename=f"message-{raw.id}.eml",
-            content_type="message/rfc822",
-            size=len(raw.data),
-            sha256=raw.sha256,
-            data=raw.data,
-        )
-    )
+    add_attachment(session, message.id, f"message-{raw.id}.eml", "message/rfc822", data, raw.sha256)
     timeline(session, request.id, now, "processing_failed", SYSTEM_ACTOR, raw=raw.id, error=error[:2000])
     raw.attempts += 1
     _mark(raw, "failed", error[:2000], now)

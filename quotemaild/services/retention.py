@@ -4,8 +4,8 @@
 belongs to a request in a closed status (accepted, rejected, cancelled) that has not changed for
 N days. `quote_requests.updated_at` is the "closed since" time: a closed request is not updated
 any more unless someone works on it, and then the clock starts again (later it can be a timeline
-query for the status change). The row, size and sha256 stay; `data` becomes empty bytes and
-`purged_at` says when. Raw copies still pending, or not yet linked to a request, are never purged.
+query for the status change). The row, size and sha256 stay; the bytes (`RawData`) are deleted
+and `purged_at` says when. Raw copies still pending, or not yet linked to a request, are never purged.
 The caller owns the transaction and calls this in small batches.
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, exists, not_, or_, select, update
+from sqlalchemy import and_, delete, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from quotemaild.store.models import Message, QuoteRequest, RawMessage
+from quotemaild.store.models import Message, QuoteRequest, RawData, RawMessage
 
 CLOSED_STATUSES = ("accepted", "rejected", "cancelled")
 
@@ -48,5 +48,6 @@ def purge_closed_raw(session: Session, cutoff: dt.datetime, now: dt.datetime, li
         )
     )
     if ids:
-        session.execute(update(RawMessage).where(RawMessage.id.in_(ids)).values(data=b"", purged_at=now))
+        session.execute(delete(RawData).where(RawData.raw_id.in_(ids)))
+        session.execute(update(RawMessage).where(RawMessage.id.in_(ids)).values(purged_at=now))
     return ids

@@ -11,7 +11,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.domain.status import label
 from quotemaild.errors import InvalidInput, NotFound
-from quotemaild.store.models import Contact, Message, Quote, QuoteRequest, RawMessage, Tenant, TimelineEvent, User
+from quotemaild.store.blobs import read_big
+from quotemaild.store.models import (
+    Contact,
+    Message,
+    Quote,
+    QuoteRequest,
+    RawData,
+    RawMessage,
+    Tenant,
+    TimelineEvent,
+    User,
+)
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -184,12 +195,13 @@ def raw_bytes(session: Session, message_pk: int) -> bytes:
     raw_id = session.scalar(select(Message.raw_id).where(Message.id == message_pk))
     if raw_id is None:
         raise NotFound("message (with a raw copy)", message_pk)
-    row = session.execute(select(RawMessage.data, RawMessage.purged_at).where(RawMessage.id == raw_id)).first()
-    if row is None:
+    purged_at = session.execute(select(RawMessage.purged_at).where(RawMessage.id == raw_id)).first()
+    if purged_at is None:
         raise NotFound("raw message", raw_id)
-    if row.purged_at is not None:
+    data = read_big(session, RawData.data, raw_id)
+    if purged_at[0] is not None or data is None:
         raise NotFound("raw copy (purged by [retention] raw_days)", raw_id)
-    return row.data
+    return data
 
 
 def failed_raw_ids(session: Session) -> Sequence[int]:

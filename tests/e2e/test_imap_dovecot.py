@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from quotemaild import daemon as daemon_mod
 from quotemaild.clock import SystemClock
@@ -130,7 +131,7 @@ async def test_imported_once_and_no_duplicates_after_restart(dovecot, imap_confi
         assert (raw_count(d), row.imported, row.last_uid, row.state, row.last_error) == (4, 4, 4, "idle", None)
         with d.sessions() as s:
             subjects = sorted(s.scalars(select(QuoteRequest.subject)))
-            raw = s.scalars(select(RawMessage).order_by(RawMessage.id)).first()
+            raw = s.scalars(select(RawMessage).options(selectinload(RawMessage.content)).order_by(RawMessage.id)).first()
         assert subjects == ["Offerte 1", "Offerte 2", "Offerte 3", "Offerte 4"]
         assert raw is not None and raw.data == mail(1) and raw.peer.startswith(f"imap://{USER}@")
         with dovecot.client(USER, PASSWORD) as c:

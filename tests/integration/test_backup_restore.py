@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from quotemaild.config import load_config
 from quotemaild.store import db
@@ -26,7 +27,7 @@ def rows(cfg_path: Path) -> tuple[list[str], list[RawMessage]]:
     engine = db.make_engine(load_config(cfg_path).store)
     with db.make_sessionmaker(engine)() as s:
         tenants = list(s.scalars(select(Tenant.slug)))
-        raws = list(s.scalars(select(RawMessage)))
+        raws = list(s.scalars(select(RawMessage).options(selectinload(RawMessage.content))))
     engine.dispose()
     return tenants, raws
 

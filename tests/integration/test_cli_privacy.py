@@ -175,7 +175,7 @@ def test_forget_erases_every_trace_and_keeps_others(run_cli, world):
         assert record.detail["request_ids"] == detail["request_ids"]
     engine.dispose()
     assert j(run_cli, "contact", "show", str(mia["id"]))["name"] == "Mia Maes"
-    assert b"Graag een prijs" in after["raw_messages"] and b"mia@ander.be" in after["raw_messages"]
+    assert b"Graag een prijs" in after["raw_message_data"] and b"mia@ander.be" in after["raw_message_data"]
 
 
 def test_forget_keeps_invoices_on_an_anonymised_card(run_cli, world):

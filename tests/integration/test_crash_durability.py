@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from quotemaild.config import load_config
 from quotemaild.store import db
-from quotemaild.store.models import Message, RawMessage
+from quotemaild.store.models import Message, RawData, RawMessage
 from tests.conftest import config_dict, write_config
 from tests.integration.daemon_proc import free_port, sender, spawn, wait_port
 
@@ -74,7 +74,7 @@ async def test_every_acked_message_survives_kill_9(tmp_path):
 
     sessions = db.make_sessionmaker(engine)
     with sessions() as s:
-        stored = {m.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode() for m in s.scalars(select(RawMessage.data))}
+        stored = {m.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode() for m in s.scalars(select(RawData.data))}
     missing = set(acked) - stored
     assert not missing, f"{len(missing)} acked messages lost: {sorted(missing)[:5]}"
 

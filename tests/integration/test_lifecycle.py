@@ -15,6 +15,7 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from quotemaild.config import load_config
 from quotemaild.store import db
@@ -49,7 +50,7 @@ def setup(tmp_path: Path, **sections) -> tuple[Path, int]:
 def stored_rows(cfg_path: Path) -> list[RawMessage]:
     engine = db.make_engine(load_config(cfg_path).store)
     with db.make_sessionmaker(engine)() as s:
-        rows = list(s.scalars(select(RawMessage)))
+        rows = list(s.scalars(select(RawMessage).options(selectinload(RawMessage.content))))
     engine.dispose()
     return rows
 

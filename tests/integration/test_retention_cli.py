@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from quotemaild.config import load_config
 from quotemaild.store import db
-from quotemaild.store.models import RawMessage
+from quotemaild.store.models import RawData, RawMessage
 from tests.conftest import make_mail
 from tests.integration.test_cli import store_raw
 
@@ -23,7 +23,8 @@ def test_purged_raw_copy_is_refused_by_message_raw_and_reprocess(run_cli):
 
     engine = db.make_engine(load_config(run_cli.config_path).store)
     with db.make_sessionmaker(engine).begin() as s:
-        s.execute(update(RawMessage).where(RawMessage.id == raw_id).values(data=b"", purged_at=dt.datetime.now(dt.UTC)))
+        s.execute(delete(RawData).where(RawData.raw_id == raw_id))  # what the retention task does
+        s.execute(update(RawMessage).where(RawMessage.id == raw_id).values(purged_at=dt.datetime.now(dt.UTC)))
     engine.dispose()
 
     assert "purged" in run_cli("message", "raw", str(message_pk), expect=3).stderr

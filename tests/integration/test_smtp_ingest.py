@@ -7,6 +7,7 @@ import sqlite3
 import aiosmtplib
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from quotemaild.config import config_from_dict
 from quotemaild.store.models import Message, QuoteRequest, RawMessage
@@ -28,7 +29,7 @@ async def test_accepts_mail_for_a_tenant_and_creates_a_request(smtpd):
     assert reply.startswith("2.0.0 Ok: stored as")
     await smtpd.wait_processed(1)
     with smtpd.sessions() as s:
-        stored = s.scalars(select(RawMessage)).one()
+        stored = s.scalars(select(RawMessage).options(selectinload(RawMessage.content))).one()
         request = s.scalars(select(QuoteRequest)).one()
     assert stored.data == raw
     assert stored.mail_from == "klant@example.org"

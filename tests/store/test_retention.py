@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from quotemaild.clock import FixedClock
 from quotemaild.config import RetentionConfig
@@ -68,7 +69,7 @@ def test_purges_only_raw_copies_of_requests_closed_long_enough(sessions):
     assert sorted(purged) == sorted(cases[k] for k in ("accepted_old", "rejected_old", "cancelled_old", "thread_1", "thread_2"))
 
     with sessions() as s:
-        rows = {r.id: r for r in s.scalars(select(RawMessage))}
+        rows = {r.id: r for r in s.scalars(select(RawMessage).options(selectinload(RawMessage.content)))}
     for name, raw_id in cases.items():
         row = rows[raw_id]
         if raw_id in purged:

@@ -43,8 +43,9 @@ class Tenant(Base):
 
 
 class RawMessage(Base):
-    """The exact bytes as received, with the envelope. Written before the 250, never changed after
-    (except that `[retention] raw_days` may empty `data` of closed requests, see `purged_at`)."""
+    """The envelope of a message as received; its exact bytes are in `RawData`. Written before
+    the 250; only the processing state changes after (and `[retention] raw_days` may delete the
+    bytes of closed requests, see `purged_at`)."""
 
     __tablename__ = "raw_messages"
 
@@ -58,7 +59,6 @@ class RawMessage(Base):
     helo: Mapped[str] = mapped_column(String(255), default="")
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
     # pending -> processed | failed; failed ones are kept and shown and can be re-processed
     state: Mapped[str] = mapped_column(String(10), default="pending")
     error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -68,10 +68,33 @@ class RawMessage(Base):
     # size and sha256 stay, so the message can still be shown and deduplicated.
     purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
 
+    content: Mapped[RawData | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
     __table_args__ = (
         Index("ix_raw_messages_state", "state", "id"),
         Index("ix_raw_messages_tenant_sha", "tenant_id", "sha256"),
     )
+
+    @property
+    def data(self) -> bytes:
+        """The bytes (empty once purged), loaded on access; processing reads them with
+        `store.blobs.read_big` instead, which does not copy a big message twice."""
+        return self.content.data if self.content is not None else b""
+
+    @data.setter
+    def data(self, value: bytes) -> None:
+        self.content = RawData(data=value)
+
+
+class RawData(Base):
+    """The exact bytes of a raw message, in a table of their own: processing updates the state of
+    every raw message, and on SQLite an UPDATE rewrites the whole row, so a 47 MiB message was read
+    and written again just to be marked processed. Purging deletes this row."""
+
+    __tablename__ = "raw_message_data"
+
+    raw_id: Mapped[int] = mapped_column(PK, ForeignKey("raw_messages.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class QuoteRequest(Base):

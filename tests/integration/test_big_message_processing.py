@@ -1,0 +1,74 @@
+"""A message with a multi-megabyte attachment goes through processing byte-exact: the attachment
+is decoded from the raw bytes and written in place (blob I/O), and a failure keeps the .eml whole."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from quotemaild.clock import SystemClock
+from quotemaild.edges import processor
+from quotemaild.edges.processor import process_one
+from quotemaild.services.ingest import IngestSettings
+from quotemaild.services.tenants import NewTenant, add_tenant
+from quotemaild.store.blobs import BIG_BYTES
+from quotemaild.store.models import Attachment, RawData, RawMessage
+from tests.conftest import DOMAIN
+
+PDF = hashlib.sha256(b"seed").digest() * (3 * BIG_BYTES // 32)  # 3 MiB, not compressible to a pattern
+
+
+def big_mail() -> bytes:
+    body = b"\r\n".join(base64.encodebytes(PDF).splitlines())
+    return (
+        f"From: Klant <k@example.org>\r\nTo: acme@{DOMAIN}\r\nSubject: Plannen\r\nMessage-ID: <big@example.org>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+        "Content-Type: text/plain\r\n\r\nZie de plannen in bijlage.\r\n--b1\r\n"
+        "Content-Type: application/pdf; name=plannen.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    ).encode() + body + b"\r\n--b1--\r\n"
+
+
+def store(sessions, raw: bytes) -> int:
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id
+        row = RawMessage(
+            tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp", mail_from="k@example.org",
+            rcpt_to=[f"acme@{DOMAIN}"], peer="127.0.0.1:1", helo="x", size=len(raw),
+            sha256=hashlib.sha256(raw).hexdigest(), data=raw, state="pending", attempts=0,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def test_big_attachment_is_stored_exactly(sessions):
+    """The decoded PDF in the store equals the original, with its size and sha256."""
+    raw_id = store(sessions, big_mail())
+    result = process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
+    assert result is not None and result != processor.SKIPPED and result.decision.verdict == "new"
+    with sessions() as s:
+        [att] = s.scalars(select(Attachment)).all()
+        assert (att.filename, att.size, att.sha256) == ("plannen.pdf", len(PDF), hashlib.sha256(PDF).hexdigest())
+        assert att.data == PDF
+        assert s.get_one(RawMessage, raw_id).state == "processed"
+        assert s.get_one(RawData, raw_id).data == big_mail()  # the raw copy is untouched
+
+
+def test_a_failed_big_message_keeps_its_eml_whole(sessions, monkeypatch: pytest.MonkeyPatch):
+    """Processing fails: the request holds the exact raw bytes as message-N.eml."""
+    raw_id = store(sessions, big_mail())
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("parser exploded")
+
+    monkeypatch.setattr(processor, "prepare", boom)
+    assert process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock()) is None
+    with sessions() as s:
+        [att] = s.scalars(select(Attachment)).all()
+        assert (att.filename, att.content_type) == (f"message-{raw_id}.eml", "message/rfc822")
+        assert att.data == big_mail() and att.size == len(big_mail())
+        assert s.get_one(RawMessage, raw_id).state == "failed"
