@@ -4,7 +4,6 @@ is decoded from the raw bytes and written in place (blob I/O), and a failure kee
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 
 import pytest
@@ -18,6 +17,7 @@ from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.blobs import BIG_BYTES
 from quotemaild.store.models import Attachment, RawData, RawMessage
 from tests.conftest import DOMAIN
+from tests.support.raws import add_pending_raw
 
 PDF = hashlib.sha256(b"seed").digest() * (3 * BIG_BYTES // 32)  # 3 MiB, not compressible to a pattern
 
@@ -34,15 +34,7 @@ def big_mail() -> bytes:
 
 def store(sessions, raw: bytes) -> int:
     with sessions.begin() as s:
-        tenant_id = add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id
-        row = RawMessage(
-            tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp", mail_from="k@example.org",
-            rcpt_to=[f"acme@{DOMAIN}"], peer="127.0.0.1:1", helo="x", size=len(raw),
-            sha256=hashlib.sha256(raw).hexdigest(), data=raw, state="pending", attempts=0,
-        )  # fmt: skip
-        s.add(row)
-        s.flush()
-        return row.id
+        return add_pending_raw(s, add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id, raw)
 
 
 def test_big_attachment_is_stored_exactly(sessions):

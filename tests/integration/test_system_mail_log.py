@@ -3,17 +3,15 @@ the processor logs a `system_mail` event with the tenant, the code, the link and
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-
 from structlog.testing import capture_logs
 
 from quotemaild.clock import SystemClock
 from quotemaild.edges.processor import process_one
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.tenants import NewTenant, add_tenant
-from quotemaild.store.models import Message, RawMessage
+from quotemaild.store.models import Message
 from tests.conftest import DOMAIN
+from tests.support.raws import add_pending_raw
 
 LINK = "https://mail-settings.google.com/mail/vf-%5BANGjdJ-abc%5D-xyz"
 GMAIL = (
@@ -31,15 +29,7 @@ GMAIL = (
 def test_gmail_forwarding_confirmation_is_logged_for_the_tenant(sessions):
     with sessions.begin() as s:
         tenant_id = add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id
-        row = RawMessage(
-            tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp",
-            mail_from="forwarding-noreply@google.com", rcpt_to=[f"acme@{DOMAIN}"], peer="127.0.0.1:1",
-            helo="x", size=len(GMAIL), sha256=hashlib.sha256(GMAIL).hexdigest(), data=GMAIL,
-            state="pending", attempts=0,
-        )
-        s.add(row)
-        s.flush()
-        raw_id = row.id
+        raw_id = add_pending_raw(s, tenant_id, GMAIL, mail_from="forwarding-noreply@google.com")
     with capture_logs() as logs:
         result = process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
     assert result is not None and result.request_id is None  # never a quote request
@@ -59,14 +49,7 @@ def test_ordinary_mail_logs_no_system_event(sessions):
     raw = b"From: k@example.org\r\nTo: acme@" + DOMAIN.encode() + b"\r\nSubject: Offerte\r\nMessage-ID: <o@x>\r\n\r\nPrijs?\r\n"
     with sessions.begin() as s:
         tenant_id = add_tenant(s, NewTenant(name="Acme", slug="acme"), SystemClock()).id
-        row = RawMessage(
-            tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp", mail_from="k@example.org",
-            rcpt_to=[f"acme@{DOMAIN}"], peer="127.0.0.1:1", helo="x", size=len(raw),
-            sha256=hashlib.sha256(raw).hexdigest(), data=raw, state="pending", attempts=0,
-        )
-        s.add(row)
-        s.flush()
-        raw_id = row.id
+        raw_id = add_pending_raw(s, tenant_id, raw)
     with capture_logs() as logs:
         result = process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
     assert result is not None and result.request_id is not None
