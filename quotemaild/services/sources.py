@@ -188,9 +188,12 @@ def known_message_id(session: Session, tenant_id: int, message_id: str) -> bool:
 
 
 def known_sha256(session: Session, tenant_id: int, sha256: str) -> bool:
-    """These exact bytes are already stored for the tenant (index ix_raw_messages_tenant_sha)."""
+    """These exact bytes were already fetched over IMAP for the tenant (partial index
+    ix_raw_messages_imap_sha; mail that came by SMTP or LMTP never has an IMAP copy's bytes)."""
     found = session.scalar(
-        select(RawMessage.id).where(RawMessage.tenant_id == tenant_id, RawMessage.sha256 == sha256).limit(1)
+        select(RawMessage.id)
+        .where(RawMessage.tenant_id == tenant_id, RawMessage.sha256 == sha256, RawMessage.channel == "imap")
+        .limit(1)
     )
     return found is not None
 

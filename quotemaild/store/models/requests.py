@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,7 +73,11 @@ class RawMessage(Base):
 
     __table_args__ = (
         Index("ix_raw_messages_state", "state", "id"),
-        Index("ix_raw_messages_tenant_sha", "tenant_id", "sha256"),
+        # IMAP dedupe only (`services.sources.known_sha256`): a refetched folder has the same bytes,
+        # while SMTP copies never match an IMAP copy byte for byte. Indexing every SMTP insert put
+        # a write on a random leaf of an index as big as the store into each commit.
+        Index("ix_raw_messages_imap_sha", "tenant_id", "sha256", sqlite_where=text("channel = 'imap'"),
+              postgresql_where=text("channel = 'imap'")),
     )
 
     @property
