@@ -112,7 +112,7 @@ async def start(config: Config, clock: Clock | None = None, notifier: Notifier |
 
 
 async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLock | None) -> Daemon:
-    engine = db.make_engine(config.store)
+    engine = db.make_engine(config.store, checkpoint_pages=db.DAEMON_CHECKPOINT_PAGES)
     notifier.status("migrating the store")
     db.migrate(engine)
     sessions = db.make_sessionmaker(engine)

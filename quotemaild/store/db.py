@@ -23,7 +23,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild.config import StoreConfig
 
 
-def make_engine(store: StoreConfig, rebuildable: bool = False) -> Engine:
+# WAL pages after which a commit also checkpoints (copies the log into the database file and
+# syncs it). SQLite's default suits every connection but the daemon's: its commit writer answers
+# SMTP, and a checkpoint there delays a whole batch of 250s, more so as the file grows (at 1M
+# messages the pages it writes back are spread over gigabytes). The daemon's engine waits for a
+# much longer log, so the processing child's commits, which follow the writer's closely, do the
+# checkpoints; the daemon only steps in when the child is not committing (a long burst, no child).
+CHECKPOINT_PAGES = 1000
+DAEMON_CHECKPOINT_PAGES = 16000
+
+
+def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages: int = CHECKPOINT_PAGES) -> Engine:
     """`rebuildable`: for the processing child, whose every write can be redone from durable data.
 
     On SQLite its commits use synchronous=NORMAL: no fsync per commit. In WAL mode that keeps the
@@ -42,18 +52,19 @@ def make_engine(store: StoreConfig, rebuildable: bool = False) -> Engine:
             pool_size=8,
             max_overflow=8,
         )
-        event.listen(engine, "connect", _sqlite_pragmas(synchronous="NORMAL" if rebuildable else "FULL"))
+        event.listen(engine, "connect", _sqlite_pragmas("NORMAL" if rebuildable else "FULL", checkpoint_pages))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(synchronous: str) -> Any:
+def _sqlite_pragmas(synchronous: str, checkpoint_pages: int) -> Any:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we send BEGIN ourselves (see make_engine)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 

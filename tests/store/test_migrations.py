@@ -52,3 +52,18 @@ def test_the_processing_engine_skips_the_fsync_and_the_daemons_keeps_it(config):
         assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 2
     rebuildable.dispose()
     durable.dispose()
+
+
+def test_the_daemons_engine_leaves_checkpoints_to_the_processing_child(config):
+    """The daemon's commit writer answers SMTP: its engine checkpoints only after a much longer
+    log than the default, which the processing child's and the CLI's engines keep."""
+    daemon = db.make_engine(config.store, checkpoint_pages=db.DAEMON_CHECKPOINT_PAGES)
+    child = db.make_engine(config.store, rebuildable=True)
+    cli = db.make_engine(config.store)
+    pages = {}
+    for name, engine in (("daemon", daemon), ("child", child), ("cli", cli)):
+        with engine.connect() as conn:
+            pages[name] = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        engine.dispose()
+    assert pages == {"daemon": db.DAEMON_CHECKPOINT_PAGES, "child": db.CHECKPOINT_PAGES, "cli": db.CHECKPOINT_PAGES}
+    assert db.DAEMON_CHECKPOINT_PAGES > 10 * db.CHECKPOINT_PAGES
