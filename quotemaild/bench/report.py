@@ -88,6 +88,12 @@ def _skip(stage: dict[str, Any]) -> str | None:
     return f"{stage.get('status', '?')}: {stage.get('reason') or stage.get('error')}"
 
 
+def _per_size(bm: dict[str, Any], key: str) -> str:
+    """A process's share of the big message's growth, as a multiple of the message size."""
+    value, size = bm.get(key), bm.get("size_mb")
+    return _fmt(value / size, 2) if isinstance(value, (int, float)) and size else "-"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
@@ -141,8 +147,10 @@ def render(result: dict[str, Any]) -> str:
     for name, t in (("baseline", base), ("quotemaild", qm)):
         bm = t.get("big_message") or {}
         rows.append([name, _fmt(bm.get("size_mb")), str(bm.get("reply", "-"))[:24],
-                     _fmt(bm.get("rss_before_mb")), _fmt(bm.get("peak_mb")), _fmt(bm.get("multiplier"), 2)])  # fmt: skip
-    out += _table(["server", "size MB", "reply", "RSS before MB", "peak MB", "growth/size"], rows)
+                     _fmt(bm.get("rss_before_mb")), _fmt(bm.get("peak_mb")), _fmt(bm.get("multiplier"), 2),
+                     _per_size(bm, "growth_server_mb"), _per_size(bm, "growth_children_mb")])  # fmt: skip
+    out += _table(["server", "size MB", "reply", "RSS before MB", "peak MB", "growth/size", "main process",
+                   "children"], rows)  # fmt: skip
 
     comp = result.get("components", {})
     out.append("")
