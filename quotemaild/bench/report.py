@@ -182,7 +182,7 @@ def render(result: dict[str, Any]) -> str:
     if _skip(sc):
         out.append(f"Scale: {_skip(sc)}")
     else:
-        out.append("Scale: preloaded store, bench tenant (request list: status filter, newest first, 50)")
+        out.append("Scale: preloaded store, bench tenant (request list: status and assignee filters, newest first, 50)")
         rows = []
         for lv in sc["levels"]:
             q = lv["queries"]
@@ -204,9 +204,6 @@ def render(result: dict[str, Any]) -> str:
                 out.append(f"  full scans at {lv['messages']}: {bad}")
         if sc.get("ingest_skipped"):
             out.append(f"  ingest skipped: {sc['ingest_skipped']}")
-        first = sc["levels"][0]["queries"] if sc["levels"] else {}
-        if first.get("assignee_filter") != "applied":
-            out.append(f"  assignee filter: {first.get('assignee_filter')}")
 
     ack = result.get("ack_to_smarthost", {})
     out.append("")

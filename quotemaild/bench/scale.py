@@ -5,11 +5,11 @@ ref, quote request, timeline event) with SQLAlchemy Core executemany inserts on 
 `quotemaild.store.models`, on an engine from `quotemaild.store.db` migrated by Alembic: the same
 schema, indexes and pragmas as the daemon, without going through SMTP. About 30 % of messages
 answer an earlier request of the same tenant. The `bench` tenant receives everything until it
-holds `BIG_TENANT_REQUESTS` requests; later messages spread over the other tenants.
+holds `BIG_TENANT_REQUESTS` requests, three in four of them assigned to one of its `SELLERS`;
+later messages spread over the other tenants.
 
-The queries timed here mirror what `request list` and threading run. They are written against
-the models, not imported, because `store/queries` does not exist yet: plug the real ones in
-`request_list_stmt` / `thread_lookup_stmt` when they land.
+`request list` is timed with the CLI's own query (`store.queries.request_query`) filtered by
+status and assignee; the thread lookup mirrors threading's Message-ID -> request step.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from quotemaild.store.models import (
     RawMessage,
     Tenant,
     TimelineEvent,
+    User,
 )
+from quotemaild.store.queries import request_query
 
 BIG_TENANT_REQUESTS = 100_000
 OTHER_TENANTS = 99
@@ -48,6 +50,8 @@ STATUSES = (
     ("accepted", 8), ("rejected", 7), ("cancelled", 5),
 )  # fmt: skip
 BIG_TABLES = {"raw_messages", "messages", "message_refs", "quote_requests", "timeline_events"}
+# The bench tenant's sellers; a request is assigned to one of them, or (1 in 4) to nobody yet.
+SELLERS = tuple(f"seller{k}@bench.example" for k in range(1, 9))
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
@@ -80,6 +84,8 @@ class BulkLoader:
             rows = [self._tenant_row(1, BENCH_SLUG, "Bench Tenant", now)]
             rows += [self._tenant_row(i + 2, f"t{i:03d}", f"Tenant {i}", now) for i in range(OTHER_TENANTS)]
             conn.execute(insert(Tenant), rows)
+            conn.execute(insert(User), [{"id": k, "tenant_id": 1, "name": f"Seller {k}", "email": email, "role": "seller",
+                                          "created_at": now} for k, email in enumerate(SELLERS, start=1)])  # fmt: skip
 
     @staticmethod
     def _tenant_row(tid: int, slug: str, name: str, now: dt.datetime) -> dict[str, Any]:
@@ -157,6 +163,7 @@ class BulkLoader:
                     id=request_id, tenant_id=tenant, status=rng.choice(self.statuses), subject=subject,
                     requester_email=customer, requester_name=f"Customer {seq}", message_count=1,
                     created_at=at, updated_at=at,
+                    assignee_user_id=rng.choice((None, *range(1, len(SELLERS) + 1))) if tenant == 1 else None,
                 )  # fmt: skip
                 open_threads.append((request_id, msg_id))
             rcpt = f"{BENCH_SLUG if tenant == 1 else f't{tenant - 2:03d}'}@{BENCH_DOMAIN}"
@@ -201,26 +208,10 @@ class BulkLoader:
 # --- the queries under test -------------------------------------------------------------------
 
 
-def request_list_stmt(tenant_id: int, status: str | None, assignee: str | None = None) -> Select[Any]:
-    """`request list --tenant S [--status S] [--assignee E] --limit 50`: newest first, one page."""
-    stmt = select(
-        QuoteRequest.id, QuoteRequest.status, QuoteRequest.subject, QuoteRequest.requester_email,
-        QuoteRequest.message_count, QuoteRequest.updated_at,
-    ).where(QuoteRequest.tenant_id == tenant_id)  # fmt: skip
-    if status is not None:
-        stmt = stmt.where(QuoteRequest.status == status)
-    column = assignee_column()
-    if assignee is not None and column is not None:
-        stmt = stmt.where(column == assignee)
-    return stmt.order_by(QuoteRequest.updated_at.desc(), QuoteRequest.id.desc()).limit(50)
-
-
-def assignee_column() -> Any:
-    """The request's assignee column once the schema has one (none in migration 0001)."""
-    for name in ("assignee_email", "assignee_id", "assignee"):
-        if name in QuoteRequest.__table__.c:
-            return QuoteRequest.__table__.c[name]
-    return None
+def request_list_stmt(status: str | None, assignee: str | None = None) -> Select[Any]:
+    """What `request list --tenant bench [--status S] [--assignee E]` runs: the CLI's own query
+    (`store.queries.request_query`), newest first, one page of 50."""
+    return request_query(BENCH_SLUG, status=status, assignee=assignee).limit(50)
 
 
 def thread_lookup_stmt(tenant_id: int, ids: list[str]) -> Select[Any]:
@@ -272,14 +263,14 @@ def measure_queries(engine: Engine, runs: int, seed: int = 11) -> dict[str, Any]
         refs = conn.execute(
             select(MessageRef.value).where(MessageRef.tenant_id == 1).order_by(func.random()).limit(runs)
         ).scalars().all()
-        lists = [request_list_stmt(1, statuses[i % len(statuses)], "seller@bench.example") for i in range(runs)]
-        unfiltered = [request_list_stmt(1, None) for _ in range(runs)]
+        lists = [request_list_stmt(statuses[i % len(statuses)], SELLERS[i % len(SELLERS)]) for i in range(runs)]
+        unfiltered = [request_list_stmt(None) for _ in range(runs)]
         lookups = [
             thread_lookup_stmt(1, [r, f"<missing{rng.getrandbits(48):x}@nowhere.example>"]) for r in refs
         ] or [thread_lookup_stmt(1, ["<none@nowhere.example>"])]
         result = {
             "tenant_requests": int(tenant_requests or 0),
-            "assignee_filter": "applied" if assignee_column() is not None else "no assignee column in schema",
+            "filters": "request_list: status and assignee (8 sellers); request_list_all_statuses: none",
             "request_list": _time(conn, lists),
             "request_list_all_statuses": _time(conn, unfiltered),
             "thread_lookup": _time(conn, lookups),
