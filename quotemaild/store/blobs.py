@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 # Values from this size up go through blob I/O on SQLite.
@@ -26,14 +26,17 @@ def read_big(session: Session, column: InstrumentedAttribute[bytes], row_id: int
     table = column.class_.__table__
     key = _key(column)
     blob_api = _sqlite_connection(session)
-    if blob_api is not None:
-        size = session.scalar(select(func.length(column)).where(key == row_id))
-        if size is None:
-            return None
-        if size >= BIG_BYTES:
-            with blob_api.blobopen(table.name, column.key, row_id, readonly=True) as blob:
-                return blob.read()
-    return session.scalar(select(column).where(key == row_id))
+    if blob_api is None:
+        return session.scalar(select(column).where(key == row_id))
+    # One query: a small value comes back at once (every processed message), a big one as NULL.
+    size = func.length(column)
+    row = session.execute(select(size, case((size < BIG_BYTES, column))).where(key == row_id)).first()
+    if row is None:
+        return None
+    if row[1] is not None:
+        return bytes(row[1])
+    with blob_api.blobopen(table.name, column.key, row_id, readonly=True) as blob:
+        return blob.read()
 
 
 def write_big(session: Session, column: InstrumentedAttribute[bytes], row_id: int, data: bytes) -> None:
