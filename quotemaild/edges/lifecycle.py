@@ -35,14 +35,15 @@ async def serve(config: Config, notifier: Notifier | None = None) -> None:
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     reloads: set[asyncio.Task[None]] = set()
-    started: list[daemon_mod.Daemon] = []
-    hup_while_starting: list[bool] = []
+    current: daemon_mod.Daemon | None = None
+    hup_pending = False
 
     def on_hup() -> None:
-        if not started:  # still starting: reload once it is up
-            hup_while_starting.append(True)
+        nonlocal hup_pending
+        if current is None:  # still starting: reload once it is up
+            hup_pending = True
             return
-        task = loop.create_task(reload(started[0]))
+        task = loop.create_task(reload(current))
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
@@ -57,8 +58,8 @@ async def serve(config: Config, notifier: Notifier | None = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         raise
-    started.append(daemon)
-    if hup_while_starting:
+    current = daemon
+    if hup_pending:
         on_hup()
     try:
         notifier.ready(status_line(daemon))
