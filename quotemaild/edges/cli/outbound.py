@@ -20,13 +20,9 @@ from quotemaild.mail.templates import (
 )
 from quotemaild.services.outbox import list_outbox, outbox_view, retry
 from quotemaild.services.reply import reply_to_request
-from quotemaild.services.send import SendSettings, template_override
+from quotemaild.services.send import template_override
 from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import get_tenant
-
-
-def send_settings(app: AppContext) -> SendSettings:
-    return wiring.send_settings(app.config)
 
 
 def read_attachment(path: Path) -> OutboundAttachment:
@@ -49,7 +45,7 @@ def request_reply(app: AppContext, request_id: int, body_file, attach: tuple[Pat
     """Reply to the requester of REQUEST_ID from the tenant's address (queued in the outbox)."""
     attachments = [read_attachment(p) for p in attach]
     with app.transaction() as session:
-        queued = reply_to_request(session, send_settings(app), request_id, body_file.read(), attachments, app.actor, app.clock)
+        queued = reply_to_request(session, wiring.send_settings(app.config), request_id, body_file.read(), attachments, app.actor, app.clock)
     result = {
         "request_id": request_id,
         "message_id": queued.message_pk,

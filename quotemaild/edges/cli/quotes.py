@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from quotemaild import wiring
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
-from quotemaild.edges.cli.outbound import send_settings
 from quotemaild.errors import InvalidInput
 from quotemaild.services.quote_send import render_pdf_for, send_quote
 from quotemaild.services.quotes import create_quote, decide_quote, get_quote, quote_view
@@ -94,7 +94,7 @@ def quote_pdf(app: AppContext, quote_id: int, output: Path | None) -> None:
 def quote_send(app: AppContext, quote_id: int, to: str | None, as_json: bool) -> None:
     """Mail the quote via its request (standard text per language, PDF attached, accept/reject links)."""
     with app.transaction() as session:
-        queued = send_quote(session, send_settings(app), quote_id, app.actor, app.clock, to=to)
+        queued = send_quote(session, wiring.send_settings(app.config), quote_id, app.actor, app.clock, to=to)
     if not queued.loops_back:
         click.echo("warning: sent from the tenant's own address; answers will not come back to this request", err=True)
     emit({"quote_id": quote_id, "message_id": queued.message_pk, "outbox_id": queued.outbox_id,
