@@ -1,7 +1,8 @@
 """`python -m quotemaild.bench` / `make bench`: baseline vs quotemaild on loopback, table + JSON.
 
-Full mode (default): N=5000, store sizes 10k/100k/1M, 5 minutes of sustained load.
-Quick mode (--quick): small N, small store sizes, a few seconds; what `make test` runs.
+Full mode (default): N=5000, store sizes 10k/100k/1M, 5 minutes of sustained load, every
+throughput and scale-ingest run three times (the median counts; baseline and quotemaild take turns).
+Quick mode (--quick): small N, small store sizes, a few seconds, two runs each; what `make test` runs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ def _ints(text: str) -> tuple[int, ...]:
     return values
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m quotemaild.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -44,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--query-runs", type=int, help="timed runs per query (default 300; quick 30)")
     p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="baseline's event loop")
     p.add_argument("--log-level", default="info", help="quotemaild's log level during the bench")
+    p.add_argument("--repeats", type=_positive, help="runs per throughput and scale-ingest measurement, median "
+                   "reported (default 3; quick 2)")
     p.add_argument("--reconnect", action="store_true", help="smtp-source: new connection per message")
     p.add_argument("--out", type=Path, default=Path("bench/results/latest.json"), help="JSON output path")
     p.add_argument("--workdir", type=Path, help="keep stores and logs here (default: a temp dir, removed)")
@@ -66,6 +79,7 @@ def settings(args: argparse.Namespace, workdir: Path) -> Settings:
         log_level=args.log_level,
         workdir=workdir,
         reuse_connections=not args.reconnect,
+        repeats=args.repeats or (2 if quick else 3),
     )
 
 

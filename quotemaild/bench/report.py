@@ -82,6 +82,10 @@ def _rate(run: dict[str, Any]) -> str:
     return _fmt(run.get("msgs_per_s"))
 
 
+def _runs(rates: list[float | None]) -> str:
+    return " / ".join(_fmt(r) for r in rates)
+
+
 def _skip(stage: dict[str, Any]) -> str | None:
     if stage.get("status") == "ok":
         return None
@@ -115,7 +119,10 @@ def render(result: dict[str, Any]) -> str:
     base = result["targets"]["baseline"]
     qm = result["targets"]["quotemaild"]
     out.append("")
+    repeats = p.get("repeats", 1)
     out.append(f"Throughput: smtp-source, {p['size']} B messages, N={p['n']} per run (msgs/s)")
+    if repeats > 1:
+        out.append(f"  median of {repeats} runs each, the servers taking turns; ratio: median of the pairs' ratios")
     rows = []
     for s in p["sessions"]:
         b = base.get("smtp_source", {}).get(str(s), {})
@@ -123,6 +130,11 @@ def render(result: dict[str, Any]) -> str:
         rows.append([str(s), _rate(b), _rate(q), _fmt(result["ratio"].get(str(s)), 2),
                      _fmt(q.get("stored")), _fmt(q.get("processed_msgs_per_s"))])  # fmt: skip
     out += _table(["sessions", "baseline", "quotemaild", "ratio", "stored", "processed/s"], rows)
+    for s in p["sessions"]:
+        runs = {name: t.get("smtp_source", {}).get(str(s), {}).get("runs_msgs_per_s") for name, t in
+                (("baseline", base), ("quotemaild", qm))}  # fmt: skip
+        if any(runs.values()):
+            out.append(f"  runs at {s} {'session' if s == 1 else 'sessions'}: " + "; ".join(f"{n} {_runs(r)}" for n, r in runs.items() if r))
     for s in p["sessions"]:
         for name, t in (("baseline", base), ("quotemaild", qm)):
             err = t.get("smtp_source", {}).get(str(s), {}).get("error")
@@ -197,6 +209,8 @@ def render(result: dict[str, Any]) -> str:
                        "ratio", "list p95 ms", "lookup p95 ms", "plans"], rows)  # fmt: skip
         for lv in sc["levels"]:
             ing = lv.get("ingest") or {}
+            if ing.get("runs_msgs_per_s"):
+                out.append(f"  ingest runs at {lv['messages']}: {_runs(ing['runs_msgs_per_s'])} (median counts)")
             if ing.get("error") or ing.get("status") not in (None, "ok"):
                 out.append(f"  ingest at {lv['messages']}: {ing.get('error') or ing.get('reason')}")
             bad = {k: v["full_scans"] for k, v in lv["queries"]["plans"].items() if v["full_scans"]}

@@ -1,8 +1,14 @@
 """One bench run, stage by stage; each stage ends `ok`, `skipped` (with its reason) or `error`.
 
-Stages: throughput + ack latency + big message for each server (baseline, quotemaild); a sustained
-run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing smarthost.
-Every load is bounded in count or time and goes to 127.0.0.1 only.
+Stages: throughput, then ack latency and the big message, for both servers (baseline, quotemaild);
+a sustained run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing
+smarthost. Every load is bounded in count or time and goes to 127.0.0.1 only.
+
+Both servers run side by side and each throughput run is repeated (`repeats`, default 3), the
+baseline's and quotemaild's runs taking turns: a minute in which the machine is slower then slows
+one pair, not one server, and each ratio is the median of the pairs' ratios. Each scale level's
+ingest rate is the median of `repeats` runs too. quotemaild's runs each wait for processing to
+catch up, so every run starts on an idle daemon.
 """
 
 from __future__ import annotations
@@ -10,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import statistics
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +47,8 @@ class Settings:
     log_level: str
     workdir: Path
     reuse_connections: bool = True
-    drain_timeout: float = 120.0
+    drain_timeout: float = 300.0
+    repeats: int = 3
 
 
 def _now() -> str:
@@ -129,30 +138,83 @@ def _measured_run(server: Server, s: Settings, sessions: int) -> dict[str, Any]:
     return r
 
 
-def bench_server(start: Callable[[], Server], s: Settings) -> dict[str, Any]:
-    """Throughput at each session count (smtp-source), then ack latency (aiosmtplib), then memory."""
-    with start() as server:
-        out: dict[str, Any] = {"pid": server.pid, "port": server.port}
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median rate (the lower middle one of an even count), with every run's rate."""
+    rated = sorted((r for r in runs if r.get("msgs_per_s")), key=lambda r: r["msgs_per_s"])
+    if not rated:
+        return runs[-1] if runs else {}
+    return {**rated[(len(rated) - 1) // 2], "runs_msgs_per_s": [r.get("msgs_per_s") for r in runs]}
+
+
+def median_ratio(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> float | None:
+    """quotemaild over baseline for each pair of runs taken in turn, then the median of those."""
+    ratios = [q["msgs_per_s"] / b["msgs_per_s"] for b, q in pairs if b.get("msgs_per_s") and q.get("msgs_per_s")]
+    return round(statistics.median(ratios), 3) if ratios else None
+
+
+def throughput(servers: dict[str, Server], s: Settings) -> tuple[dict[str, dict[str, Any]], dict[str, float | None]]:
+    """smtp-source at each session count, `repeats` times, the servers taking turns.
+
+    Returns per server {"smtp_source": {sessions: median run}} (or the reason smtp-source is
+    missing), and per session count the median ratio quotemaild/baseline."""
+    out: dict[str, dict[str, Any]] = {name: {"smtp_source": {}} for name in servers}
+    ratio: dict[str, float | None] = {str(n): None for n in s.sessions}
+    for name, server in servers.items():
         warm = drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), max(s.sessions)))
         if "skipped" in warm:
-            out["smtp_source_skipped"] = warm["skipped"]
-        out["smtp_source"] = {}
+            return {name: {"smtp_source_skipped": warm["skipped"], "smtp_source": {}} for name in servers}, ratio
         if server.db_path is not None:
             procs.wait_drained(server.db_path, s.drain_timeout)
-        for sessions in s.sessions:
-            if "skipped" not in warm:
-                out["smtp_source"][str(sessions)] = _measured_run(server, s, sessions)
-        gen_sessions = max(s.sessions)
-        out["generator"] = drivers.run_generator(server.host, server.port, _load(s, s.n, gen_sessions))
-        if server.db_path is not None:
-            out["drain"] = procs.wait_drained(server.db_path, s.drain_timeout)
-        # Summed over the process tree: quotemaild's processing child counts too.
-        peak = sum(rss.peak_bytes(pid) or 0 for pid in rss.tree(server.pid))
-        out["peak_rss_mb"] = round(peak / MB, 1) if peak else None
-        out["big_message"] = _guard(lambda: check_big_message(server, s))
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.proc.returncode} during the run")
-        return out
+    for sessions in s.sessions:
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+        for _ in range(max(s.repeats, 1)):
+            for name, server in servers.items():
+                runs[name].append(_measured_run(server, s, sessions))
+        for name in servers:
+            out[name]["smtp_source"][str(sessions)] = median_run(runs[name])
+        if "baseline" in runs and "quotemaild" in runs:
+            ratio[str(sessions)] = median_ratio(list(zip(runs["baseline"], runs["quotemaild"], strict=True)))
+    return out, ratio
+
+
+def latency_and_memory(server: Server, s: Settings) -> dict[str, Any]:
+    """Ack latency (aiosmtplib generator), peak RSS so far, then one message near the size limit."""
+    out: dict[str, Any] = {"pid": server.pid, "port": server.port}
+    out["generator"] = drivers.run_generator(server.host, server.port, _load(s, s.n, max(s.sessions)))
+    if server.db_path is not None:
+        out["drain"] = procs.wait_drained(server.db_path, s.drain_timeout)
+    # Summed over the process tree: quotemaild's processing child counts too.
+    peak = sum(rss.peak_bytes(pid) or 0 for pid in rss.tree(server.pid))
+    out["peak_rss_mb"] = round(peak / MB, 1) if peak else None
+    out["big_message"] = _guard(lambda: check_big_message(server, s))
+    if server.proc.poll() is not None:
+        raise RuntimeError(f"{server.name} exited with {server.proc.returncode} during the run")
+    return out
+
+
+def bench_servers(starters: dict[str, Callable[[], Server]], s: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Start every server, measure throughput with their runs in turn, then each one's latency
+    and memory. A server that cannot start is recorded (skipped or error) and the others go on."""
+    targets: dict[str, dict[str, Any]] = {}
+    servers: dict[str, Server] = {}
+    ratio: dict[str, float | None] = {str(n): None for n in s.sessions}
+    with ExitStack() as stack:
+        for name, start in starters.items():
+            started = _guard(lambda start=start: {"server": stack.enter_context(start())})
+            if started["status"] == "ok":
+                servers[name] = started["server"]
+            else:
+                targets[name] = started
+        measured = _guard(lambda: dict(zip(("by_server", "ratio"), throughput(servers, s), strict=True)))
+        if measured["status"] == "ok":
+            ratio = measured["ratio"]
+        for name, server in servers.items():
+            if measured["status"] != "ok":
+                targets[name] = measured
+                continue
+            targets[name] = _guard(lambda name=name, server=server: {**measured["by_server"][name],
+                                                                     **latency_and_memory(server, s)})  # fmt: skip
+    return {name: targets[name] for name in starters}, ratio
 
 
 def sustained(start: Callable[[], Server], target: str, s: Settings) -> dict[str, Any]:
@@ -208,7 +270,7 @@ def _ingest_at(s: Settings, db: Path, size: int) -> dict[str, Any]:
         sessions = max(s.sessions)
         drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), sessions))
         procs.wait_drained(db, s.drain_timeout)
-        return _measured_run(server, s, sessions)
+        return median_run([_measured_run(server, s, sessions) for _ in range(max(s.repeats, 1))])
 
 
 def run(s: Settings) -> dict[str, Any]:
@@ -222,7 +284,7 @@ def run(s: Settings) -> dict[str, Any]:
         "skip_scale": s.skip_scale, "duration_s": s.duration, "max_message_size": s.max_message_size,
         "query_runs": s.query_runs, "loop": s.loop, "log_level": s.log_level,
         "generator_sessions": max(s.sessions), "reply_ratio": 0.3,
-        "reuse_connections": s.reuse_connections,
+        "reuse_connections": s.reuse_connections, "repeats": s.repeats,
         "smtp_source": drivers.smtp_source_path(),
     }  # fmt: skip
 
@@ -234,17 +296,10 @@ def run(s: Settings) -> dict[str, Any]:
             s.workdir / tag, max_message_size=s.max_message_size, log_level=s.log_level
         )
 
-    targets = {
-        "baseline": _guard(lambda: bench_server(start_baseline, s)),
-        "quotemaild": _guard(lambda: bench_server(start_quotemaild("quotemaild"), s)),
-    }
+    targets, result["ratio"] = bench_servers(
+        {"baseline": start_baseline, "quotemaild": start_quotemaild("quotemaild")}, s
+    )
     result["targets"] = targets
-    ratio: dict[str, float | None] = {}
-    for sessions in s.sessions:
-        b = targets["baseline"].get("smtp_source", {}).get(str(sessions), {}).get("msgs_per_s")
-        q = targets["quotemaild"].get("smtp_source", {}).get(str(sessions), {}).get("msgs_per_s")
-        ratio[str(sessions)] = round(q / b, 3) if b and q else None
-    result["ratio"] = ratio
 
     def components() -> dict[str, Any]:
         from quotemaild.bench.components import run_components
