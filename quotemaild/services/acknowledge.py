@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quotemaild.errors import InvalidInput
-from quotemaild.mail.ack_policy import LOOP_NOTE, Decision, may_acknowledge
+from quotemaild.mail.ack_policy import LOOP_LIMIT, LOOP_NOTE, LOOP_WINDOW, Decision, may_acknowledge
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import reply_subject
 from quotemaild.mail.templates import pick_language, render_mail
@@ -22,7 +22,6 @@ from quotemaild.services.send import SendSettings, queue_mail, template_override
 from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant, TimelineEvent
 
 ACK_LOOKBACK = dt.timedelta(hours=24)
-LOOP_WINDOW = dt.timedelta(minutes=120)
 # Only mail the customer sent to us is acknowledged; a forward by the tenant's own staff or a
 # copy (Bcc) of their mail to a customer is not something the customer expects an answer to.
 ACK_PROVENANCES = ("direct", "auto_forward")
@@ -111,17 +110,23 @@ def _acks(session: Session, tenant_id: int, address: str, now: dt.datetime) -> l
 
 
 def _recent_inbound(session: Session, tenant_id: int, address: str, now: dt.datetime) -> int:
-    count = session.scalar(
-        select(func.count())
-        .select_from(Message)
+    """Inbound mails from this sender in LOOP_WINDOW, counted up to one past LOOP_LIMIT.
+
+    The policy only asks whether the limit is passed. A sender caught in a loop can send tens of
+    thousands of mails within the window, and a full count visited every one of them again for
+    each new mail, so processing slowed down as the loop went on."""
+    recent = (
+        select(Message.id)
         .where(
             Message.tenant_id == tenant_id,
             Message.from_email == address,
             Message.direction == "in",
             Message.created_at > now - LOOP_WINDOW,
         )
+        .limit(LOOP_LIMIT + 1)
+        .subquery()
     )
-    return int(count or 0)
+    return int(session.scalar(select(func.count()).select_from(recent)) or 0)
 
 
 def _hard_bounced(session: Session, tenant_id: int, address: str) -> bool:
