@@ -13,7 +13,7 @@ from quotemaild.store.models import RawMessage
 from tests.conftest import DOMAIN, make_mail
 
 
-def store_raw(config_path, tenant_id: int, raw: bytes) -> int:
+def store_raw(config_path, tenant_id: int, raw: bytes, rcpt_to: str = "acme@" + DOMAIN) -> int:
     """Put a raw message in the store as the SMTP edge would, and process it."""
     import datetime as dt
     import hashlib
@@ -24,7 +24,7 @@ def store_raw(config_path, tenant_id: int, raw: bytes) -> int:
     with sessions.begin() as s:
         row = RawMessage(
             tenant_id=tenant_id, received_at=dt.datetime.now(dt.UTC), channel="smtp", mail_from="k@example.org",
-            rcpt_to=["acme@" + DOMAIN], peer="127.0.0.1:1", helo="x", size=len(raw),
+            rcpt_to=[rcpt_to], peer="127.0.0.1:1", helo="x", size=len(raw),
             sha256=hashlib.sha256(raw).hexdigest(), data=raw, state="pending", attempts=0,
         )
         s.add(row)
@@ -33,6 +33,29 @@ def store_raw(config_path, tenant_id: int, raw: bytes) -> int:
     process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
     engine.dispose()
     return raw_id
+
+
+def test_reprocess_threads_a_reply_by_our_signed_reply_to(run_cli, monkeypatch):
+    """Re-processing uses the daemon's signer: a reply that names its request only by the signed
+    Reply-To address (no In-Reply-To, no References) joins that request, as it would have at first."""
+    import quotemaild.services.ingest as ingest
+    from quotemaild.wiring import signer
+
+    tenant = json.loads(run_cli("tenant", "add", "Acme", "--slug", "acme", "--json").stdout)
+    store_raw(run_cli.config_path, tenant["id"], make_mail(subject="Offerte dakwerken"))
+    (request,) = json.loads(run_cli("request", "list", "--json").stdout)
+    reply_to = signer(load_config(run_cli.config_path)).reply_address(tenant["id"], "acme", request["id"])
+
+    def broken(*a, **k):
+        raise RuntimeError("parser exploded")
+
+    with monkeypatch.context() as patched:  # the reply's first processing fails
+        patched.setattr(ingest, "parse_message", broken)
+        raw_id = store_raw(run_cli.config_path, tenant["id"], make_mail(subject="Akkoord", message_id="<r1@example.org>"),
+                           rcpt_to=reply_to)  # fmt: skip
+
+    result = json.loads(run_cli("reprocess", str(raw_id), "--json").stdout)
+    assert result == [{"raw_id": raw_id, "ok": True, "request_id": request["id"], "verdict": "join"}]
 
 
 def test_tenant_add_prints_the_address(run_cli):

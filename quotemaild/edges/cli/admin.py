@@ -11,10 +11,11 @@ import click
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from quotemaild import wiring
 from quotemaild.edges.cli.context import AppContext, emit, fail, handle_errors, pass_app
 from quotemaild.edges.processor import process_one
 from quotemaild.errors import InvalidInput, StoreUnavailable
-from quotemaild.services.ingest import IngestResult, IngestSettings, reset_for_reprocess
+from quotemaild.services.ingest import IngestResult, reset_for_reprocess
 from quotemaild.store import db
 from quotemaild.store.models import RawMessage
 from quotemaild.store.probe import probe_store
@@ -114,7 +115,10 @@ def reprocess(app: AppContext, raw_id: int | None, failed: bool, as_json: bool) 
     if purged and not failed:
         raise InvalidInput("RAW_ID", f"raw message {raw_id} was purged by [retention] raw_days: nothing to re-process")
     ids = [one for one in ids if one not in purged]
-    settings = IngestSettings(domain=app.config.mail.domain, max_header_bytes=app.config.smtp.max_header_bytes)
+    # The daemon's own settings, signer included, so a reply found only by our signed Reply-To or
+    # Message-ID joins its request here too. Not its acknowledgement hook: a message processed
+    # again may be days old, and a late "we received your request" would mislead.
+    settings, _acknowledge = wiring.processing_side(app.config, app.clock)
     results = []
     for one in ids:
         assert one is not None
