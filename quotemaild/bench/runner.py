@@ -152,29 +152,30 @@ def median_ratio(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> float | 
     return round(statistics.median(ratios), 3) if ratios else None
 
 
-def throughput(servers: dict[str, Server], s: Settings) -> tuple[dict[str, dict[str, Any]], dict[str, float | None]]:
+def throughput(servers: dict[str, Server], s: Settings) -> dict[str, Any]:
     """smtp-source at each session count, `repeats` times, the servers taking turns.
 
-    Returns per server {"smtp_source": {sessions: median run}} (or the reason smtp-source is
-    missing), and per session count the median ratio quotemaild/baseline."""
-    out: dict[str, dict[str, Any]] = {name: {"smtp_source": {}} for name in servers}
+    Returns `by_server`: per server {"smtp_source": {sessions: median run}} (or the reason
+    smtp-source is missing), and `ratio`: per session count the median ratio quotemaild/baseline."""
     ratio: dict[str, float | None] = {str(n): None for n in s.sessions}
-    for name, server in servers.items():
+    for server in servers.values():
         warm = drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), max(s.sessions)))
         if "skipped" in warm:
-            return {name: {"smtp_source_skipped": warm["skipped"], "smtp_source": {}} for name in servers}, ratio
+            skipped = {"smtp_source_skipped": warm["skipped"], "smtp_source": {}}
+            return {"by_server": {name: skipped for name in servers}, "ratio": ratio}
         if server.db_path is not None:
             procs.wait_drained(server.db_path, s.drain_timeout)
+    by_server: dict[str, dict[str, Any]] = {name: {"smtp_source": {}} for name in servers}
     for sessions in s.sessions:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
         for _ in range(max(s.repeats, 1)):
             for name, server in servers.items():
                 runs[name].append(_measured_run(server, s, sessions))
         for name in servers:
-            out[name]["smtp_source"][str(sessions)] = median_run(runs[name])
+            by_server[name]["smtp_source"][str(sessions)] = median_run(runs[name])
         if "baseline" in runs and "quotemaild" in runs:
             ratio[str(sessions)] = median_ratio(list(zip(runs["baseline"], runs["quotemaild"], strict=True)))
-    return out, ratio
+    return {"by_server": by_server, "ratio": ratio}
 
 
 def latency_and_memory(server: Server, s: Settings) -> dict[str, Any]:
@@ -197,7 +198,6 @@ def bench_servers(starters: dict[str, Callable[[], Server]], s: Settings) -> tup
     and memory. A server that cannot start is recorded (skipped or error) and the others go on."""
     targets: dict[str, dict[str, Any]] = {}
     servers: dict[str, Server] = {}
-    ratio: dict[str, float | None] = {str(n): None for n in s.sessions}
     with ExitStack() as stack:
         for name, start in starters.items():
             started = _guard(lambda start=start: {"server": stack.enter_context(start())})
@@ -205,15 +205,14 @@ def bench_servers(starters: dict[str, Callable[[], Server]], s: Settings) -> tup
                 servers[name] = started["server"]
             else:
                 targets[name] = started
-        measured = _guard(lambda: dict(zip(("by_server", "ratio"), throughput(servers, s), strict=True)))
-        if measured["status"] == "ok":
-            ratio = measured["ratio"]
+        measured = _guard(lambda: throughput(servers, s))
         for name, server in servers.items():
             if measured["status"] != "ok":
                 targets[name] = measured
-                continue
-            targets[name] = _guard(lambda name=name, server=server: {**measured["by_server"][name],
-                                                                     **latency_and_memory(server, s)})  # fmt: skip
+            else:
+                targets[name] = _guard(lambda name=name, server=server: {**measured["by_server"][name],
+                                                                         **latency_and_memory(server, s)})  # fmt: skip
+    ratio = measured.get("ratio") or {str(n): None for n in s.sessions}
     return {name: targets[name] for name in starters}, ratio
 
 

@@ -240,7 +240,7 @@ class SqliteInserts:
     """SQLite: the same rows straight through the sqlite3 driver.
 
     A single SMTP session waits for every commit, and SQLAlchemy's statement execution (events,
-    result set-up, parameter processing) cost about a third of the fsync'd one-message commit.
+    result set-up, parameter processing) cost a third to a half of the fsync'd one-message commit.
     Values go through the models' own bind processors, so what lands in a column is exactly what
     `CoreInserts` writes."""
 
@@ -248,7 +248,7 @@ class SqliteInserts:
         dialect = engine.dialect
         table = RawMessage.__table__
         self._processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns}
-        columns = list(_row(RawInput(0, dt.datetime.now(dt.UTC), "", "", (), "", "", b"")))
+        columns = list(_row(RawInput(0, dt.datetime.now(dt.UTC), "", "", (), "", "", b"")))  # what `_row` fills
         self._sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         data = RawData.__table__
         self._sql_data = f"INSERT INTO {data.name} ({data.c.raw_id.name}, {data.c.data.name}) VALUES (?, ?)"
