@@ -40,6 +40,8 @@ class Gate(Protocol):
 
     def background(self) -> Any: ...  # a context manager around a processing transaction
 
+    def release_for(self, pid: int) -> bool: ...  # a dead child's hold on the lock, undone
+
 
 class _Open:
     @contextmanager
@@ -50,6 +52,9 @@ class _Open:
     def background(self) -> Iterator[None]:
         yield
 
+    def release_for(self, pid: int) -> bool:
+        return False
+
 
 OPEN_GATE: Gate = _Open()
 
@@ -59,6 +64,7 @@ class WriteGate:
     lock: Any  # a multiprocessing Lock, shared with the processing child
     waiting: Any  # RawValue('b'): 1 while the commit writer waits for or holds the lock
     last_commit: Any  # RawValue('d'): time.monotonic() of the writer's last commit (system-wide)
+    holder: Any  # RawValue('i'): pid of the processing child while it holds the lock, else 0
     idle: float = 0.05  # the writer has committed nothing for this long: a gap to use
     max_defer: float = 0.5  # processing waits at most this long for a gap
     poll: float = 0.001
@@ -78,7 +84,8 @@ class WriteGate:
     @classmethod
     def create(cls, context: Any = None, **kwargs: float) -> WriteGate:
         ctx = context or multiprocessing.get_context()
-        return cls(ctx.Lock(), ctx.RawValue("b", 0), ctx.RawValue("d", 0.0), owner_pid=os.getpid(), **kwargs)
+        return cls(ctx.Lock(), ctx.RawValue("b", 0), ctx.RawValue("d", 0.0), ctx.RawValue("i", 0),
+                   owner_pid=os.getpid(), **kwargs)  # fmt: skip
 
     @contextmanager
     def priority(self) -> Iterator[None]:
@@ -103,10 +110,25 @@ class WriteGate:
         while not self.lock.acquire(timeout=0.5):
             if self.owner_gone():
                 raise GateAbandoned(f"the daemon (pid {self.owner_pid}) is gone")
+        self.holder.value = os.getpid()
         try:
             yield
         finally:
+            self.holder.value = 0
             self.lock.release()
+
+    def release_for(self, pid: int) -> bool:
+        """The processing child `pid` died (killed, crashed): release the lock if it held it.
+
+        A semaphore is not released by the death of its holder, and the commit writer would wait
+        for it for ever: every 250 would then wait too. Called by the parent after the child is
+        gone, so the hold cannot be in use. (A child killed between its acquire and recording
+        itself as holder is a window of a few instructions that this cannot see.)"""
+        if pid == 0 or self.holder.value != pid:
+            return False
+        self.holder.value = 0
+        self.lock.release()
+        return True
 
 
 def gate_for(store_url: str, context: Any = None) -> Gate:

@@ -73,3 +73,35 @@ def test_a_lock_left_held_by_a_dead_daemon_is_abandoned_not_waited_on_for_ever()
     gate.owner_pid = 2**22 + 12345  # no such process
     with pytest.raises(GateAbandoned), gate.background():
         pass
+
+
+def _hold_and_die(gate: WriteGate) -> None:
+    """A processing child killed inside its write transaction."""
+    import os
+    import signal
+
+    with gate.background():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_lock_held_by_a_killed_child_is_released_by_the_parent_and_only_for_that_child() -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    gate = WriteGate.create(ctx, idle=0.0, max_defer=0.0)
+    child = ctx.Process(target=_hold_and_die, args=(gate,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == -9
+    assert not gate.lock.acquire(block=False)  # the semaphore outlived its holder
+    assert child.pid is not None
+    assert not gate.release_for(child.pid + 1)  # somebody else's pid: left alone
+    assert gate.release_for(child.pid)
+    assert gate.holder.value == 0
+    with gate.priority():  # the commit writer goes again
+        pass
+    assert not gate.release_for(child.pid)  # nothing held any more: nothing released twice
+
+
+def test_the_open_gate_has_nothing_to_release() -> None:
+    assert OPEN_GATE.release_for(1234) is False
