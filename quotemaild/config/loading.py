@@ -23,6 +23,7 @@ from quotemaild.config.sections import (
     MailConfig,
     MiB,
     OutboundConfig,
+    ProcessingConfig,
     RetentionConfig,
     SecurityConfig,
     SmtpConfig,
@@ -56,7 +57,7 @@ def config_from_dict(
         "",
         {
             "state_dir", "shutdown_grace", "smtp", "lmtp", "imap", "mail", "store", "security", "log",
-            "outbound", "http", "retention", "vies", "dkim",
+            "outbound", "http", "retention", "processing", "vies", "dkim",
         },
     )
     state_dir = _path(base, _get(raw, "", "state_dir", str, "var"))
@@ -163,6 +164,10 @@ def config_from_dict(
         batch=int(_positive(ret_raw, "retention", "batch", 500, integer=True)),
     )
 
+    proc_raw = _table(raw, "processing")
+    _only(proc_raw, "processing", {f.name for f in dataclasses.fields(ProcessingConfig)})
+    processing = ProcessingConfig(message_timeout=_positive(proc_raw, "processing", "message_timeout", 300.0))
+
     outbound = _outbound(_table(raw, "outbound"), base)
     vies_raw = _table(raw, "vies")
     _only(vies_raw, "vies", {"url", "timeout"})
@@ -183,6 +188,7 @@ def config_from_dict(
         log=LogConfig(level=level, format=fmt),
         http=http,
         retention=retention,
+        processing=processing,
         shutdown_grace=shutdown_grace,
         vies=vies,
         state_dir=state_dir,

@@ -115,6 +115,13 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class ProcessingConfig:
+    # Seconds the processing child may spend on one message before it is killed and the message
+    # kept as failed (visible, `reprocess` runs it again); a normal message takes milliseconds.
+    message_timeout: float = 300.0
+
+
+@dataclass(frozen=True)
 class ViesConfig:
     """EU VIES REST service for `contact lookup-vat`."""
 
@@ -135,6 +142,7 @@ class Config:
     log: LogConfig = LogConfig()
     http: HttpConfig = HttpConfig()
     retention: RetentionConfig = RetentionConfig()
+    processing: ProcessingConfig = ProcessingConfig()
     shutdown_grace: float = 30.0  # seconds in-flight DATA may take after SIGTERM
     vies: ViesConfig = ViesConfig()
     state_dir: Path = Path("var")

@@ -43,6 +43,21 @@ CONTEXT.set_forkserver_preload(["quotemaild.edges.worker_process", "quotemaild.s
 
 _STOP = ("stop",)
 NICE = 10
+STABLE_AFTER = 60.0  # a child that lived this long ended a crash streak: the next restart is quick
+MAX_RESTART_DELAY = 30.0
+
+
+def restart_delay(streak: int, base: float) -> float:
+    """Seconds to wait before the next child after `streak` crashes in a row (1 = the first)."""
+    return min(base * max(streak, 1), MAX_RESTART_DELAY)
+
+
+def crash_streak(previous: int, lived: float, stable_after: float = STABLE_AFTER) -> int:
+    """Crashes in a row, this one included: a child that ran `stable_after` seconds starts anew.
+
+    Without the reset, a daemon whose child died once a week would wait the full 30 s ceiling
+    after a few months, and mail would sit pending that long for nothing."""
+    return previous + 1 if lived < stable_after else 1
 
 
 class ProcessingWorker:
@@ -55,22 +70,30 @@ class ProcessingWorker:
         notify: Callable[[], None] | None = None,
         on_lost: Callable[[int, str], None] | None = None,
         restart_delay: float = 1.0,
+        message_timeout: float | None = None,
     ) -> None:
         self._config = config
         self._gate = gate  # shared with the commit writer, which goes first
         self._notify = notify  # outgoing mail was queued: wake the delivery worker
         self._on_lost = on_lost  # (raw id, why): the child died with this message in hand
         self._restart_delay = restart_delay
+        # Seconds one message may take; None: the config's [processing] message_timeout.
+        self._message_timeout = message_timeout if message_timeout is not None else config.processing.message_timeout
         self._outgoing: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._conn: Connection | None = None
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._stopping = False
         self._in_hand: int | None = None
+        self._in_hand_since = 0.0  # time.monotonic() of the child's "start"
+        self._killed_why: str | None = None  # set when we killed the child ourselves
+        self._spawned_at = 0.0
+        self._streak = 0  # crashes in a row (see crash_streak)
         self._backlog = 0
         self.processed = 0
         self.failed = 0
-        self.restarts = 0
+        self.restarts = 0  # children replaced since start (crashed or killed), for health and tests
+        self.timeouts = 0  # of those, killed for taking longer than message_timeout
         self._sender = threading.Thread(target=self._send_loop, name="processing-send", daemon=True)
         self._reader = threading.Thread(target=self._read_loop, name="processing-read", daemon=True)
 
@@ -125,6 +148,8 @@ class ProcessingWorker:
         child_end.close()
         with self._lock:
             self._conn, self._proc = parent_end, proc
+            self._spawned_at = time.monotonic()
+            self._killed_why = None
         log.info("processing_child_started", pid=proc.pid)
 
     def _send_loop(self) -> None:
@@ -146,6 +171,9 @@ class ProcessingWorker:
                 conn, proc = self._conn, self._proc
             assert conn is not None and proc is not None
             try:
+                if not conn.poll(1.0):
+                    self._check_in_hand(proc)
+                    continue
                 msg = conn.recv()
             except (EOFError, OSError):
                 proc.join(5)
@@ -157,9 +185,23 @@ class ProcessingWorker:
                 continue
             self._handle(msg)
 
+    def _check_in_hand(self, proc: multiprocessing.process.BaseProcess) -> None:
+        """Kill a child stuck on one message; the read loop then sees it end like a crash."""
+        in_hand = self._in_hand
+        if in_hand is None or self._killed_why is not None or self._stopping:
+            return
+        took = time.monotonic() - self._in_hand_since
+        if took <= self._message_timeout:
+            return
+        self._killed_why = f"processing took longer than {self._message_timeout:g} s; stopped"
+        self.timeouts += 1
+        log.error("processing_timeout", raw_id=in_hand, seconds=round(took, 1), pid=proc.pid)
+        proc.kill()
+
     def _handle(self, msg: tuple[Any, ...]) -> None:
         if msg[0] == "start":
             self._in_hand = msg[1]
+            self._in_hand_since = time.monotonic()
         elif msg[0] == "done":
             _, _raw_id, outcome, queued, backlog = msg
             self._in_hand = None
@@ -172,9 +214,13 @@ class ProcessingWorker:
                 self._notify()
 
     def _child_lost(self, proc: multiprocessing.process.BaseProcess) -> None:
-        why = f"processing process ended unexpectedly (exit code {proc.exitcode})"
+        why = self._killed_why or f"processing process ended unexpectedly (exit code {proc.exitcode})"
         in_hand, self._in_hand = self._in_hand, None
-        log.error("processing_child_died", exitcode=proc.exitcode, raw_id=in_hand)
+        self._streak = crash_streak(self._streak, time.monotonic() - self._spawned_at)
+        if proc.pid is not None and self._gate.release_for(proc.pid):
+            log.warning("processing_gate_released", pid=proc.pid)  # it died inside its write transaction
+        if self._killed_why is None:
+            log.error("processing_child_died", exitcode=proc.exitcode, raw_id=in_hand)
         if in_hand is not None and self._on_lost is not None:
             try:
                 self._on_lost(in_hand, why)
@@ -182,7 +228,7 @@ class ProcessingWorker:
             except Exception as exc:  # store trouble: it stays pending and is tried again
                 log.error("failure_not_recorded", raw_id=in_hand, error=f"{type(exc).__name__}: {exc}"[:300])
         self.restarts += 1
-        time.sleep(min(self._restart_delay * self.restarts, 30.0))
+        time.sleep(restart_delay(self._streak, self._restart_delay))
         if not self._stopping:
             self._spawn()
 

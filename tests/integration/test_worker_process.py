@@ -146,3 +146,49 @@ def test_stop_without_finishing_leaves_the_rest_pending(sessions, tenant_id, wor
     assert set(left) == set(ids)
     assert list(left.values()).count("processed") == 1  # the one in hand; the rest for the next start
     assert list(left.values()).count("pending") == 9
+
+
+def test_a_child_stuck_on_one_message_is_killed_and_the_message_kept_as_failed(config, sessions, tenant_id, gate):
+    w = ProcessingWorker(config, gate, on_lost=record_lost(sessions), restart_delay=0.1, message_timeout=1.0)
+    w.start()
+    writer = CommitWriter(sessions.kw["bind"], on_committed=w.enqueue)
+    writer.start()
+    try:
+        gate.lock.acquire()  # the child waits at its write transaction: stuck, as far as it can tell
+        [stuck] = writer.submit([raw_input(tenant_id, 1)]).result(10)
+        wait_for(lambda: w._in_hand == stuck, what="message in hand")
+        first_pid = w.pid
+        wait_for(lambda: w.timeouts == 1, timeout=10, what="timeout noticed")
+        wait_for(lambda: w.restarts == 1 and w.is_alive() and w.pid != first_pid, what="restart")
+        gate.lock.release()
+        [later] = writer.submit([raw_input(tenant_id, 2)]).result(10)
+        wait_for(lambda: states(sessions).get(later) == "processed", what="next message processed")
+    finally:
+        writer.stop()
+        w.stop(10, finish_queue=False)
+    assert states(sessions)[stuck] == "failed"
+    with sessions() as s:
+        error = s.scalar(select(RawMessage.error).where(RawMessage.id == stuck))
+    assert error is not None and "longer than 1 s" in error
+    assert (w.failed, w.timeouts) == (1, 1)
+
+
+def test_a_child_killed_inside_its_write_transaction_does_not_leave_the_writer_waiting(sessions, tenant_id, worker, gate):
+    worker.start()
+    writer = CommitWriter(sessions.kw["bind"], on_committed=worker.enqueue, gate=gate)
+    writer.start()
+    try:
+        [first] = writer.submit([raw_input(tenant_id, 1)]).result(10)
+        wait_for(lambda: states(sessions).get(first) == "processed", what="first processed")
+        gate.holder.value = worker.pid  # as if the child were inside `background` when it died
+        gate.lock.acquire()
+        doomed_pid = worker.pid
+        assert doomed_pid is not None
+        os.kill(doomed_pid, signal.SIGKILL)
+        wait_for(lambda: worker.restarts == 1 and worker.is_alive(), what="restart")
+        # The commit writer (priority) would wait for ever on a lock nobody alive holds.
+        [later] = writer.submit([raw_input(tenant_id, 2)]).result(10)
+        wait_for(lambda: states(sessions).get(later) == "processed", what="later processed")
+    finally:
+        writer.stop()
+    assert gate.holder.value == 0

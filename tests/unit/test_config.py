@@ -60,6 +60,9 @@ def test_secret_file(tmp_path):
         (merged(log={"format": "xml"}), "log.format"),
         (merged(extra={"a": 1}), "extra"),
         (merged(smtp="x"), "smtp"),
+        (merged(processing={"message_timeout": 0}), "processing.message_timeout"),
+        (merged(processing={"message_timeout": "5m"}), "processing.message_timeout"),
+        (merged(processing={"timeout": 5}), "processing.timeout"),
     ],
 )
 def test_bad_values_name_the_key(data, key):
@@ -95,6 +98,12 @@ def test_relative_unix_socket_is_refused():
     """A unix socket path must be absolute."""
     with pytest.raises(ConfigError):
         parse_listen("lmtp.listen", "unix:run/x.sock")
+
+
+def test_processing_timeout_default_and_set():
+    """[processing] message_timeout: 300 s unless set."""
+    assert config_from_dict(BASE).processing.message_timeout == 300.0
+    assert config_from_dict(merged(processing={"message_timeout": 20})).processing.message_timeout == 20.0
 
 
 def test_example_config_loads():
