@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 
 from quotemaild.clock import Clock
 from quotemaild.edges import smtp_codes as codes
+from quotemaild.edges.smtp_data import DataOutcome, read_data
 from quotemaild.edges.writer import CommitWriter, RawInput
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
@@ -271,11 +272,41 @@ class QuotemailSMTP(SMTP):
     async def smtp_DATA(self, arg: str) -> None:
         self.in_data = True
         try:
-            await super().smtp_DATA(arg)
+            await self._data(arg)
         finally:
             self.in_data = False
         if not self._handler.accepting:
             self.close_with_421()  # shutting down: this transaction was answered, end the session
+
+    async def _data(self, arg: str) -> None:
+        """aiosmtpd's DATA command, with the data read into one buffer (`smtp_data.read_data`).
+
+        aiosmtpd holds a message four times over while reading it; the checks before the 354 and
+        the handler call after the final dot are aiosmtpd's, in its order."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            read = await read_data(self._reader, self.data_size_limit, self.line_length_limit)
+        except asyncio.CancelledError:  # the connection went during DATA
+            self._writer.close()
+            raise
+        if read.outcome is not DataOutcome.COMPLETE:
+            await self.push(codes.MESSAGE_TOO_BIG if read.outcome is DataOutcome.TOO_MUCH else codes.LINE_TOO_LONG)
+            self._set_post_data_state()
+            return
+        # decode_data is never set (smtp_factory): the content is the bytes as received.
+        self.envelope.content = self.envelope.original_content = read.content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
 
     def close_if_idle(self) -> bool:
         """Shutdown: end the session with 421 unless a DATA is in flight (that one ends itself)."""

@@ -112,6 +112,38 @@ async def test_too_big_data_is_refused_and_not_stored(tmp_path):
         await daemon.stop(d.daemon, grace=2)
 
 
+async def test_lines_starting_with_a_dot_are_stored_as_written(smtpd):
+    """The sender's dot-stuffing (RFC 5321 4.5.2) is undone: the stored copy is the message itself."""
+    raw = make_mail(body=".signature line\n..two dots\n.\nend\n")
+    errors, _ = await send(smtpd, raw, [smtpd.address("acme")])
+    assert errors == {}
+    with smtpd.sessions() as s:
+        stored = s.scalars(select(RawMessage).options(selectinload(RawMessage.content))).one()
+    assert stored.data == raw
+
+
+async def test_line_over_the_limit_is_refused_and_the_session_goes_on(tmp_path):
+    """A DATA line over 1 MiB gets 500 5.5.2 after the final dot, nothing is stored, and the same
+    connection can send the next message."""
+    cfg = config_from_dict(config_dict(tmp_path, mail={"max_message_size": 4_000_000}))
+    d = await start_daemon(cfg)
+    try:
+        async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
+            await client.mail("klant@example.org")
+            await client.rcpt(d.address("acme"))
+            with pytest.raises(aiosmtplib.SMTPDataError) as err:
+                await client.data(make_mail(body="x" * (1024 * 1024 + 10) + "\n"))
+            assert (err.value.code, err.value.message[:5]) == (500, "5.5.2")
+            with d.sessions() as s:
+                assert s.scalar(select(func.count()).select_from(RawMessage)) == 0
+            errors, reply = await client.sendmail("klant@example.org", [d.address("acme")], make_mail())
+        assert errors == {} and reply.startswith("2.0.0 Ok: stored as")
+    finally:
+        from quotemaild import daemon
+
+        await daemon.stop(d.daemon, grace=2)
+
+
 async def test_reply_with_in_reply_to_joins_the_request(smtpd):
     """A reply naming the first message in In-Reply-To lands on the same request."""
     await send(smtpd, make_mail(message_id="<first@example.org>"), [smtpd.address("acme")])
