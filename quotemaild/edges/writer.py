@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
+from quotemaild.store.blobs import BIG_BYTES, fill_blob
 from quotemaild.store.gate import OPEN_GATE, Gate
 from quotemaild.store.models import RawData, RawMessage
 
@@ -242,7 +243,8 @@ class SqliteInserts:
     A single SMTP session waits for every commit, and SQLAlchemy's statement execution (events,
     result set-up, parameter processing) cost a third to a half of the fsync'd one-message commit.
     Values go through the models' own bind processors, so what lands in a column is exactly what
-    `CoreInserts` writes."""
+    `CoreInserts` writes. A message of `BIG_BYTES` or more goes in by blob I/O, as the processing
+    child reads it (`store.blobs`)."""
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
@@ -251,7 +253,9 @@ class SqliteInserts:
         columns = list(_row(RawInput(0, dt.datetime.now(dt.UTC), "", "", (), "", "", b"")))  # what `_row` fills
         self._sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         data = RawData.__table__
+        self._data_table, self._data_column = data.name, data.c.data.name
         self._sql_data = f"INSERT INTO {data.name} ({data.c.raw_id.name}, {data.c.data.name}) VALUES (?, ?)"
+        self._sql_big_data = f"INSERT INTO {data.name} ({data.c.raw_id.name}, {data.c.data.name}) VALUES (?, zeroblob(?))"
         self._fairy = engine.raw_connection()  # the pool's connection: its pragmas are set on connect
         self._db: sqlite3.Connection = self._fairy.driver_connection  # type: ignore[assignment]
 
@@ -267,7 +271,12 @@ class SqliteInserts:
             for item in items:
                 cur.execute(self._sql, self._values(item))
                 ids.append(int(cur.lastrowid or 0))
-            cur.executemany(self._sql_data, [(i, item.data) for i, item in zip(ids, items, strict=True)])
+            stored = list(zip(ids, (item.data for item in items), strict=True))
+            cur.executemany(self._sql_data, [(i, data) for i, data in stored if len(data) < BIG_BYTES])
+            for i, data in stored:
+                if len(data) >= BIG_BYTES:  # bound as a value, SQLite would hold it twice more
+                    cur.execute(self._sql_big_data, (i, len(data)))
+                    fill_blob(self._db, self._data_table, self._data_column, i, data)
             cur.execute("COMMIT")
         except BaseException:
             if self._db.in_transaction:

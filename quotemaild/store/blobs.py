@@ -48,8 +48,13 @@ def write_big(session: Session, column: InstrumentedAttribute[bytes], row_id: in
         session.execute(update(table).where(where).values({column.key: data}))
         return
     session.execute(update(table).where(where).values({column.key: func.zeroblob(len(data))}))
+    fill_blob(blob_api, table.name, column.key, row_id, data)
+
+
+def fill_blob(db: sqlite3.Connection, table: str, column: str, row_id: int, data: bytes) -> None:
+    """Write `data` into a zeroblob of its length already in `column` of the row, in chunks."""
     view = memoryview(data)
-    with blob_api.blobopen(table.name, column.key, row_id) as blob:
+    with db.blobopen(table, column, row_id) as blob:
         for start in range(0, len(view), _CHUNK):
             blob.write(view[start : start + _CHUNK])
 

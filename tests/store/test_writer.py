@@ -9,6 +9,7 @@ from quotemaild.edges.writer import CommitWriter, CoreInserts, RawInput, SqliteI
 from quotemaild.errors import StoreUnavailable
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.clock import SystemClock
+from quotemaild.store.blobs import BIG_BYTES
 from quotemaild.store.models import RawData, RawMessage
 
 
@@ -69,12 +70,14 @@ def test_failed_commit_fails_every_future_of_the_batch(sessions):
 
 
 def test_sqlite_path_writes_what_the_core_path_writes(sessions, tenant_id):
-    """The driver-level SQLite inserts store exactly the column values SQLAlchemy Core stores."""
+    """The driver-level SQLite inserts store exactly the column values SQLAlchemy Core stores, a
+    message of BIG_BYTES or more (written by blob I/O) too."""
     engine = sessions.kw["bind"]
     assert isinstance(inserts_for(engine), SqliteInserts)
     at = dt.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     items = [
         RawInput(tenant_id, at, "smtp", "a@b.c", ("x@y.z", "Ünï@y.z"), "127.0.0.1:1", "h", b"one\r\n"),
+        RawInput(tenant_id, at, "imap", "", (), "", "", bytes(range(256)) * (BIG_BYTES // 256) + b"big"),
         RawInput(tenant_id, at, "imap", "", (), "", "", b"\x00\xff two"),
     ]
     stored = {}
@@ -85,15 +88,15 @@ def test_sqlite_path_writes_what_the_core_path_writes(sessions, tenant_id):
         with engine.connect() as conn:
             rows = conn.exec_driver_sql(
                 "SELECT r.*, d.data FROM raw_messages r JOIN raw_message_data d ON d.raw_id = r.id "
-                f"WHERE r.id IN ({ids[0]}, {ids[1]}) ORDER BY r.id"
+                f"WHERE r.id IN ({', '.join(map(str, ids))}) ORDER BY r.id"
             ).all()
         assert [r.data for r in rows] == [i.data for i in items]  # ids came back in the rows' order
         stored[kind] = [tuple(r)[1:] for r in rows]  # all but the id
     assert stored[SqliteInserts] == stored[CoreInserts]
     with sessions() as s:
-        raw = s.scalars(select(RawMessage).order_by(RawMessage.id.desc()).limit(2)).all()[::-1]
-        assert [r.received_at for r in raw] == [at, at] and raw[0].rcpt_to == ["x@y.z", "Ünï@y.z"]
-        assert s.get_one(RawData, raw[1].id).data == items[1].data
+        raw = s.scalars(select(RawMessage).order_by(RawMessage.id.desc()).limit(3)).all()[::-1]
+        assert [r.received_at for r in raw] == [at] * 3 and raw[0].rcpt_to == ["x@y.z", "Ünï@y.z"]
+        assert [s.get_one(RawData, r.id).data for r in raw] == [i.data for i in items]
 
 
 def test_writer_recovers_after_a_failed_commit(sessions, tenant_id):
