@@ -19,7 +19,6 @@ NO_VALID_RECIPIENTS = "554 5.5.1 No valid recipients"
 # aiosmtpd writes some replies itself, without enhanced codes; we rewrite them to ours.
 AIOSMTPD_REWRITES = {
     "552 Error: message size exceeds fixed maximum message size": MESSAGE_TOO_BIG,
-    "552 Error: Too much mail data": MESSAGE_TOO_BIG,
 }
 
 # LMTP (RFC 2033): after DATA, one of these per accepted recipient, in RCPT order.

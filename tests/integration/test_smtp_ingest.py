@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from quotemaild import daemon
 from quotemaild.config import config_from_dict
 from quotemaild.store.models import Message, QuoteRequest, RawMessage
-from tests.conftest import DOMAIN, config_dict, make_mail, start_daemon
+from tests.conftest import DOMAIN, RunningDaemon, config_dict, make_mail, start_daemon
 
 pytestmark = pytest.mark.asyncio
+
+
+@asynccontextmanager
+async def daemon_with(tmp_path: Path, **sections: dict[str, Any]) -> AsyncIterator[RunningDaemon]:
+    """A daemon on its own store with some config sections changed, stopped afterwards."""
+    d = await start_daemon(config_from_dict(config_dict(tmp_path, **sections)))
+    try:
+        yield d
+    finally:
+        await daemon.stop(d.daemon, grace=2)
 
 
 async def send(d, raw: bytes, rcpts: list[str], sender: str = "klant@example.org"):
@@ -78,26 +93,18 @@ async def test_one_copy_per_tenant_when_a_transaction_names_several(smtpd):
 
 async def test_too_big_declared_size_is_refused_at_mail_from(tmp_path):
     """A SIZE= above the limit is refused with 552 5.3.4 before any data is sent."""
-    cfg = config_from_dict(config_dict(tmp_path, mail={"max_message_size": 10_000}))
-    d = await start_daemon(cfg)
-    try:
+    async with daemon_with(tmp_path, mail={"max_message_size": 10_000}) as d:
         async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
             await client.ehlo()
             assert client.supports_extension("size")
             with pytest.raises(aiosmtplib.SMTPSenderRefused) as err:
                 await client.mail("klant@example.org", options=["SIZE=20000"])
         assert (err.value.code, err.value.message[:5]) == (552, "5.3.4")
-    finally:
-        from quotemaild import daemon
-
-        await daemon.stop(d.daemon, grace=2)
 
 
 async def test_too_big_data_is_refused_and_not_stored(tmp_path):
     """Data over the limit (no SIZE declared) gets 552 5.3.4 and nothing is stored."""
-    cfg = config_from_dict(config_dict(tmp_path, mail={"max_message_size": 10_000}))
-    d = await start_daemon(cfg)
-    try:
+    async with daemon_with(tmp_path, mail={"max_message_size": 10_000}) as d:
         async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
             await client.mail("klant@example.org")
             await client.rcpt(d.address("acme"))
@@ -106,10 +113,6 @@ async def test_too_big_data_is_refused_and_not_stored(tmp_path):
         assert (err.value.code, err.value.message[:5]) == (552, "5.3.4")
         with d.sessions() as s:
             assert s.scalar(select(func.count()).select_from(RawMessage)) == 0
-    finally:
-        from quotemaild import daemon
-
-        await daemon.stop(d.daemon, grace=2)
 
 
 async def test_lines_starting_with_a_dot_are_stored_as_written(smtpd):
@@ -125,9 +128,7 @@ async def test_lines_starting_with_a_dot_are_stored_as_written(smtpd):
 async def test_line_over_the_limit_is_refused_and_the_session_goes_on(tmp_path):
     """A DATA line over 1 MiB gets 500 5.5.2 after the final dot, nothing is stored, and the same
     connection can send the next message."""
-    cfg = config_from_dict(config_dict(tmp_path, mail={"max_message_size": 4_000_000}))
-    d = await start_daemon(cfg)
-    try:
+    async with daemon_with(tmp_path, mail={"max_message_size": 4_000_000}) as d:
         async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
             await client.mail("klant@example.org")
             await client.rcpt(d.address("acme"))
@@ -138,10 +139,6 @@ async def test_line_over_the_limit_is_refused_and_the_session_goes_on(tmp_path):
                 assert s.scalar(select(func.count()).select_from(RawMessage)) == 0
             errors, reply = await client.sendmail("klant@example.org", [d.address("acme")], make_mail())
         assert errors == {} and reply.startswith("2.0.0 Ok: stored as")
-    finally:
-        from quotemaild import daemon
-
-        await daemon.stop(d.daemon, grace=2)
 
 
 async def test_reply_with_in_reply_to_joins_the_request(smtpd):
@@ -212,27 +209,23 @@ async def test_missing_message_id_gets_a_deterministic_one(smtpd):
 
 async def test_store_failure_answers_451_and_recovers(tmp_path):
     """While another process holds the database lock, DATA gets 451 4.3.0; afterwards mail is taken."""
-    cfg = config_from_dict(config_dict(tmp_path, store={"busy_timeout": 0.2}))
-    d = await start_daemon(cfg)
-    locker = sqlite3.connect(str(tmp_path / "state" / "q.db"), isolation_level=None)
-    try:
-        locker.execute("BEGIN EXCLUSIVE")
-        async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
-            await client.mail("klant@example.org")
-            await client.rcpt(d.address("acme"))
-            with pytest.raises(aiosmtplib.SMTPDataError) as err:
-                await client.data(make_mail())
-        assert (err.value.code, err.value.message[:5]) == (451, "4.3.0")
-        locker.execute("ROLLBACK")
-        errors, _ = await send(d, make_mail(), [d.address("acme")])
-        assert errors == {}
-        with d.sessions() as s:
-            assert s.scalar(select(func.count()).select_from(RawMessage)) == 1
-    finally:
-        locker.close()
-        from quotemaild import daemon
-
-        await daemon.stop(d.daemon, grace=2)
+    async with daemon_with(tmp_path, store={"busy_timeout": 0.2}) as d:
+        locker = sqlite3.connect(str(tmp_path / "state" / "q.db"), isolation_level=None)
+        try:
+            locker.execute("BEGIN EXCLUSIVE")
+            async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
+                await client.mail("klant@example.org")
+                await client.rcpt(d.address("acme"))
+                with pytest.raises(aiosmtplib.SMTPDataError) as err:
+                    await client.data(make_mail())
+            assert (err.value.code, err.value.message[:5]) == (451, "4.3.0")
+            locker.execute("ROLLBACK")
+            errors, _ = await send(d, make_mail(), [d.address("acme")])
+            assert errors == {}
+            with d.sessions() as s:
+                assert s.scalar(select(func.count()).select_from(RawMessage)) == 1
+        finally:
+            locker.close()
 
 
 async def test_inbound_quotemaild_headers_are_not_trusted(smtpd):
