@@ -5,8 +5,8 @@ the final dot: a message near the size limit costs the daemon four times its siz
 line objects with their headers, then the joined copy). This reader applies aiosmtpd's rules line
 for line, so a sender sees the same protocol:
 
-- only CRLF "." CRLF ends the data (a bare LF or CR before or after the dot does not: SMTP
-  smuggling, CVE-2023-51764 and its kin);
+- only CRLF "." CRLF ends the data; a bare LF or CR before or after the dot does not (SMTP
+  smuggling, fixed in aiosmtpd 1.4.5 as CVE-2024-27305);
 - a leading dot is removed from every line (RFC 5321 4.5.2);
 - the size limit counts the bytes as sent, dots and line ends included; over it, or with a line
   longer than the line limit, the rest is read and dropped until the final dot, and only then is
