@@ -44,35 +44,38 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None, line_l
 
     The reader's own buffer limit should be `line_limit` (aiosmtpd creates it so): a line that
     does not fit raises `LimitOverrunError` inside `readuntil`, which makes it too long."""
-    buf: io.BytesIO | None = io.BytesIO()
+    buf = io.BytesIO()
     outcome = DataOutcome.COMPLETE
     size = 0
     line_start = True  # the next read starts a line (not the rest of a line over the limit)
     line_length = 0  # of the line being read, over all its pieces
+
+    def refuse(why: DataOutcome) -> None:
+        # The first error found is the one answered; what was read so far is dropped at once.
+        nonlocal outcome, buf
+        if outcome is DataOutcome.COMPLETE:
+            outcome, buf = why, io.BytesIO()
+
     while True:
         try:
             piece = await reader.readuntil(_CRLF)
         except asyncio.LimitOverrunError as exc:
             piece = await reader.read(exc.consumed)  # the part of the line that is there; drop it
-            if outcome is DataOutcome.COMPLETE:
-                outcome = DataOutcome.TOO_LONG
-            buf = None
+            refuse(DataOutcome.TOO_LONG)
         if line_start and piece == _END:
             break
         size += len(piece)
-        if outcome is DataOutcome.COMPLETE and size_limit and size > size_limit:
-            outcome = DataOutcome.TOO_MUCH
-            buf = None
+        if size_limit and size > size_limit:
+            refuse(DataOutcome.TOO_MUCH)
         line_length += len(piece)
         line_start = piece.endswith(_CRLF)
         if not line_start:
             continue
-        if line_length > line_limit and outcome is DataOutcome.COMPLETE:
-            outcome = DataOutcome.TOO_LONG
-            buf = None
+        if line_length > line_limit:
+            refuse(DataOutcome.TOO_LONG)
         line_length = 0
-        if buf is not None:
+        if outcome is DataOutcome.COMPLETE:
             buf.write(memoryview(piece)[1:] if piece.startswith(b".") else piece)
-    if buf is None:
+    if outcome is not DataOutcome.COMPLETE:
         return DataRead(outcome)
     return DataRead(outcome, buf.getvalue())  # BytesIO hands over its own buffer: no copy
