@@ -112,6 +112,8 @@ def _compare(body: bytes, chunk: int = 7) -> DataRead:
         (b"x" * 200 + b"\r\nmore\r\n.\r\n", DataOutcome.TOO_LONG, b""),  # over the reader's buffer limit
         # read in 7-byte pieces, the overlong line is dropped up to its dot: ".\r\n" ends a line, not the data
         (b"x" * 41 + b".\r\nmore\r\n.\r\n", DataOutcome.TOO_LONG, b""),
+        ((b"y" * 28 + b"\r\n") * 10 + b".\r\n", DataOutcome.COMPLETE, (b"y" * 28 + b"\r\n") * 10),  # 300 bytes: at the limit
+        ((b"y" * 28 + b"\r\n") * 9 + b"y" * 29 + b"\r\n.\r\n", DataOutcome.TOO_MUCH, b""),  # 301: one over
         ((b"y" * 30 + b"\r\n") * 10 + b".\r\n", DataOutcome.TOO_MUCH, b""),
         # the first error found is the one answered
         ((b"y" * 30 + b"\r\n") * 10 + b"z" * 80 + b"\r\n.\r\n", DataOutcome.TOO_MUCH, b""),
