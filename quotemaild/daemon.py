@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.backpressure import Backpressure
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.quote_links import QuoteLinks
 from quotemaild.edges.imap import ImapSupervisor
@@ -65,6 +66,7 @@ class Daemon:
     imap: ImapSupervisor | None = None
     lmtp_handler: LmtpHandler | None = None
     lmtp_server: asyncio.base_events.Server | None = None
+    backpressure: Backpressure | None = None
 
     def handlers(self) -> list[IngestHandler]:
         return [self.handler] + ([self.lmtp_handler] if self.lmtp_handler is not None else [])
@@ -136,6 +138,9 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     limits = smtp_limits(config)
     bounce_tenant = _bounce_tenant(readers, sign)
     handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
+    backpressure = Backpressure(processor.depth, config.processing.max_backlog)
+    handler.refusing = backpressure.refusing
+    metrics.sources.extra.append(backpressure.metrics)
     writer.start()
     processor.start()
     servers: list[asyncio.base_events.Server] = []
@@ -145,9 +150,10 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         servers.append(await _serve(config.smtp.listen, factory))
         tasks = [asyncio.create_task(outbox.run(), name="outbox")]
         daemon = Daemon(config, handler, writer, processor, outbox, servers, tasks, engine=engine, tenants=tenants,
-                        metrics=metrics, notifier=notifier, lock=lock)
+                        metrics=metrics, notifier=notifier, lock=lock, backpressure=backpressure)
         if config.lmtp.listen is not None:
             daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
+            daemon.lmtp_handler.refusing = backpressure.refusing
             lmtp = lmtp_factory(
                 daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
             )
@@ -165,6 +171,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 accepting=lambda: handler.accepting,
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+                backpressure=backpressure.health,
             )
             links = QuoteLinks(sessions, sign, clock)
             daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)

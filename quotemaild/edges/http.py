@@ -38,6 +38,7 @@ class HealthSources:
     accepting: Callable[[], bool]
     workers: Callable[[], dict[str, bool]]  # thread name -> alive
     queues: Callable[[], dict[str, int]]  # may query the store: run in a thread
+    backpressure: Callable[[], dict[str, Any]] | None = None  # {"active": bool, "backlog", "limit"}
 
 
 async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
@@ -55,13 +56,16 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
         queues = {}
         store = store if not store["ok"] else {"ok": False, "error": f"queues: {type(exc).__name__}: {str(exc)[:200]}"}
     accepting = sources.accepting()
-    ok = store["ok"] and accepting and all(workers.values())
+    pressure = sources.backpressure() if sources.backpressure is not None else None
+    refusing = bool(pressure and pressure["active"])  # new mail gets 451 4.3.2 for now
+    ok = store["ok"] and accepting and all(workers.values()) and not refusing
     body = {
-        "status": "ok" if ok else "unavailable",
+        "status": "ok" if ok else ("backpressure" if refusing else "unavailable"),
         "accepting": accepting,
         "store": store,
         "workers": workers,
         "queues": queues,
+        **({"backpressure": pressure} if pressure is not None else {}),
     }
     return (HTTP_OK if ok else HTTP_UNAVAILABLE), body
 

@@ -96,6 +96,8 @@ async def reload(daemon: daemon_mod.Daemon) -> None:
                 configure_logging(plan.config.log)
                 daemon.processor.set_log(plan.config.log)
             daemon.handler.limits = daemon_mod.smtp_limits(plan.config)
+            if daemon.backpressure is not None:
+                daemon.backpressure.limit = plan.config.processing.max_backlog
         if daemon.tenants is not None:
             await asyncio.to_thread(daemon.tenants.reload)
     except ConfigError as exc:
