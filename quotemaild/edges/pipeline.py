@@ -93,6 +93,7 @@ class Steps:
 @dataclass(frozen=True)
 class _Loaded:
     raw_id: int
+    tenant_id: int
     tenant_slug: str
     prepared: Prepared | None
     error: str | None  # prepare raised: recorded as failed in the write hop
@@ -166,9 +167,9 @@ def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings
     for raw_id, tenant_id, mail_from, data in rows:
         slug, identity = identities[tenant_id]
         try:
-            loaded.append(_Loaded(raw_id, slug, prepare(data, mail_from, identity, settings), None))
+            loaded.append(_Loaded(raw_id, tenant_id, slug, prepare(data, mail_from, identity, settings), None))
         except Exception as exc:  # bad mail or a bug in the pure part: recorded in the write hop
-            loaded.append(_Loaded(raw_id, slug, None, _describe(exc)))
+            loaded.append(_Loaded(raw_id, tenant_id, slug, None, _describe(exc)))
         del data
     return loaded
 
@@ -181,6 +182,9 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
     with steps.gate.background(), sessions.begin() as session:
         # Lock the rows where the database can (PostgreSQL: another worker or `reprocess`
         # holding one is skipped, not waited for); SQLite has one writer and ignores this.
+        # Held for the transaction: the session keeps loaded rows only while something refers to
+        # them, and threading asks for the tenant of every message.
+        tenants = list(session.scalars(select(Tenant).where(Tenant.id.in_({one.tenant_id for one in loaded}))))
         raws = {
             raw.id: raw
             for raw in session.scalars(
@@ -216,6 +220,7 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
             except Exception as inner:  # left pending; the worker does not take it again this run
                 log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
                 done.append(Done(one.raw_id, Outcome.FAILED, False, None))
+    del tenants
     return done
 
 
