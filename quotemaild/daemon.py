@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges import lifecycle
 from quotemaild.edges.backpressure import Backpressure
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.quote_links import QuoteLinks
@@ -89,6 +90,12 @@ class Daemon:
 
     def queues(self) -> dict[str, int]:
         return {"commit": self.writer.depth(), "processing": self.processor.depth()}
+
+    def reconfigure(self, config: Config) -> None:
+        """What a reload changes in the running parts (see `reload.RELOADABLE`)."""
+        self.handler.limits = smtp_limits(config)
+        if self.backpressure is not None:
+            self.backpressure.limit = config.processing.max_backlog
 
 
 def smtp_limits(config: Config) -> SmtpLimits:
@@ -243,9 +250,7 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
 
 async def run(config: Config) -> None:
     """Serve until SIGTERM or SIGINT; SIGHUP reloads (see edges/lifecycle.py)."""
-    from quotemaild.edges import lifecycle
-
-    await lifecycle.serve(config)
+    await lifecycle.serve(config, start, stop)
 
 
 def _wire_metrics(daemon: Daemon) -> None:

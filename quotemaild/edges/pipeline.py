@@ -35,6 +35,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock
+from quotemaild.domain.raw_state import RawState
 from quotemaild.logs import get_logger
 from quotemaild.mail.tenant import TenantIdentity
 from quotemaild.services.ingest import (
@@ -154,7 +155,7 @@ def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings
         found = session.execute(
             select(RawMessage.id, RawMessage.tenant_id, RawMessage.mail_from, case((size < BIG_BYTES, RawData.data)))
             .outerjoin(RawData, RawData.raw_id == RawMessage.id)
-            .where(RawMessage.id.in_(list(raw_ids)), RawMessage.state == "pending")
+            .where(RawMessage.id.in_(list(raw_ids)), RawMessage.state == RawState.PENDING)
             .order_by(RawMessage.id)
         ).all()
         for raw_id, tenant_id, mail_from, small in found:
@@ -189,7 +190,7 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
             raw.id: raw
             for raw in session.scalars(
                 select(RawMessage)
-                .where(RawMessage.id.in_([one.raw_id for one in loaded]), RawMessage.state == "pending")
+                .where(RawMessage.id.in_([one.raw_id for one in loaded]), RawMessage.state == RawState.PENDING)
                 .with_for_update(skip_locked=True)
             )
         }
@@ -230,7 +231,7 @@ def _record(sessions: sessionmaker[Session], raw_id: int, error: str, steps: Ste
     try:
         with steps.gate.background(), sessions.begin() as session:
             raw = session.get(RawMessage, raw_id)
-            if raw is None or raw.state != "pending":
+            if raw is None or raw.state != RawState.PENDING:
                 return Done(raw_id, Outcome.SKIPPED)
             request_id = record_failure(session, raw_id, error, steps.clock)
         log.info("failure_recorded", raw_id=raw_id, request_id=request_id)
@@ -266,7 +267,7 @@ def _describe(exc: BaseException) -> str:
 
 def pending_ids(sessions: sessionmaker[Session], after: int = 0, limit: int | None = None) -> list[int]:
     """Pending raw ids above `after`, ascending, at most `limit` (the index on (state, id) covers it)."""
-    query = select(RawMessage.id).where(RawMessage.state == "pending", RawMessage.id > after).order_by(RawMessage.id)
+    query = select(RawMessage.id).where(RawMessage.state == RawState.PENDING, RawMessage.id > after).order_by(RawMessage.id)
     if limit is not None:
         query = query.limit(limit)
     with make_reader(sessions.kw["bind"])() as session:
@@ -275,7 +276,7 @@ def pending_ids(sessions: sessionmaker[Session], after: int = 0, limit: int | No
 
 def pending_count(sessions: sessionmaker[Session]) -> int:
     with make_reader(sessions.kw["bind"])() as session:
-        return int(session.scalar(select(func.count()).where(RawMessage.state == "pending")) or 0)
+        return int(session.scalar(select(func.count()).where(RawMessage.state == RawState.PENDING)) or 0)
 
 
 def wait_turn(sessions: sessionmaker[Session], others: Sequence[int], patience: float = TURN_WAIT) -> None:
@@ -289,7 +290,7 @@ def wait_turn(sessions: sessionmaker[Session], others: Sequence[int], patience: 
     if not others:
         return
     deadline = time.monotonic() + patience
-    waiting = select(RawMessage.id).where(RawMessage.id.in_(list(others)), RawMessage.state == "pending").limit(1)
+    waiting = select(RawMessage.id).where(RawMessage.id.in_(list(others)), RawMessage.state == RawState.PENDING).limit(1)
     while time.monotonic() < deadline:
         with make_reader(sessions.kw["bind"])() as session:
             if session.scalar(waiting) is None:

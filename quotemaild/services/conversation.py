@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
+from quotemaild.services.timeline import event as timeline_event
 from quotemaild.store.blobs import BIG_BYTES, write_big
 from quotemaild.store.models import (
     Attachment,
@@ -37,7 +38,6 @@ _MESSAGES = Message.__table__
 _INSERT_REQUEST = insert(_REQUESTS).returning(_REQUESTS.c.id)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_REF = insert(MessageRef.__table__)
-_INSERT_EVENT = insert(TimelineEvent.__table__)
 _COUNT_MESSAGE = (
     update(_REQUESTS)
     .where(_REQUESTS.c.id == bindparam("request_id"))
@@ -70,8 +70,7 @@ def new_request(
         requester_name=(requester.name or None) if requester else None,
         message_count=message_count, created_at=now, updated_at=now,
     )).scalar_one()  # fmt: skip
-    session.execute(_INSERT_EVENT, dict(request_id=request_id, at=now, kind="request_created", actor=SYSTEM_ACTOR,
-                                        detail={"status": "received"}))  # fmt: skip
+    timeline_event(session, request_id, now, "request_created", SYSTEM_ACTOR, status="received")
     return request_id
 
 
@@ -135,8 +134,7 @@ def add_attachment(
 
 
 def timeline(session: Session, request_id: int, now: dt.datetime, kind: str, actor: str, **detail: Any) -> None:
-    _flush_new(session)
-    session.execute(_INSERT_EVENT, dict(request_id=request_id, at=now, kind=kind, actor=actor, detail=detail))
+    timeline_event(session, request_id, now, kind, actor, **detail)
 
 
 def _flush_new(session: Session) -> None:

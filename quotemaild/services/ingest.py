@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quotemaild.clock import Clock
+from quotemaild.domain.raw_state import RawState
 from quotemaild.mail.parse import ParsedMessage, generated_message_id, parse_message
 from quotemaild.mail.provenance import Understanding, as_reply, understand
 from quotemaild.mail.tenant import TenantIdentity
@@ -168,7 +169,7 @@ def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, 
         kinds.apply_bounce(session, outbox, u.bounce, message, now)
     elif request is not None:
         kinds.note_auto_reply(session, request, message, u.kind, now)
-    _mark(raw, "processed", None, now)
+    _mark(raw, RawState.PROCESSED, None, now)
     session.flush()
     return result(message.id, request.id if request else None)
 
@@ -225,7 +226,7 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
     add_attachment(session, message.id, f"message-{raw.id}.eml", "message/rfc822", data, raw.sha256)
     timeline(session, request_id, now, "processing_failed", SYSTEM_ACTOR, raw=raw.id, error=error[:2000])
     raw.attempts += 1
-    _mark(raw, "failed", error[:2000], now)
+    _mark(raw, RawState.FAILED, error[:2000], now)
     session.flush()
     return request_id
 
@@ -234,7 +235,7 @@ def reset_for_reprocess(session: Session, raw_id: int) -> RawMessage:
     """Forget what earlier processing derived from this raw message, so it can run again."""
     raw = session.get_one(RawMessage, raw_id)
     remove_derived(session, raw.id)
-    raw.state = "pending"
+    raw.state = RawState.PENDING
     raw.error = None
     session.flush()
     return raw
@@ -310,7 +311,7 @@ _RAWS = RawMessage.__table__
 _MARK_PROCESSED = (
     update(_RAWS)
     .where(_RAWS.c.id == bindparam("raw_id"))
-    .values(state="processed", error=bindparam("error"),
+    .values(state=RawState.PROCESSED, error=bindparam("error"),
             processed_at=bindparam("now", type_=_RAWS.c.processed_at.type))
 )  # fmt: skip
 
@@ -318,7 +319,7 @@ _MARK_PROCESSED = (
 def _mark_processed(session: Session, raw: RawMessage, error: str | None, now: dt.datetime) -> None:
     """The hot path's UPDATE as one Core statement; the loaded row is told, not made dirty."""
     session.execute(_MARK_PROCESSED, {"raw_id": raw.id, "error": error, "now": now})
-    for key, value in (("state", "processed"), ("error", error), ("processed_at", now)):
+    for key, value in (("state", RawState.PROCESSED), ("error", error), ("processed_at", now)):
         set_committed_value(raw, key, value)
 
 

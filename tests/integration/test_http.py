@@ -46,7 +46,8 @@ async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
     body = r.json()
     assert body == {"status": "ok", "accepting": True, "store": {"ok": True},
                     "workers": {"commit_writer": True, "processor": True, "outbox": True},
-                    "queues": {"commit": 0, "processing": 0, "outbox": 0}}
+                    "queues": {"commit": 0, "processing": 0, "outbox": 0},
+                    "backpressure": {"active": False, "backlog": 0, "limit": 100_000}}
     running.daemon.handler.accepting = False
     r = await client.get("/healthz")
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
