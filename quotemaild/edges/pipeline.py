@@ -107,16 +107,19 @@ def process_batch(
     loaded = load_batch(sessions, raw_ids, steps.settings)
     if turn is not None and loaded:
         turn()
-    try:
-        done = _write(sessions, loaded, steps)
-    except GateAbandoned:
-        raise
-    except Exception as exc:  # the batch's transaction failed as a whole: one by one instead
-        if len(loaded) <= 1:
-            done = [_record(sessions, one.raw_id, _describe(exc), steps) for one in loaded]
-        else:
-            log.warning("batch_retried_one_by_one", size=len(loaded), error=_describe(exc)[:300])
-            done = [d for one in loaded for d in process_batch(sessions, [one.raw_id], steps)]
+    done: list[Done] = []
+    todo = loaded
+    while todo:
+        try:
+            written, todo = _write(sessions, todo, steps)
+        except GateAbandoned:
+            raise
+        except Exception as exc:  # the transaction failed as a whole: each message on its own
+            if len(todo) > 1:
+                log.warning("batch_retried_one_by_one", size=len(todo), error=_describe(exc)[:300])
+            written = [_write_alone(sessions, one, steps, exc if len(todo) == 1 else None) for one in todo]
+            todo = []
+        done += written
     by_id = {d.raw_id: d for d in done}
     out = [by_id.get(raw_id) or Done(raw_id, Outcome.SKIPPED) for raw_id in raw_ids]
     slugs = {one.raw_id: one.tenant_slug for one in loaded}
@@ -175,11 +178,15 @@ def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings
     return loaded
 
 
-def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps) -> list[Done]:
-    """Hops 4 and 5: one transaction, a savepoint per message, one commit."""
+def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps) -> tuple[list[Done], list[_Loaded]]:
+    """Hops 4 and 5: one transaction, a savepoint per message, one commit. Returns what was
+    written and what is left: when the SMTP commit writer starts waiting for the lock, the
+    transaction commits early and the rest goes into the next one, so a 250 never waits for a
+    whole batch."""
     if not loaded:
-        return []
+        return [], []
     done: list[Done] = []
+    rest: list[_Loaded] = []
     with steps.gate.background(), sessions.begin() as session:
         # Lock the rows where the database can (PostgreSQL: another worker or `reprocess`
         # holding one is skipped, not waited for); SQLite has one writer and ignores this.
@@ -194,7 +201,10 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
                 .with_for_update(skip_locked=True)
             )
         }
-        for one in loaded:
+        for index, one in enumerate(loaded):
+            if index and steps.gate.wanted():
+                rest = loaded[index:]
+                break
             raw = raws.get(one.raw_id)
             if raw is None:
                 done.append(Done(one.raw_id, Outcome.SKIPPED))
@@ -222,7 +232,21 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
                 log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
                 done.append(Done(one.raw_id, Outcome.FAILED, False, None))
     del tenants
-    return done
+    return done, rest
+
+
+def _write_alone(sessions: sessionmaker[Session], one: _Loaded, steps: Steps, failed: Exception | None) -> Done:
+    """A message of a batch whose transaction failed, in a transaction of its own; if that fails
+    too (or it was alone already, `failed`), it is recorded as failed."""
+    if failed is None:
+        try:
+            [done], _ = _write(sessions, [one], steps)
+            return done
+        except GateAbandoned:
+            raise
+        except Exception as exc:
+            failed = exc
+    return _record(sessions, one.raw_id, _describe(failed), steps)
 
 
 def _record(sessions: sessionmaker[Session], raw_id: int, error: str, steps: Steps) -> Done:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import SystemClock
@@ -127,3 +130,37 @@ def test_pending_ids_and_count_see_the_store(sessions, count):
     assert pipeline.pending_ids(sessions) == ids
     assert pipeline.pending_ids(sessions, after=ids[0] if ids else 0, limit=2) == ids[1:3]
     assert pipeline.pending_count(sessions) == count
+
+
+class _WriterWaiting:
+    """A gate whose commit writer always waits (the SQLite `WriteGate` says so while it does)."""
+
+    @contextlib.contextmanager
+    def priority(self) -> Iterator[None]:
+        yield
+
+    @contextlib.contextmanager
+    def background(self) -> Iterator[None]:
+        yield
+
+    def wanted(self) -> bool:
+        return True
+
+    def release_for(self, pid: int) -> bool:
+        return False
+
+
+def test_a_waiting_commit_writer_ends_the_batch_transaction_early(sessions):
+    """With the writer waiting, each message commits on its own; the outcome is the same."""
+    ids = store_all(sessions, thread_mails())
+    commits: list[int] = []
+    engine = sessions.kw["bind"]
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK, gate=_WriterWaiting()))
+    finally:
+        event.remove(engine, "commit", listener)
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
+    assert len(commits) == 4
+    assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]
