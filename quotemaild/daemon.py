@@ -43,6 +43,8 @@ from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
 
+NO_SMARTHOST_HEALTH = "no smarthost configured: outgoing mail stays queued"
+
 log = get_logger(__name__)
 
 
@@ -165,6 +167,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 accepting=lambda: handler.accepting,
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+                degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
             )
             links = QuoteLinks(sessions, sign, clock)
             daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
