@@ -95,6 +95,10 @@ def smtp_limits(config: Config) -> SmtpLimits:
     return SmtpLimits(
         max_message_size=config.mail.max_message_size,
         max_recipients=config.smtp.max_recipients,
+        max_unknown_recipients=config.smtp.tarpit_after,
+        unknown_delay=config.smtp.tarpit_delay,
+        close_after_unknown=config.smtp.close_after_unknown,
+        max_connections_per_client=config.smtp.max_connections_per_client,
         min_free_bytes=int(config.mail.max_message_size * 1.5),
         free_space_path=_sqlite_dir(config.store.url),
     )
