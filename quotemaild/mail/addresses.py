@@ -105,6 +105,8 @@ def split_email(value: str) -> Parts:
     if not isinstance(value, str):
         raise AddressError(str(value), "not text")
     text = unicodedata.normalize("NFC", value.strip())
+    if not text.isascii() and any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise AddressError(value, "undecoded bytes")  # surrogate-escaped 8-bit from a lax decoder
     if not text or len(text) > MAX_LENGTH:
         raise AddressError(value, "empty or too long")
     local, at, domain = text.rpartition("@")

@@ -61,7 +61,7 @@ BAD = [
     "a@-example.org", "a@exa_mple.org", "a@example.org.", "a@xn--zz.de", "a@xn--.de",
     "ev\u202eil@example.org", "a\u00a0b@example.org", "tab\t@example.org", "a@ex ample.org",
     "a@[192.0.2.1]", '"quoted"@example.org', "x" * 65 + "@example.org", "ü" * 33 + "@example.org",
-    "a@" + "é" * 64 + ".de", "a@☃.net",
+    "a@" + "é" * 64 + ".de", "a@☃.net", "j\udcc3\udcbcrgen@example.org",
 ]
 
 
