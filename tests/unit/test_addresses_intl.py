@@ -242,3 +242,47 @@ def test_utf8_local_part_goes_out_as_utf8() -> None:
     assert composed.smtputf8 and composed.envelope_recipients == ("jürgen@exämple.de",)
     assert "To: Jürgen <jürgen@exämple.de>".encode() in data
     assert b"=?" not in data.split(b"\r\n\r\n", 1)[0].split(b"\r\nTo:", 1)[1].split(b"\r\n", 1)[0]
+
+
+# ---- requester detection: direct mail, Reply-To, forward header blocks --------------------
+
+FIRMA = TenantIdentity(
+    proposals_addresses=frozenset({"firma-1@proposals.example.com"}),
+    own_addresses=frozenset(),
+    own_domains=frozenset({"firmä.be"}),  # an IDN tenant domain, given in Unicode
+    proposals_domain="proposals.example.com",
+)
+
+
+def _understand(headers: list[tuple[str, str]], body: str, envelope: str = ""):
+    from quotemaild.mail.provenance import understand
+
+    head = "".join(f"{k}: {v}\r\n" for k, v in [*headers, ("To", "firma-1@proposals.example.com")])
+    return understand(parse_message((head + "\r\n" + body.replace("\n", "\r\n")).encode()), envelope, FIRMA)
+
+
+@pytest.mark.parametrize(("written", "stored", "key", "utf8"), REAL)
+def test_requester_of_direct_mail(written: str, stored: str, key: str, utf8: bool) -> None:
+    """A customer writing from an international address is the requester, in stored form."""
+    u = _understand([("From", f"Klant <{written}>"), ("Subject", "Offerte")], "Graag een prijs.", envelope=written)
+    assert u.provenance == "direct" and u.requester is not None
+    assert u.requester.email == stored
+
+
+@pytest.mark.parametrize(("written", "stored", "key", "utf8"), REAL)
+def test_requester_from_a_forward_block(written: str, stored: str, key: str, utf8: bool) -> None:
+    """A seller at the IDN tenant domain (written in punycode) forwards by hand: the original
+    international sender becomes the requester, the seller `forwarded_by`."""
+    body = (f"---------- Forwarded message ---------\nFrom: Klant <{written}>\n"
+            "Date: Mon, 3 Mar 2025 at 10:00\nSubject: Offerte\nTo: <jan@firmä.be>\n\nGraag een prijs.")
+    u = _understand([("From", "Jan <jan@xn--firm-ooa.be>"), ("Subject", "Fwd: Offerte")], body)
+    assert u.provenance == "manual_forward"
+    assert u.requester is not None and u.requester.email == stored
+    assert u.forwarded_by is not None and same_address(u.forwarded_by, "JAN@firmä.be")
+
+
+def test_no_reply_sender_uses_an_international_reply_to() -> None:
+    """A web form's no-reply From with the customer's UTF-8 address in Reply-To."""
+    u = _understand([("From", "noreply@forms.example"), ("Reply-To", "Jürgen <jürgen@exämple.de>"),
+                     ("Subject", "Formulier")], "Naam: Jürgen")
+    assert u.requester is not None and u.requester.email == "jürgen@exämple.de"
