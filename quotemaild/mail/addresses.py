@@ -210,7 +210,8 @@ def same_address(a: str, b: str) -> bool:
 
 
 def needs_smtputf8(value: str) -> bool:
-    """True when the address cannot be written in ASCII: a UTF-8 local part (RFC 6531)."""
+    """True when the address cannot be written in ASCII: a UTF-8 local part (RFC 6531).
+    AddressError when a non-ASCII value is not an address at all."""
     return not value.isascii() and not split_email(value).ascii_local
 
 
