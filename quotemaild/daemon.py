@@ -34,6 +34,8 @@ from quotemaild.edges.smtp import (
 )
 from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.edges.writer import CommitWriter
+from quotemaild.edges import wake
+from quotemaild.edges.wake import WakeListener
 from quotemaild.logs import get_logger
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.ingest import record_failure
@@ -67,6 +69,7 @@ class Daemon:
     imap: ImapSupervisor | None = None
     lmtp_handler: LmtpHandler | None = None
     lmtp_server: asyncio.base_events.Server | None = None
+    wake: WakeListener | None = None  # other processes that queue mail wake the outbox through it
 
     def handlers(self) -> list[IngestHandler]:
         return [self.handler] + ([self.lmtp_handler] if self.lmtp_handler is not None else [])
@@ -152,6 +155,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         tasks = [asyncio.create_task(outbox.run(), name="outbox")]
         daemon = Daemon(config, handler, writer, processor, outbox, servers, tasks, engine=engine, tenants=tenants,
                         metrics=metrics, notifier=notifier, lock=lock)
+        wake.wake_on_commit(sessions, outbox.wake)  # mail queued in this process (HTTP, tasks)
+        daemon.wake = await wake.listen(config.store.url, outbox.wake)  # ... and in others (CLI)
         if config.lmtp.listen is not None:
             daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
             lmtp = lmtp_factory(
@@ -225,6 +230,8 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
         Path(listen.unix_path).unlink(missing_ok=True)
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    if daemon.wake is not None:
+        daemon.wake.close()
     daemon.outbox.stop()  # finishes the delivery in hand, then its task ends
     outbox = [t for t in daemon.tasks if t.get_name() == "outbox"]
     if outbox:
