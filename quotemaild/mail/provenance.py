@@ -32,6 +32,7 @@ from quotemaild.mail.bounce import BounceInfo
 from quotemaild.mail.classify import BOUNCE, SYSTEM, classify
 from quotemaild.mail.forward import ForwardParse, parse_forward, strip_subject_prefixes
 from quotemaild.mail.parse import ParsedMessage, parse_message
+from quotemaild.mail.robot import RobotScore
 from quotemaild.mail.system_mail import SystemInfo
 from quotemaild.mail.tenant import TenantIdentity
 
@@ -66,6 +67,7 @@ class Understanding:
     system: SystemInfo | None
     display_text: str  # new text, quoted history removed (the original's text for forwards)
     quoted_text: str
+    robot: RobotScore | None = None  # content-only robot score; ingest adds the store's context
 
 
 def as_reply(understanding: Understanding) -> Understanding:
@@ -79,8 +81,8 @@ def as_reply(understanding: Understanding) -> Understanding:
 
 def understand(msg: ParsedMessage, envelope_from: str, tenant: TenantIdentity) -> Understanding:
     """Kind, provenance and requester of one inbound message. Pure; never raises on odd mail."""
-    verdict = classify(msg, envelope_from)
     body = display_body(msg)
+    verdict = classify(msg, envelope_from, text=body.text)
     base = Understanding(
         kind=verdict.kind,
         kind_reasons=verdict.reasons,
@@ -96,6 +98,7 @@ def understand(msg: ParsedMessage, envelope_from: str, tenant: TenantIdentity) -
         system=verdict.system,
         display_text=body.text,
         quoted_text=body.quoted,
+        robot=verdict.robot,
     )
     if verdict.kind == SYSTEM:
         return dataclasses.replace(
