@@ -11,8 +11,9 @@ Scoring (threshold `ROBOT_AT`):
 - subject cues: the nl/fr/en/de wordings in `robot_cues` (strong ones decide alone);
 - body cues, in the new text only: one weight per family ("I am out of the office", "back on",
   "for urgent matters", "we received your mail", "I have left the company", "we moved"...);
-- context: an answer within two minutes of our mail, the same text from this sender before;
-  context only ever adds to content cues, never makes a robot on its own;
+- context: an answer within 45 seconds of our mail, the same text from this sender before;
+  context only ever adds to content cues (never makes a robot on its own, never counts when a
+  human cue is present);
 - human cues subtract: talk about the quote or the work, plans ("next week"), a question.
 Body and context cues together must also clear `ROBOT_AT` after the human cues are taken off,
 so a customer who writes "I am on holiday until the 20th, can you send the quote?" stays human.
@@ -28,7 +29,8 @@ from quotemaild.mail import robot_cues as cues
 from quotemaild.mail.parse import ParsedMessage
 
 ROBOT_AT = 1.0
-FAST_ANSWER_SECONDS = 120
+CONTEXT_NEEDS = 0.5  # content must lean robot before timing or history count
+FAST_ANSWER_SECONDS = 45  # robots answer in seconds; a person reading our mail takes longer
 _BODY_CHARS = 3000
 
 AUTO_REPLIED = "auto-replied"
@@ -150,7 +152,9 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
     subject = subject_cue(msg.subject)
     body_hits = [(name, topic, weight) for name, topic, weight, rx in cues.BODY if rx.search(body)]
 
-    topics = [t for _, t, _ in body_hits if t != cues.GENERIC]
+    # The topic: the subject's, else the weightiest body cue's ("left the company" over "urgent matters").
+    ranked = sorted((hit for hit in body_hits if hit[1] != cues.GENERIC), key=lambda hit: -hit[2])
+    topics = [t for _, t, _ in ranked]
     if subject and subject[1] != cues.GENERIC:
         topics.insert(0, subject[1])
     topic = topics[0] if topics else (cues.GENERIC if (header or subject or body_hits) else "")
@@ -170,19 +174,22 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
     if content <= 0:
         return RobotScore(0.0, "", ("no robot cue",), fingerprint=stamp)
 
-    extra = 0.0
-    if context.seconds_after_our_mail is not None and 0 <= context.seconds_after_our_mail <= FAST_ANSWER_SECONDS:
-        extra += 0.3
-        reasons.append(f"+0.3 answered {int(context.seconds_after_our_mail)} s after our mail")
-    if context.same_robot_text_before:
-        extra += 0.5
-        reasons.append("+0.5 this sender sent the same text before, as a robot answer")
-
     minus = 0.0
     for name, weight, rx in cues.HUMAN:
         if rx.search(body):
             minus += weight
             reasons.append(f"-{weight:.1f} {name}")
+
+    extra = 0.0
+    if minus == 0 and content >= CONTEXT_NEEDS:
+        # Context backs content up; it never outweighs a sign that a person wrote.
+        seconds = context.seconds_after_our_mail
+        if seconds is not None and 0 <= seconds <= FAST_ANSWER_SECONDS:
+            extra += 0.2
+            reasons.append(f"+0.2 answered {int(seconds)} s after our mail")
+        if context.same_robot_text_before:
+            extra += 0.5
+            reasons.append("+0.5 this sender sent the same text before, as a robot answer")
     subject_alone = subject[0] if subject and subject[0] >= ROBOT_AT else 0.0
     # A strong subject decides unless the body reads like a person; body cues must clear the bar net.
     total = max(subject_alone - (minus if minus >= 0.5 else 0.0), content + extra - minus)

@@ -69,6 +69,9 @@ SUBJECTS: tuple[tuple[re.Pattern[str], str, float, str], ...] = tuple(
          "automatic-reply subject (de)"),
         (r"(?:automatische )?eingangsbest[äa]tigung|ihre (?:nachricht|anfrage|e-?mail) (?:ist )?(?:bei uns )?eingegangen",
          r"", RECEIVED, WEAK, "received-notice subject (de)"),
+        (r"(?:wij zijn|we zijn) verhuisd|adreswijziging|nieuw (?:e-?mail)?adres|nous avons d[ée]m[ée]nag[ée]|"
+         r"changement d['’]adresse|nouvelle adresse|we(?: have|'ve)? moved|change of address|new (?:e-?mail )?address|"
+         r"wir sind umgezogen|adress[äa]nderung|neue (?:e-?mail-?)?adresse", r"", MOVED, WEAK, "moved-notice subject"),
         # ticket desks: "[Ticket#2024...] ..." / "Case 12345: ..."
         (r"(?:ticket|case|dossier|zaak|vorgang)\s*(?:#|nr\.?|no\.?|n°)?\s*\d{3,}", r"", RECEIVED, 0.4,
          "ticket-number subject"),
@@ -106,7 +109,7 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        "first-person absence", ABSENCE, 0.6,
+        "first-person absence", ABSENCE, 0.7,
         _rx(
             r"\bi(?:'m| am| will be| shall be|'ll be)? (?:currently |presently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|"
             r"on (?:annual |parental |sick |maternity )?(?:leave|vacation|holiday|holidays)|away|absent|off work|not in the office|travell?ing)\b"
@@ -118,7 +121,7 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
             r"\b(?:je suis|je serai) (?:actuellement |en ce moment |momentan[ée]ment )?(?:absente?|absent\(e\)|en (?:cong[ée]s?|vacances|d[ée]placement)|"
             r"hors du bureau|indisponible)",
             r"\b(?:je suis|je serai) (?:du|jusqu['’]au|jusqu['’]à) [^.\n]{0,60}(?:absente?|en cong[ée]|en vacances)",
-            r"\bich bin (?:derzeit|zurzeit|momentan|aktuell|vom|bis|ab|leider|heute)? ?[^.\n]{0,60}(?:nicht im b[üu]ro|abwesend|im urlaub|nicht erreichbar|au(?:ß|ss)er haus)",
+            r"\bich bin (?:derzeit|zurzeit|momentan|aktuell|vom|bis|ab|leider|heute)? ?(?:[^.\n]|(?<=\d)\.){0,60}(?:nicht im b[üu]ro|abwesend|im urlaub|nicht erreichbar|au(?:ß|ss)er haus)",
         ),
     ),
     (
@@ -189,6 +192,7 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
         "left the company / address no longer in use", LEFT, 1.0,
         _rx(
             r"\b(?:i|she|he) (?:have |has )?(?:left|no longer work (?:at|for|with))\b(?! (?:a|the|you|it|my)\b(?! company| organi[sz]ation))",
+            r"\bhas left (?:the company|the business|the organi[sz]ation|our company|us)\b",
             r"\bno longer (?:works?|employed|with|at|part of)\b",
             r"\b(?:this|the) (?:e-?mail )?(?:address|mailbox) is no longer (?:in use|active|monitored|valid|read)\b",
             r"\b(?:is|ben) niet (?:langer|meer) (?:in dienst|werkzaam|verbonden|actief)\b", r"\bwerkt niet (?:langer|meer) (?:bij|voor)\b",
@@ -201,7 +205,7 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        "announces a move or a new address", MOVED, 0.6,
+        "announces a move or a new address", MOVED, 0.7,
         _rx(
             r"\bwe (?:have )?moved\b", r"\bwe are moving\b", r"\bour new (?:address|e-?mail address|office)\b",
             r"\bwe zijn verhuisd\b", r"\bwij zijn verhuisd\b", r"\bons nieuw(?:e)? (?:adres|e-?mailadres|kantoor)\b",
@@ -227,6 +231,14 @@ HUMAN: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         _rx(
             r"\bofferte|\bprijs(?:opgave)?\b|\bdevis\b|\btarif|\bquot(?:e|ation)\b|\bprice\b|\bangebot|\bkostenvoranschlag",
             r"\bwerken\b|\btravaux\b|\bwork(?:s)? (?:on|at)\b|\bdak\b|\btoiture\b|\broof\b|\bdach\b",
+            r"\brendez-vous\b|\bafspr(?:aak|eken)\b|\bopmeting\b|\btermin\b|\bappointment\b|\bmeasurements?\b|\bvisite\b",
+        ),
+    ),
+    (
+        "speaks of their family or home", 0.5,
+        _rx(
+            r"\bmijn (?:vrouw|man|partner|zoon|dochter)\b", r"\bmon (?:mari|conjoint|fils)\b", r"\bma (?:femme|fille|compagne)\b",
+            r"\bmy (?:wife|husband|partner|son|daughter)\b", r"\bmeine? (?:frau|mann|partnerin|sohn|tochter)\b",
         ),
     ),
     (
