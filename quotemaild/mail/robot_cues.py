@@ -72,7 +72,10 @@ SUBJECTS: tuple[tuple[re.Pattern[str], str, float, str], ...] = tuple(
         (r"(?:wij zijn|we zijn) verhuisd|adreswijziging|nieuw (?:e-?mail)?adres|nous avons d[ée]m[ée]nag[ée]|"
          r"changement d['’]adresse|nouvelle adresse|we(?: have|'ve)? moved|change of address|new (?:e-?mail )?address|"
          r"wir sind umgezogen|adress[äa]nderung|neue (?:e-?mail-?)?adresse", r"", MOVED, WEAK, "moved-notice subject"),
-        # ticket desks: "[Ticket#2024...] ..." / "Case 12345: ..."
+        (r"bouwverlof|jaarlijkse sluiting|vakantiesluiting|kantoor gesloten|fermeture (?:annuelle|estivale)|"
+         r"cong[ée] du b[âa]timent|office closed|closed for (?:the )?holidays?|betriebsurlaub|betriebsferien|sommerpause",
+         _STRICT, ABSENCE, WEAK, "office-closed subject"),
+                # ticket desks: "[Ticket#2024...] ..." / "Case 12345: ..."
         (r"(?:ticket|case|dossier|zaak|vorgang)\s*(?:#|nr\.?|no\.?|n°)?\s*\d{3,}", r"", RECEIVED, 0.4,
          "ticket-number subject"),
     )
@@ -122,6 +125,12 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
             r"hors du bureau|indisponible)",
             r"\b(?:je suis|je serai) (?:du|jusqu['’]au|jusqu['’]à) [^.\n]{0,60}(?:absente?|en cong[ée]|en vacances)",
             r"\bich bin (?:derzeit|zurzeit|momentan|aktuell|vom|bis|ab|leider|heute)? ?(?:[^.\n]|(?<=\d)\.){0,60}(?:nicht im b[üu]ro|abwesend|im urlaub|nicht erreichbar|au(?:ß|ss)er haus)",
+            r"\b(?:ik ben|ben ik)\b(?:[^.\n]|(?<=\d)\.){0,40}\b(?:afwezig|niet aanwezig|niet op kantoor|met vakantie|op vakantie|"
+            r"met \w*verlof|niet bereikbaar)\b",
+            r"\bi(?:'m| am) (?:currently )?(?:ooo|on pto|on parental leave|on maternity leave|on paternity leave)\b",
+            r"\bich (?:bin|befinde mich) (?:derzeit |zurzeit |momentan |aktuell )?(?:im urlaub|in elternzeit|im mutterschutz|"
+            r"auf (?:gesch[äa]fts|dienst)reise|nicht im b[üu]ro)",
+            r"\bje suis (?:actuellement )?en cong[ée] (?:maternit[ée]|parental|maladie)",
         ),
     ),
     (
@@ -132,7 +141,9 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
             r"\b(?:terug|weer aanwezig|weer op kantoor|opnieuw bereikbaar) (?:op|vanaf|vanaf maandag|na)\b",
             r"\bna mijn terugkeer\b", r"\bbij mijn terugkeer\b", r"\bvanaf \w+ \d{1,2} \w+ (?:ben ik )?(?:weer|terug)\b",
             r"\b(?:d[èe]s|[àa]) mon retour\b", r"\bde retour (?:le|au bureau|lundi|mardi|mercredi|jeudi|vendredi)\b",
-            r"\bnach meiner r[üu]ckkehr\b", r"\bab (?:dem )?[^.\n]{0,30} (?:wieder|bin ich wieder)\b", r"\bwieder im b[üu]ro\b",
+r"\b(?:weer|terug|opnieuw) (?:bereikbaar|aanwezig|beschikbaar|op kantoor|open)\b", r"\bna onze terugkeer\b",
+            r"\b(?:d[èe]s|[àa]) notre retour\b", r"\bnach (?:meiner|unserer) r[üu]ckkehr\b", r"\bwieder (?:f[üu]r sie da|erreichbar)\b",
+            r"\bwe(?:'ll| will) be back\b", r"\b(?:re)?open(?:s|ing)? (?:again )?on\b", r"\bab (?:dem )?[^.\n]{0,30} (?:wieder|bin ich wieder)\b", r"\bwieder im b[üu]ro\b",
         ),
     ),
     (
@@ -154,6 +165,20 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
             r"\b(?:wordt|worden) (?:niet|tijdens mijn afwezigheid niet) (?:doorgestuurd|gelezen)\b", r"\bbeperkt toegang tot (?:mijn )?e-?mail\b",
             r"\bne sera pas (?:transf[ée]r[ée]|lu)\b", r"\bacc[èe]s limit[ée] [àa] (?:mes|ma) (?:e-?mails|messagerie)\b",
             r"\bwird nicht weitergeleitet\b", r"\b(?:keinen|eingeschr[äa]nkten) zugriff auf (?:meine )?e-?mails?\b",
+            r"\bn['’]ai pas acc[èe]s [àa] (?:mes|ma) (?:e-?mails|messagerie|courriels)\b",
+            r"\bgeen toegang tot (?:mijn )?e-?mail\b", r"\bniet in de gelegenheid (?:om )?(?:uw|je) (?:e-?mail|mail|bericht)",
+        ),
+    ),
+    (
+        "office closed for the holidays", ABSENCE, 0.7,
+        _rx(
+            r"\b(?:our|the) (?:office|offices|company|shop|showroom) (?:is|are|will be) closed\b",
+            r"\b(?:ons|het) (?:kantoor|bedrijf|atelier|magazijn|secretariaat|toonzaal) is (?:gesloten|dicht)\b",
+            r"\bwegens (?:bouwverlof|vakantie|jaarlijkse sluiting) (?:is|zijn) (?:ons|het|onze)\b",
+            r"\b(?:nos|les) bureaux (?:sont|seront) ferm[ée]s\b", r"\bnotre (?:soci[ée]t[ée]|entreprise|magasin) (?:est|sera) ferm[ée]e?\b",
+            r"\bfermeture annuelle\b", r"\bcong[ée] du b[âa]timent\b",
+            r"\b(?:unser|das) (?:b[üu]ro|unternehmen|gesch[äa]ft) (?:ist|bleibt) (?:vom|bis|ab|in der zeit|wegen)(?:[^.\n]|(?<=\d)\.){0,60}geschlossen\b",
+            r"\bbetriebsurlaub\b", r"\bbetriebsferien\b",
         ),
     ),
     (
@@ -197,7 +222,9 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
             r"\b(?:this|the) (?:e-?mail )?(?:address|mailbox) is no longer (?:in use|active|monitored|valid|read)\b",
             r"\b(?:is|ben) niet (?:langer|meer) (?:in dienst|werkzaam|verbonden|actief)\b", r"\bwerkt niet (?:langer|meer) (?:bij|voor)\b",
             r"\b(?:dit|het) (?:e-?mail ?adres|adres|mailadres) (?:is niet (?:langer|meer) in gebruik|wordt niet (?:langer|meer) (?:gebruikt|gelezen))\b",
-            r"\bne fait plus partie de\b", r"\ba quitt[ée] (?:la soci[ée]t[ée]|l['’]entreprise|notre)\b", r"\bn['’]est plus (?:en poste|employ[ée])\b",
+r"\bmijn laatste werkdag\b", r"\bmon dernier jour\b", r"\bmy last (?:working )?day\b", r"\bmein letzter arbeitstag\b",
+            r"\bj['’]ai quitt[ée] (?:la soci[ée]t[ée]|l['’]entreprise)\b", r"\bnicht mehr (?:f[üu]r|bei) [^.\n]{0,40} t[äa]tig\b",
+                        r"\bne fait plus partie de\b", r"\ba quitt[ée] (?:la soci[ée]t[ée]|l['’]entreprise|notre)\b", r"\bn['’]est plus (?:en poste|employ[ée])\b",
             r"\bcette adresse (?:e-?mail |mail )?n['’]est plus (?:valide|active|utilis[ée]e|consult[ée]e)\b",
             r"\bist nicht (?:mehr|l[äa]nger) (?:im unternehmen|bei uns|f[üu]r uns t[äa]tig|in benutzung|aktiv)\b",
             r"\bhat (?:das unternehmen|unser unternehmen|uns) verlassen\b",

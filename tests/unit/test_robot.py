@@ -95,7 +95,8 @@ def test_strong_subject_wordings_make_a_robot(subject):
 # Wordings that need the body to agree: alone they are not enough.
 WEAK_SUBJECTS = ["Vakantie", "Met vakantie", "Verlof", "Congés", "En vacances", "Urlaub", "Im Urlaub", "On holiday",
                  "Away", "Ontvangstbevestiging", "Accusé de réception", "Eingangsbestätigung", "We received your message",
-                 "Thank you for contacting us", "Wij zijn verhuisd", "Nous avons déménagé", "We have moved"]
+                 "Thank you for contacting us", "Wij zijn verhuisd", "Nous avons déménagé", "We have moved", "Bouwverlof",
+                 "Jaarlijkse sluiting", "Fermeture annuelle", "Congé du bâtiment", "Office closed", "Betriebsurlaub"]
 
 
 @pytest.mark.parametrize("subject", WEAK_SUBJECTS)
@@ -120,6 +121,13 @@ ROBOT_BODIES = [
     ("de", "Ich bin bis einschließlich 15.08. nicht im Büro. In dringenden Fällen wenden Sie sich bitte an Frau Lange."),
     ("de", "Vielen Dank für Ihre Nachricht. Ich bin derzeit im Urlaub und ab dem 18.08. wieder im Büro."),
     ("de", "Ich bin vom 1. bis 15. August abwesend. Ihre E-Mail wird nicht weitergeleitet."),
+    ("nl", "Ik ben met zwangerschapsverlof tot 1 oktober. Voor dringende zaken kunt u terecht bij info@firma.be."),
+    ("nl", "Wegens bouwverlof is ons kantoor gesloten van 21 juli tot en met 11 augustus. Vanaf 12 augustus zijn we terug bereikbaar."),
+    ("fr", "Nos bureaux sont fermés du 28 juillet au 18 août. Nous traiterons votre message à notre retour."),
+    ("en", "I'm OOO until Monday with no access to email."),
+    ("en", "Our office is closed for the holidays. We will be back on 2 January."),
+    ("de", "Unser Büro ist vom 24.12. bis 02.01. geschlossen. Ab dem 3. Januar sind wir wieder für Sie da."),
+    ("de", "Ich befinde mich derzeit auf Geschäftsreise und habe nur eingeschränkten Zugriff auf meine E-Mails."),
     # received tickets
     ("nl", "Wij hebben uw e-mail goed ontvangen en antwoorden binnen 2 werkdagen."),
     ("fr", "Nous avons bien reçu votre message. Votre demande sera traitée sous 48 heures."),
@@ -137,6 +145,9 @@ ROBOT_BODIES = [
     ("en", "I have left the company. This address is no longer in use."),
     ("en", "Please note that John has left the company."),
     ("de", "Herr Koch hat das Unternehmen verlassen. Diese E-Mail-Adresse wird nicht mehr gelesen."),
+    ("nl", "Mijn laatste werkdag bij Janssens was 28 februari. Gelieve te mailen naar info@janssens.be."),
+    ("fr", "J'ai quitté la société le 28 février."),
+    ("de", "Ich bin nicht mehr für die Firma Koch tätig."),
     # we moved
     ("nl", "Wij zijn verhuisd! Ons nieuw adres: Industrieweg 12. Ons nieuw e-mailadres is info@nieuw.be."),
     ("fr", "Nous avons déménagé. Notre nouvelle adresse e-mail : contact@nouveau.fr."),
@@ -175,6 +186,10 @@ HUMAN_BODIES = [
     ("de", "Ich bin bis 15.08. nicht im Büro. Können wir danach einen Termin vereinbaren?"),
     ("de", "Hallo, ich war im Urlaub und melde mich erst jetzt. Ist das Angebot schon fertig?"),
     ("de", "Vielen Dank für Ihre Nachricht. Wir sind umgezogen, das Dach ist jetzt in der Gartenstraße 7."),
+    ("nl", "Ons kantoor is gesloten tijdens het bouwverlof, kunnen jullie de werken daarna plannen?"),
+    ("fr", "Nos bureaux sont fermés en août, pourriez-vous passer en septembre pour le devis ?"),
+    ("en", "I'm on parental leave until May, so please call my husband about the quote."),
+    ("de", "Betriebsurlaub haben wir im August, könnten Sie das Angebot vorher schicken?"),
 ]
 
 
