@@ -82,6 +82,7 @@ _FIXED_FROM = [
 _FROM_LINES = [*fp_regexs.ORIGINAL_FROM, *_FIXED_FROM]
 
 
+_STARRED_LABEL = re.compile(r"(?m)^([ \t]*(?:>[ \t]?)*)\*{1,2}([^*\n]{1,30}?[ \t\xa0]?:)\*{1,2}")
 _MAX_CHARS = 100_000  # forward headers sit near the top; huge bodies are cut before searching
 _MAX_BLOCKS = 20  # nested forwards deeper than this are not read
 
@@ -170,6 +171,8 @@ def parse_forward(body: str, subject: str) -> ForwardParse | None:
 def _normalise(body: str) -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     text = text.replace("\xa0\n", "\n").replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
+    # Bold labels made into text by Gmail and gateways: "*Van:* Piet" -> "Van: Piet".
+    text = _STARRED_LABEL.sub(r"\1\2", text)
     try:
         text = fp_regexs.BYTE_ORDER_MARK.sub("", text)
     except re.error:  # pragma: no cover - library regex compiled at import

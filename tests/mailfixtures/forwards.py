@@ -65,6 +65,28 @@ def outlook_desktop(lang: str, c: Person, staff: Person) -> Layout:
     return Layout(FWD["outlook"][lang], f"\n\n{'_' * 32}\n{head}\n\n{banner}\n\n{body}\n")
 
 
+def outlook_name_only(lang: str, c: Person, staff: Person) -> Layout:
+    """Outlook shows a sender from the address book by name only; the banner above the body names the address."""
+    lab, (subject, body) = LABELS[lang], _original(lang, c)
+    head = "\n".join(
+        f"{_fr_colon(lang, lab[k])} {v}"
+        for k, v in (("from", c.name), ("sent", LONG_DATE[lang]), ("to", staff.name), ("subject", subject))
+    )
+    banner = BANNER[lang].format(email=c.email)
+    return Layout(FWD["outlook"][lang], f"\n\n{'_' * 32}\n{head}\n\n{banner}\n\n{body}\n")
+
+
+def outlook_mailto_text(lang: str, c: Person, staff: Person) -> Layout:
+    """Outlook's text alternative of linked names: `Name<mailto:addr>` (and starred labels from Gmail)."""
+    lab, (subject, body) = LABELS[lang], _original(lang, c)
+    head = "\n".join(
+        f"*{_fr_colon(lang, lab[k], False)}* {v}"
+        for k, v in (("from", f"{c.name}<mailto:{c.email}>"), ("sent", LONG_DATE[lang]),
+                     ("to", f"{staff.name}<mailto:{staff.email}>"), ("subject", subject))
+    )
+    return Layout(FWD["outlook"][lang], f"\n\n{'_' * 32}\n{head}\n\n{body}\n")
+
+
 def outlook_2010(lang: str, c: Person, staff: Person) -> Layout:
     sep = {"en": "Original Message", "nl": "Oorspronkelijk bericht", "fr": "Message d'origine", "de": "Ursprüngliche Nachricht"}
     lab, (subject, body) = LABELS[lang], _original(lang, c)
@@ -270,6 +292,8 @@ CLIENTS: dict[str, Callable[[str, Person, Person], Layout]] = {
     "outlook-desktop": outlook_desktop,
     "outlook-2010": outlook_2010,
     "outlook-html-mailto": outlook_html_mailto,
+    "outlook-name-only-banner": outlook_name_only,
+    "outlook-mailto-text": outlook_mailto_text,
     "new-outlook-html": new_outlook_html,
     "outlook-web": outlook_web,
     "outlook-ios": outlook_ios,
