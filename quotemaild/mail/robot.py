@@ -29,6 +29,7 @@ from quotemaild.mail import robot_cues as cues
 from quotemaild.mail.parse import ParsedMessage
 
 ROBOT_AT = 1.0
+UNTHREADED_AT = 1.5  # mail that answers nothing of ours: body cues must be clearer to drop a request
 CONTEXT_NEEDS = 0.5  # content must lean robot before timing or history count
 FAST_ANSWER_SECONDS = 45  # robots answer in seconds; a person reading our mail takes longer
 _BODY_CHARS = 3000
@@ -57,10 +58,16 @@ class RobotScore:
     reasons: tuple[str, ...]  # what added (+) and what took away (-)
     decided_by_header: bool = False
     fingerprint: str = ""  # of the new text, to recognise the same answer next time
+    subject_decides: bool = False  # a strong subject wording alone said so
 
     @property
     def robot(self) -> bool:
         return self.score >= ROBOT_AT
+
+    @property
+    def robot_without_thread(self) -> bool:
+        """Robot enough for a mail that answers none of ours (a wrong call there loses a request)."""
+        return self.decided_by_header or self.score >= UNTHREADED_AT or self.subject_decides
 
     @property
     def kind(self) -> str:
@@ -193,4 +200,7 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
     subject_alone = subject[0] if subject and subject[0] >= ROBOT_AT else 0.0
     # A strong subject decides unless the body reads like a person; body cues must clear the bar net.
     total = max(subject_alone - (minus if minus >= 0.5 else 0.0), content + extra - minus)
-    return RobotScore(round(total, 2), topic, tuple(reasons), fingerprint=stamp)
+    return RobotScore(
+        round(total, 2), topic, tuple(reasons), fingerprint=stamp,
+        subject_decides=subject_alone - (minus if minus >= 0.5 else 0.0) >= ROBOT_AT,
+    )

@@ -106,6 +106,8 @@ def process_raw(
     if decision.verdict == "join" and decision.request_id is not None:
         # an answer to one of our mails: timing and the sender's earlier robot answers count too
         u = robot_answers.with_context(session, tenant.id, decision.request_id, parsed, u, now)
+    elif decision.verdict != "duplicate":
+        u = robot_answers.unthreaded(u)
 
     def result(message_pk: int | None, request_id: int | None) -> IngestResult:
         return IngestResult(raw.id, decision, message_pk, request_id, tenant.id, raw.mail_from, parsed, u)

@@ -42,6 +42,18 @@ def with_context(
     return dataclasses.replace(u, kind=verdict.kind, kind_reasons=verdict.reasons, robot=rescored)
 
 
+def unthreaded(u: Understanding) -> Understanding:
+    """Mail that answers none of ours: robot only on headers, a strong subject or clear body cues.
+
+    A customer's new request must not vanish into the unattached robot mail on body wordings
+    alone ("we moved, our new address is ...; please quote"), so the bar is higher here.
+    """
+    if u.kind not in ROBOT_KINDS or u.robot is None or u.robot.robot_without_thread:
+        return u
+    note = f"robot score {u.robot.score:.2f} from the body only, and it answers no mail of ours: kept as a person's"
+    return dataclasses.replace(u, kind="human", kind_reasons=(note, *u.robot.reasons))
+
+
 def answer_context(
     session: Session, tenant_id: int, request_id: int, parsed: ParsedMessage, stamp: str, now: dt.datetime
 ) -> AnswerContext:

@@ -71,3 +71,19 @@ def test_verdict_refuses_unknown_messages_and_outbound_ones(run_cli):
     _setup(run_cli)
     assert "not found" in run_cli("message", "verdict", "999", "robot", expect=3).stderr
     run_cli("message", "verdict", "1", "maybe", expect=2)
+
+
+def test_body_only_robot_cues_on_mail_that_answers_nothing_of_ours_keep_the_request(run_cli):
+    """A new mail whose body merely reads like an out-of-office opens a request (never lost as robot
+    mail); with a strong subject it is robot mail, kept unattached."""
+    tenant = json.loads(run_cli("tenant", "add", "Acme", "--slug", "acme", "--json").stdout)
+    body = "Ik ben afwezig tot 14 augustus. Voor dringende zaken kunt u bellen naar 03 123 45 67.\n"
+    store_raw(run_cli.config_path, tenant["id"], make_mail(subject="Vraag", message_id="<n1@example.org>", body=body))
+    (request,) = json.loads(run_cli("request", "list", "--json").stdout)
+    detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
+    assert [m["kind"] for m in detail["messages"]] == ["human"]
+
+    store_raw(run_cli.config_path, tenant["id"], make_mail(subject="Niet op kantoor", message_id="<n2@example.org>", body=body))
+    assert len(json.loads(run_cli("request", "list", "--json").stdout)) == 1
+    unattached = json.loads(run_cli("message", "list", "--unattached", "--json").stdout)
+    assert [m["kind"] for m in unattached] == ["out_of_office"]

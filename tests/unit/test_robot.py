@@ -233,3 +233,13 @@ def test_fingerprint_ignores_dates_and_spacing():
     a = "Ik ben afwezig tot 14 augustus.\n\nGroet"
     b = "ik ben afwezig tot 21   augustus. groet"
     assert fingerprint(a) == fingerprint(b) != fingerprint("Iets anders")
+
+
+def test_mail_that_answers_nothing_of_ours_needs_clearer_cues():
+    """Headers, a strong subject or a body score >= 1.5; a bare 1.0 from the body is not enough there."""
+    assert score("Afwezig").robot_without_thread
+    assert score("Re: x", ".", (("Auto-Submitted", "auto-replied"),)).robot_without_thread
+    borderline = score("Re: x", "Ik ben afwezig tot 14 augustus. Voor dringende zaken: bel 03 123 45 67.")
+    assert borderline.robot and not borderline.robot_without_thread
+    clear = score("Re: x", "Dit is een automatisch bericht. Ik ben afwezig tot 14 augustus.")
+    assert clear.robot_without_thread
