@@ -39,6 +39,8 @@ class HealthSources:
     workers: Callable[[], dict[str, bool]]  # thread name -> alive
     queues: Callable[[], dict[str, int]]  # may query the store: run in a thread
     backpressure: Callable[[], dict[str, Any]] | None = None  # {"active": bool, "backlog", "limit"}
+    # Reasons the daemon runs but cannot do all its work (e.g. no smarthost): status "degraded".
+    degraded: Callable[[], list[str]] = lambda: []
 
 
 async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
@@ -59,14 +61,19 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
     pressure = sources.backpressure() if sources.backpressure is not None else None
     refusing = bool(pressure and pressure["active"])  # new mail gets 451 4.3.2 for now
     ok = store["ok"] and accepting and all(workers.values()) and not refusing
+    # Degraded is still 200: mail is accepted and kept, a load balancer must not pull us; the
+    # status and the reasons tell monitoring that something cannot leave.
+    degraded = sources.degraded() if ok else []
     body = {
-        "status": "ok" if ok else ("backpressure" if refusing else "unavailable"),
+        "status": ("degraded" if degraded else "ok") if ok else ("backpressure" if refusing else "unavailable"),
         "accepting": accepting,
         "store": store,
         "workers": workers,
         "queues": queues,
         **({"backpressure": pressure} if pressure is not None else {}),
     }
+    if degraded:
+        body["degraded"] = degraded
     return (HTTP_OK if ok else HTTP_UNAVAILABLE), body
 
 
