@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
 
-.PHONY: run test venv secret migrate bench clean
+.PHONY: run test test-pg venv secret migrate bench clean
 
 $(BIN)/quotemaild: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: migrate
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The store, service and integration tests again on a private PostgreSQL server (started and
+# removed by the tests themselves; needs Debian's `postgresql` package).
+test-pg: venv
+	$(BIN)/python -m pytest --store=postgresql tests/store tests/integration $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python -m quotemaild.bench $(BENCH_ARGS)

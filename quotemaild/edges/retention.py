@@ -3,6 +3,8 @@
 Off while `retention.raw_days` is 0. Each batch is its own short transaction in a worker thread,
 so the SMTP commit writer waits at most one batch for the write lock. The config is read through
 a callable on every round, so a SIGHUP that changes `[retention]` takes effect on the next one.
+Several instances on one PostgreSQL database: a round runs on one of them at a time
+(`store.cluster.cluster_job`); the others skip it, and the next round finds what is left.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from quotemaild.clock import Clock
 from quotemaild.config import RetentionConfig
 from quotemaild.logs import get_logger
 from quotemaild.services.retention import purge_closed_raw, purge_cutoff
+from quotemaild.store.cluster import cluster_job
 
 log = get_logger(__name__)
 
@@ -32,10 +35,18 @@ class RetentionTask:
             cfg = self._settings()
             if cfg.raw_days > 0:
                 try:
-                    await asyncio.to_thread(self.purge_once, cfg)
+                    await asyncio.to_thread(self.round, cfg)
                 except Exception as exc:  # store trouble: try again next round
                     log.warning("retention_failed", error=f"{type(exc).__name__}: {exc}"[:300])
             await asyncio.sleep(cfg.interval)
+
+    def round(self, cfg: RetentionConfig) -> int | None:
+        """One round, unless another instance is running one (then None)."""
+        with cluster_job(self._sessions.kw["bind"], "retention") as mine:
+            if not mine:
+                log.debug("retention_skipped", reason="another instance is purging")
+                return None
+            return self.purge_once(cfg)
 
     def purge_once(self, cfg: RetentionConfig) -> int:
         """Purge everything due now, batch by batch; returns how many raw copies were emptied."""

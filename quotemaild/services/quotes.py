@@ -32,6 +32,7 @@ from quotemaild.errors import InvalidInput, InvalidTransition, NotFound
 from quotemaild.mail.templates import pick_language
 from quotemaild.services.requests import apply_event, get_request
 from quotemaild.services.timeline import record
+from quotemaild.store.cluster import Scope, numbers_unique, tenant_lock
 from quotemaild.store.models import Contact, Quote, QuoteLineRow, QuoteRequest, Tenant
 
 MAX_LINES = 500
@@ -81,6 +82,7 @@ def create_quote(
     now = clock.now()
     today = now.date()
     fmt = parse_format(tenant.quote_number_format, "quote_number_format")
+    tenant_lock(session, tenant.id, Scope.NUMBERS)  # held to commit: instances number in turn
     existing = session.scalars(select(Quote.number).where(Quote.tenant_id == tenant.id))
     number = fmt.next_number(existing, today.year, today.month)
     if contact is not None:
@@ -99,8 +101,8 @@ def create_quote(
         contact_vat=vat, contact_email=_contact_email(contact, request), total_excl=str(totals.net),
         total_vat=str(totals.vat), total_incl=str(totals.total), pdf=None, created_by=actor, created_at=now,
     )
-    session.add(quote)
-    session.flush()
+    with numbers_unique(session, "number", number):
+        session.add(quote)
     for position, line in enumerate(lines, start=1):
         session.add(QuoteLineRow(
             quote_id=quote.id, position=position, description=line.description, quantity=str(line.quantity),
