@@ -129,6 +129,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         delay=config.store.commit_delay,
         observe=metrics.observe_commit,
         gate=gate,
+        lock_timeout=config.store.busy_timeout,
     )
     readers = db.make_reader(engine)  # read-only sessions never take SQLite's write lock
     tenants = TenantDirectory(_tenant_loader(readers))

@@ -119,9 +119,10 @@ def is_postgresql() -> bool:
 @pytest.fixture(autouse=True)
 def _drop_test_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """After a test on PostgreSQL, its database goes (the server keeps running for the next)."""
+    path = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
     yield
-    if STORE.kind == "postgresql" and "tmp_path" in request.fixturenames:
-        STORE.drop(request.getfixturevalue("tmp_path"))
+    if STORE.kind == "postgresql" and path is not None:
+        STORE.drop(path)
 
 
 @pytest.fixture(scope="session")

@@ -73,10 +73,22 @@ class PostgresServer:
                              "-o", f"-p {self.port}", "-w", "-t", "60", "start", check=False)  # fmt: skip
             if done.returncode == 0:
                 self.started = True
+                self._reaper()
                 return self
             time.sleep(0.2)  # the free port was taken meanwhile: try another
         log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
         raise RuntimeError(f"PostgreSQL did not start: {done.stderr}\n{log[-2000:]}")
+
+    def _reaper(self) -> None:
+        """A watcher that stops the server and removes its dir if the test run dies without
+        tearing down (killed, Ctrl-C twice), so no server outlives the run that started it."""
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+            f"{'runuser -u ' + SERVICE_USER + ' -- ' if os.geteuid() == 0 else ''}"
+            f"{BIN / 'pg_ctl'} -D {self.data} -m immediate -w stop >/dev/null 2>&1; rm -rf {self.root}"
+        )
+        subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
     def stop(self) -> None:
         if self.started:
