@@ -41,6 +41,7 @@ class PostgresServer:
     _counter: int = 0
     started: bool = False
     created: list[str] = field(default_factory=list)
+    _watcher: subprocess.Popen[bytes] | None = None
 
     @property
     def data(self) -> Path:
@@ -87,10 +88,14 @@ class PostgresServer:
             f"{'runuser -u ' + SERVICE_USER + ' -- ' if os.geteuid() == 0 else ''}"
             f"{BIN / 'pg_ctl'} -D {self.data} -m immediate -w stop >/dev/null 2>&1; rm -rf {self.root}"
         )
-        subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        self._watcher = subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
     def stop(self) -> None:
+        if self._watcher is not None:  # a clean stop: the watcher is not needed any more
+            self._watcher.kill()
+            self._watcher.wait()
+            self._watcher = None
         if self.started:
             self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
             self.started = False
@@ -100,6 +105,7 @@ class PostgresServer:
         self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
                   "-o", f"-p {self.port}", "-w", "-t", "60", "start")  # fmt: skip
         self.started = True
+        self._reaper()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
