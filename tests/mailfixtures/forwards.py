@@ -87,6 +87,20 @@ def outlook_mailto_text(lang: str, c: Person, staff: Person) -> Layout:
     return Layout(FWD["outlook"][lang], f"\n\n{'_' * 32}\n{head}\n\n{body}\n")
 
 
+def pasted_headers(lang: str, c: Person, staff: Person) -> Layout:
+    """A gateway or old client that pastes the original's raw header lines, encoded words and all."""
+    from email.header import Header
+
+    subject, body = _original(lang, c)
+    name = Header(c.name, "utf-8").encode()
+    enc_subject = Header(subject, "utf-8").encode()
+    return Layout(
+        "Fwd:",
+        f"\n\n-------- Original Message --------\nFrom: {name} <{c.email}>\nTo: {staff.email}\n"
+        f"Subject: {enc_subject}\nDate: Mon, 3 Mar 2025 09:12:31 +0100\n\n{body}\n",
+    )
+
+
 def outlook_2010(lang: str, c: Person, staff: Person) -> Layout:
     sep = {"en": "Original Message", "nl": "Oorspronkelijk bericht", "fr": "Message d'origine", "de": "Ursprüngliche Nachricht"}
     lab, (subject, body) = LABELS[lang], _original(lang, c)
@@ -294,6 +308,7 @@ CLIENTS: dict[str, Callable[[str, Person, Person], Layout]] = {
     "outlook-html-mailto": outlook_html_mailto,
     "outlook-name-only-banner": outlook_name_only,
     "outlook-mailto-text": outlook_mailto_text,
+    "pasted-raw-headers": pasted_headers,
     "new-outlook-html": new_outlook_html,
     "outlook-web": outlook_web,
     "outlook-ios": outlook_ios,
