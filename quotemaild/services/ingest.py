@@ -58,10 +58,10 @@ class IngestResult:
 
 def tenant_identity(tenant: Tenant, domain: str) -> TenantIdentity:
     return TenantIdentity(
-        proposals_addresses=frozenset({f"{tenant.slug}@{domain}".lower()}),
-        own_addresses=frozenset(a.lower() for a in tenant.own_addresses),
-        own_domains=frozenset(d.lower() for d in tenant.own_domains),
-        proposals_domain=domain.lower(),
+        proposals_addresses=frozenset({f"{tenant.slug}@{domain}"}),  # TenantIdentity compares keys
+        own_addresses=frozenset(tenant.own_addresses),
+        own_domains=frozenset(tenant.own_domains),
+        proposals_domain=domain,
     )
 
 
