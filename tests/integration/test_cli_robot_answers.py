@@ -105,3 +105,17 @@ def test_a_sender_that_answered_the_same_way_before_is_recognised(run_cli):
     assert kinds == ["human", "out_of_office", "out_of_office"], kinds
     events = [e for e in detail["timeline"] if e["kind"] == "out_of_office_received"]
     assert any("same text before" in r for r in events[-1]["detail"]["reasons"])
+
+
+def test_unattached_robot_mail_marked_human_opens_its_request(run_cli):
+    """Robot mail answers nothing and is kept unattached; marked human it becomes a request, on the timeline."""
+    tenant = json.loads(run_cli("tenant", "add", "Acme", "--slug", "acme", "--json").stdout)
+    store_raw(run_cli.config_path, tenant["id"], make_mail(subject="Afwezig", message_id="<u1@example.org>",
+                                                            body="Graag een offerte voor 12 ramen.\n"))
+    assert json.loads(run_cli("request", "list", "--json").stdout) == []
+    (robot,) = json.loads(run_cli("message", "list", "--unattached", "--json").stdout)
+    out = json.loads(run_cli("message", "verdict", str(robot["id"]), "human", "--json").stdout)
+    assert out["changed"] and out["request_id"] is not None
+    detail = json.loads(run_cli("request", "show", str(out["request_id"]), "--json").stdout)
+    assert detail["requester_email"] == "klant@example.org" and detail["message_count"] == 1
+    assert [e["kind"] for e in detail["timeline"]] == ["request_created", "message_received", "verdict_corrected"]
