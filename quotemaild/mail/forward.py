@@ -300,7 +300,9 @@ def _banner_sender(body: str, name: str) -> Address | None:
 
 def strip_banner(text: str) -> str:
     """The text without Outlook's first-contact banner line (it is not the customer's words)."""
-    return _BANNER_LINE.sub("", text)
+    if not _BANNER.search(text):
+        return text
+    return _BANNER_LINE.sub("", text).strip("\n")
 
 
 _BANNER_LINE = re.compile(r"(?mi)^[^\n]*" + _BANNER.pattern.split("\\s+(?P<email>")[0] + r"[^\n]*\n?")
