@@ -45,6 +45,8 @@ from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
 
+NO_SMARTHOST_HEALTH = "no smarthost configured: outgoing mail stays queued"
+
 log = get_logger(__name__)
 
 
@@ -96,6 +98,10 @@ def smtp_limits(config: Config) -> SmtpLimits:
     return SmtpLimits(
         max_message_size=config.mail.max_message_size,
         max_recipients=config.smtp.max_recipients,
+        max_unknown_recipients=config.smtp.tarpit_after,
+        unknown_delay=config.smtp.tarpit_delay,
+        close_after_unknown=config.smtp.close_after_unknown,
+        max_connections_per_client=config.smtp.max_connections_per_client,
         min_free_bytes=int(config.mail.max_message_size * 1.5),
         free_space_path=_sqlite_dir(config.store.url),
     )
@@ -170,6 +176,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 accepting=lambda: handler.accepting,
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+                degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
             )
             links = QuoteLinks(sessions, sign, clock)
             daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)

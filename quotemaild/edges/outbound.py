@@ -26,6 +26,7 @@ from quotemaild.clock import Clock
 from quotemaild.config import OutboundConfig
 from quotemaild.domain.retry import RetryPolicy
 from quotemaild.logs import get_logger
+from quotemaild.services.held import release
 from quotemaild.services.outbox import Delivery, due, record_failure, record_sent
 from quotemaild.store.db import make_reader
 
@@ -175,6 +176,7 @@ class OutboxWorker:
         with self._sessions.begin() as session:
             if outcome.ok:
                 record_sent(session, outbox_id, outcome.detail, now)
+                release(session, outbox_id, now)  # a status move that waited for the mail to leave
                 self.delivered += 1
             else:
                 state = record_failure(session, outbox_id, outcome.temporary, outcome.detail, now, self._policy)

@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address as HeaderAddress
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy
@@ -198,6 +199,15 @@ def safe_name(name: str) -> str:
 
 
 def safe_filename(name: str) -> str:
+    """An attachment name that cannot break out of its header. An RFC 2047 encoded word is
+    decoded here and the result cleaned: left as it is, the stdlib decodes it while writing the
+    Content-Disposition and an encoded CR/LF ended up raw on the wire (a header injection)."""
+    if "=?" in name:
+        try:
+            name = str(make_header(decode_header(name)))
+        except Exception:  # noqa: BLE001 - undecodable: keep the text, the opener is broken below
+            pass
+        name = name.replace("=?", "=_?")  # nothing left for a receiver to decode again
     name = _CTRL.sub("", name).replace("/", "_").replace("\\", "_").strip().lstrip(".")
     return " ".join(name.split())[:200] or "attachment"
 
