@@ -11,12 +11,14 @@ from typing import Any
 import click
 
 from quotemaild.domain.contacts import ContactKind, CustomFieldDef, CustomFieldKind
+from quotemaild.domain.parsing import parse_email
 from quotemaild.edges.cli.contact_options import card_input, card_options
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app, warn
 from quotemaild.services import contacts as svc
 from quotemaild.services.contact_detail import contact_detail
 from quotemaild.services.contact_rows import contact_view
 from quotemaild.services.invoices import record_invoice
+from quotemaild.errors import InvalidInput
 from quotemaild.services.tenants import get_tenant
 
 KINDS = tuple(k.value for k in ContactKind)
@@ -114,15 +116,23 @@ def _card_text(v: dict[str, Any]) -> str:
 @click.option("--tenant", "tenant_slug", required=True, metavar="SLUG")
 @click.option("--kind", type=click.Choice(KINDS))
 @click.option("--search", metavar="TEXT", help="Text in the name, number or VAT number.")
+@click.option("--email", metavar="ADDR", help="Contacts with this address (card, person or document), in any spelling.")
 @click.option("--limit", type=click.IntRange(1, 100000), default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
-def contact_list(app: AppContext, tenant_slug: str, kind: str | None, search: str | None, limit: int,
-                 as_json: bool) -> None:
+def contact_list(app: AppContext, tenant_slug: str, kind: str | None, search: str | None, email: str | None,
+                 limit: int, as_json: bool) -> None:
     """List a tenant's contacts by name."""
     with app.reading() as session:
-        rows = svc.list_contacts(session, get_tenant(session, tenant_slug).id, kind, search, limit)
+        tenant_id = get_tenant(session, tenant_slug).id
+        if email is None:
+            rows = svc.list_contacts(session, tenant_id, kind, search, limit)
+        elif search is not None:
+            raise InvalidInput("email", "give --email or --search, not both")
+        else:
+            found = svc.contacts_with_address(session, tenant_id, parse_email(email, "email"))
+            rows = [r for r in found if kind is None or r.kind == kind][:limit]
         totals = svc.revenues(session, [r.id for r in rows])
         views = [contact_view(r, totals[r.id], persons=False) for r in rows]
     emit(views, as_json, lambda vs: "\n".join(
