@@ -128,3 +128,21 @@ def test_tenant_quote_settings(run_cli, linked):
     assert quote["valid_until"] == (dt.date.fromisoformat(quote["issue_date"]) + dt.timedelta(days=14)).isoformat()
     assert "quote_number_format" in run_cli("tenant", "update", "acme", "--quote-number-format", "{x}", expect=4).stderr
     assert "quote_validity_days" in run_cli("tenant", "update", "acme", "--quote-validity-days", "400", expect=4).stderr
+
+
+def test_request_status_cannot_contradict_its_quotes(run_cli, linked):
+    """`request status` refuses (exit 4) a status its quotes contradict: accepted while the only
+    quote is a draft, quote_created once it was accepted; nothing changes."""
+    rid = str(linked["request"])
+    quote = j(run_cli, "quote", "create", "--request", rid, "--line", "A;1;10;21")
+    bad = run_cli("request", "status", rid, "accepted", expect=4)
+    assert f"its quote {quote['number']} is draft" in bad.stderr and bad.stdout == ""
+    assert j(run_cli, "request", "show", rid)["status"] == "quote_created"
+    j(run_cli, "quote", "accept", str(quote["id"]))
+    bad = run_cli("request", "status", rid, "quote_created", expect=4)
+    assert "cannot be quote_created" in bad.stderr
+    run_cli("request", "status", rid, "quote_sent", expect=4)  # a reopen would contradict the accepted quote
+    shown = j(run_cli, "request", "show", rid)
+    assert shown["status"] == "accepted"
+    assert [e["detail"]["to"] for e in shown["timeline"] if e["kind"] == "status_changed"] == [
+        "quote_created", "accepted"]
