@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.parsing import parse_email
+from quotemaild.domain.quote_states import QuoteAction, quote_transition
 from quotemaild.domain.quotes import compute_totals
 from quotemaild.domain.status import Event
 from quotemaild.errors import InvalidInput
@@ -92,6 +93,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     quote = get_quote(session, quote_id)
     if quote.status in ("accepted", "rejected"):
         raise InvalidInput("quote", f"{quote.number} was already {quote.status}")
+    new_state = quote_transition(quote.status, QuoteAction.SEND)  # not an expired or superseded one
     if quote.request_id is None:
         raise InvalidInput("quote", f"{quote.number} has no request to send it from (the request was deleted)")
     request = get_request(session, quote.request_id)
@@ -109,7 +111,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
         mail.text, now, actor, [OutboundAttachment(f"{quote.number}.pdf", "application/pdf", pdf)],
     )
     quote.pdf = pdf
-    quote.status = "sent"
+    quote.status = new_state.value
     quote.sent_at = now
     record(session, request, "quote_sent", actor, now, quote_id=quote.id, number=quote.number, to=recipient,
            message=queued.message_pk, outbox=queued.outbox_id)

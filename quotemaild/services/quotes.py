@@ -8,12 +8,13 @@ timeline entry on the request. The caller owns the transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
@@ -26,6 +27,7 @@ from quotemaild.domain.quotes import (
     parse_line_spec,
     validity_date,
 )
+from quotemaild.domain.quote_states import quote_label
 from quotemaild.domain.status import Event
 from quotemaild.domain.vat import regime_rate
 from quotemaild.errors import InvalidInput, InvalidTransition, NotFound
@@ -63,6 +65,31 @@ def _contact_email(contact: Contact | None, request: QuoteRequest) -> str:
     return request.requester_email or ""
 
 
+def write_lines(session: Session, quote: Quote, lines: Sequence[QuoteLine]) -> None:
+    """Store `lines` as the quote's lines (positions 1..n, replacing any) and its totals."""
+    if not lines:
+        raise InvalidInput("line", "a quote needs at least one line")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput("line", f"at most {MAX_LINES} lines")
+    session.execute(delete(QuoteLineRow).where(QuoteLineRow.quote_id == quote.id))
+    for position, line in enumerate(lines, start=1):
+        session.add(QuoteLineRow(
+            quote_id=quote.id, position=position, description=line.description, quantity=str(line.quantity),
+            unit=line.unit, unit_price=str(line.unit_price), vat_rate=str(line.vat_rate),
+            discount_percent=str(line.discount_percent), line_total=str(line.net),
+        ))
+    totals = compute_totals(lines)
+    quote.total_excl, quote.total_vat, quote.total_incl = str(totals.net), str(totals.vat), str(totals.total)
+    session.flush()
+
+
+def next_quote_number(session: Session, tenant: Tenant, today: dt.date) -> str:
+    """The next number in the tenant's format for `today`'s period (versions `-2` are not counted)."""
+    fmt = parse_format(tenant.quote_number_format, "quote_number_format")
+    existing = session.scalars(select(Quote.number).where(Quote.tenant_id == tenant.id))
+    return fmt.next_number(existing, today.year, today.month)
+
+
 def create_quote(
     session: Session, request_id: int, line_specs: Sequence[str], actor: str, clock: Clock
 ) -> Quote:
@@ -80,9 +107,7 @@ def create_quote(
     totals = compute_totals(lines)
     now = clock.now()
     today = now.date()
-    fmt = parse_format(tenant.quote_number_format, "quote_number_format")
-    existing = session.scalars(select(Quote.number).where(Quote.tenant_id == tenant.id))
-    number = fmt.next_number(existing, today.year, today.month)
+    number = next_quote_number(session, tenant, today)
     if contact is not None:
         name, lang = contact.name, contact.language
         address = address_lines(contact.street, contact.postal_code, contact.city, contact.country)
@@ -101,12 +126,7 @@ def create_quote(
     )
     session.add(quote)
     session.flush()
-    for position, line in enumerate(lines, start=1):
-        session.add(QuoteLineRow(
-            quote_id=quote.id, position=position, description=line.description, quantity=str(line.quantity),
-            unit=line.unit, unit_price=str(line.unit_price), vat_rate=str(line.vat_rate),
-            discount_percent=str(line.discount_percent), line_total=str(line.net),
-        ))
+    write_lines(session, quote, lines)
     record(session, request, "quote_created", actor, now, quote_id=quote.id, number=number,
            total_incl=quote.total_incl)
     apply_event(session, request, Event.QUOTE_CREATED, actor, clock)
@@ -132,10 +152,25 @@ def quote_view(session: Session, quote: Quote) -> dict[str, Any]:
                         for t in totals.by_rate],
             "excl": quote.total_excl, "vat": quote.total_vat, "incl": quote.total_incl,
         },
+        "version": quote.version, "previous_id": quote.previous_id, "notes": quote.notes,
+        "contact_person": quote.contact_person,
+        "status_label": quote_label(quote.status, quote.language),
+        "decided_by": quote.decided_by or None, "decided_from": quote.decided_from or None,
         "has_pdf": quote.pdf is not None,
         "created_by": quote.created_by, "created_at": quote.created_at.isoformat(),
         "sent_at": quote.sent_at.isoformat() if quote.sent_at else None,
         "decided_at": quote.decided_at.isoformat() if quote.decided_at else None,
+    }
+
+
+def quote_summary(quote: Quote, tenant_slug: str) -> dict[str, Any]:
+    """One row of `quote list`: no lines, the totals and where the quote belongs."""
+    return {
+        "id": quote.id, "tenant": tenant_slug, "number": quote.number, "status": quote.status,
+        "status_label": quote_label(quote.status, quote.language), "version": quote.version,
+        "request_id": quote.request_id, "contact_id": quote.contact_id, "contact_name": quote.contact_name,
+        "issue_date": quote.issue_date.isoformat(), "valid_until": quote.valid_until.isoformat(),
+        "total_incl": quote.total_incl, "currency": quote.currency,
     }
 
 
