@@ -28,9 +28,10 @@ from quotemaild.mail.quote_pdf import QuoteLine as PdfLine
 from quotemaild.mail.templates import RenderedMail
 from quotemaild.services.quotes import domain_lines, get_quote, quote_lines
 from quotemaild.services.requests import apply_event, get_request
+from quotemaild.services.tenant_profile import document_texts, seller_block
 from quotemaild.services.send import Queued, SendSettings, queue_mail, render_for
 from quotemaild.services.timeline import record
-from quotemaild.store.models import Quote, QuoteRequest, Tenant, User
+from quotemaild.store.models import Contact, Quote, QuoteRequest, Tenant, User
 
 
 def quote_document(session: Session, quote: Quote, domain: str) -> QuoteDocument:
@@ -52,8 +53,23 @@ def quote_document(session: Session, quote: Quote, domain: str) -> QuoteDocument
         valid_until=quote.valid_until,
         currency=quote.currency,
         reference=f"#{request.id} {request.subject}".strip() if request is not None else "",
+        notes=quote.notes,
         meta={},
+        seller=seller_block(tenant, f"{tenant.slug}@{domain}"),
+        logo=tenant.logo,
+        contact_person=quote.contact_person,
+        payment_days=_payment_days(session, tenant, quote),
+        terms=document_texts(tenant, quote.language)["terms"],
     )
+
+
+def _payment_days(session: Session, tenant: Tenant, quote: Quote) -> int | None:
+    """The customer's own payment term when its card has one, else the tenant's default (or none)."""
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    if contact is not None and contact.payment_term_days is not None:
+        return contact.payment_term_days
+    days = (tenant.profile or {}).get("payment_days")
+    return int(days) if days is not None else None
 
 
 def render_pdf_for(session: Session, quote: Quote, domain: str) -> bytes:

@@ -34,7 +34,7 @@ from quotemaild.errors import InvalidInput, InvalidTransition, NotFound
 from quotemaild.mail.templates import pick_language
 from quotemaild.services.requests import apply_event, get_request
 from quotemaild.services.timeline import record
-from quotemaild.store.models import Contact, Quote, QuoteLineRow, QuoteRequest, Tenant
+from quotemaild.store.models import Contact, ContactPersonRow, Quote, QuoteLineRow, QuoteRequest, Tenant
 
 MAX_LINES = 500
 
@@ -56,10 +56,24 @@ def domain_lines(rows: Sequence[QuoteLineRow]) -> list[QuoteLine]:
                       Decimal(r.discount_percent)) for r in rows]
 
 
-def _contact_email(contact: Contact | None, request: QuoteRequest) -> str:
+def _requesting_person(session: Session, contact: Contact | None, request: QuoteRequest) -> ContactPersonRow | None:
+    """The contact person of the card who asked (the requester's address among a person's)."""
+    if contact is None or not request.requester_email:
+        return None
+    wanted = request.requester_email.lower()
+    persons = session.scalars(select(ContactPersonRow).where(ContactPersonRow.contact_id == contact.id)
+                              .order_by(ContactPersonRow.position))
+    return next((p for p in persons if wanted in (e.lower() for e in p.emails)), None)
+
+
+def _contact_email(contact: Contact | None, request: QuoteRequest, person: ContactPersonRow | None = None) -> str:
+    """Where the quote goes: the card's alternative address for quotes, else the person who asked,
+    else the card's first address, else the requester."""
     if contact is not None:
         if contact.document_emails.get("quote"):
             return contact.document_emails["quote"]
+        if person is not None and person.emails:
+            return person.emails[0]
         if contact.emails:
             return contact.emails[0]
     return request.requester_email or ""
@@ -108,9 +122,13 @@ def create_quote(
     now = clock.now()
     today = now.date()
     number = next_quote_number(session, tenant, today)
+    person = _requesting_person(session, contact, request)
     if contact is not None:
         name, lang = contact.name, contact.language
         address = address_lines(contact.street, contact.postal_code, contact.city, contact.country)
+        if person is not None and (person.street or person.city):
+            # The contact person's own address overrides the company's on documents (seed 004).
+            address = address_lines(person.street, person.postal_code, person.city, person.country)
         vat, currency = contact.vat_number, contact.currency or "EUR"
     else:
         name = request.requester_name or request.requester_email or ""
@@ -121,7 +139,8 @@ def create_quote(
         tenant_id=tenant.id, request_id=request.id, contact_id=contact.id if contact else None, number=number,
         status="draft", language=pick_language(lang, tenant.language), currency=currency, issue_date=today,
         valid_until=validity_date(today, tenant.quote_validity_days), contact_name=name, contact_address=address,
-        contact_vat=vat, contact_email=_contact_email(contact, request), total_excl=str(totals.net),
+        contact_vat=vat, contact_email=_contact_email(contact, request, person), total_excl=str(totals.net),
+        contact_person=person.name if person is not None else "",
         total_vat=str(totals.vat), total_incl=str(totals.total), pdf=None, created_by=actor, created_at=now,
     )
     session.add(quote)

@@ -195,3 +195,19 @@ def test_set_status_conflict_is_its_own_error(session, clock, acme):
         requests.set_status(session, req.id, "accepted", ACTOR, clock)
     assert isinstance(info.value, InvalidInput) and info.value.status == "accepted"
     assert req.status == "quote_created"
+
+
+def test_quote_mail_carries_the_signature_in_the_quote_language(session, clock, acme):
+    """The tenant's e-mail signature for the quote's language closes the quote mail instead of the
+    default sign-off; the quote goes to the card's alternative address for quotes."""
+    from quotemaild.services.tenant_profile import update_profile
+    from quotemaild.store.models import Message, OutboxMessage
+
+    tenant, contact, req = acme
+    contact.document_emails = {"quote": "offertes@klant.example"}
+    update_profile(session, "acme", {"signature": {"nl": "Els Janssens\nVerkoop Acme", "fr": "Els (FR)"}})
+    quote = create_quote(session, req.id, ["A;1;100;21"], ACTOR, clock)
+    queued = send_quote(session, SETTINGS, quote.id, ACTOR, clock)
+    text = session.get(Message, queued.message_pk).text
+    assert text.rstrip().endswith("Els Janssens\nVerkoop Acme") and "Els (FR)" not in text
+    assert session.get(OutboxMessage, queued.outbox_id).rcpt_to == ["offertes@klant.example"]
