@@ -166,7 +166,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
             )
-            links = QuoteLinks(sessions, sign, clock)
+            links = QuoteLinks(sessions, sign, clock, config.mail.domain)
             daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)

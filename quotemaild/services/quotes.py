@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.numbering import parse_format
+from quotemaild.domain.parsing import clean_text
 from quotemaild.domain.quotes import (
     QuoteLine,
     address_lines,
@@ -200,12 +201,13 @@ class Decision:
 
 
 def decide_quote(session: Session, quote_id: int, action: str, actor: str, clock: Clock,
-                 tenant_id: int | None = None) -> Decision:
+                 tenant_id: int | None = None, *, decided_by: str = "", decided_from: str = "") -> Decision:
     """The customer accepts or rejects (link or CLI): quote status, request status, timeline.
 
     Idempotent for the same action; InvalidInput when the quote was decided the other way. When
     the request's status does not allow the decision (e.g. cancelled), the quote still records it
-    and the timeline says the request status was left as it was.
+    and the timeline says the request status was left as it was. `decided_by` (the name the
+    customer typed) and `decided_from` (the network address) are kept on the quote and the timeline.
     """
     quote = get_quote(session, quote_id)
     if tenant_id is not None and quote.tenant_id != tenant_id:
@@ -216,9 +218,15 @@ def decide_quote(session: Session, quote_id: int, action: str, actor: str, clock
     now = clock.now()
     quote.status = new_status
     quote.decided_at = now
+    quote.decided_by = clean_text(decided_by, "name", 200)
+    quote.decided_from = clean_text(decided_from, "address", 100)
     request = session.get(QuoteRequest, quote.request_id) if quote.request_id else None
     if request is not None:
         detail: dict[str, Any] = {"quote_id": quote.id, "number": quote.number}
+        if quote.decided_by:
+            detail["name"] = quote.decided_by
+        if quote.decided_from:
+            detail["address"] = quote.decided_from
         try:
             apply_event(session, request, Event.ACCEPT if action == "accept" else Event.REJECT, actor, clock)
         except InvalidTransition as exc:
