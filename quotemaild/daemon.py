@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.housekeeping import HousekeepingTask
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.quote_links import QuoteLinks
 from quotemaild.edges.imap import ImapSupervisor
@@ -171,6 +172,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+        housekeeping = HousekeepingTask(sessions, clock, wiring.send_settings(config), outbox.wake)
+        daemon.tasks.append(asyncio.create_task(housekeeping.run(), name="housekeeping"))
         log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
                  domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
     except BaseException:

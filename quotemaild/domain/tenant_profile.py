@@ -19,6 +19,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 
 from quotemaild.domain.parsing import clean_text, parse_email, parse_int
+from quotemaild.domain.reminders import zone
 from quotemaild.domain.vat import check_vat
 from quotemaild.errors import InvalidInput
 
@@ -35,7 +36,7 @@ TEXT_FIELDS: dict[str, tuple[int, bool]] = {
     "website": (200, False),
 }
 PER_LANGUAGE: dict[str, int] = {"terms": 8000, "signature": 2000}
-FIELDS = (*TEXT_FIELDS, "email", "country", "vat_number", "iban", "bic", "payment_days", *PER_LANGUAGE)
+FIELDS = (*TEXT_FIELDS, "email", "timezone", "country", "vat_number", "iban", "bic", "payment_days", *PER_LANGUAGE)
 
 MAX_LOGO = 1024 * 1024
 _LOGO_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
@@ -47,6 +48,8 @@ def _clean_one(key: str, value: Any) -> Any:
         limit, multiline = TEXT_FIELDS[key]
         return clean_text(value, field, limit, multiline=multiline)
     text = clean_text(value, field, 64) if key != "payment_days" else value
+    if key == "timezone":
+        return zone(text).key if text else ""
     if key == "email":
         return parse_email(text, field) if text else ""
     if key == "country":

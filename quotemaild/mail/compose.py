@@ -29,7 +29,9 @@ from email.policy import EmailPolicy
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address, clean_email, safe_display_name
 
-KINDS = ("ack", "reply", "quote")
+# Mail no human wrote (RFC 3834): its Auto-Submitted value; sent with a null envelope sender.
+AUTOMATIC = {"ack": "auto-replied", "reminder": "auto-generated"}
+KINDS = ("ack", "reply", "quote", "reminder")  # reminder: to a seller of the tenant, automatic
 SENDER_MODES = ("tenant", "own")
 LOOP_HEADER = "X-Quotemaild-Loop"
 REFERENCES_CAP = 10
@@ -141,8 +143,8 @@ def compose(out: Outgoing) -> Composed:
         msg["In-Reply-To"] = parent
     if refs:
         msg["References"] = " ".join(refs)
-    if out.kind == "ack":
-        msg["Auto-Submitted"] = "auto-replied"
+    if out.kind in AUTOMATIC:
+        msg["Auto-Submitted"] = AUTOMATIC[out.kind]
         msg["X-Auto-Response-Suppress"] = "All"
         msg[LOOP_HEADER] = out.loop_domain.lower()
     msg.set_content(out.text)
@@ -152,7 +154,7 @@ def compose(out: Outgoing) -> Composed:
         maintype, subtype = _content_type(att.content_type).split("/")
         msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=safe_filename(att.filename))
     _check_headers(msg)
-    envelope = "" if out.kind == "ack" else (out.bounce_address or "")
+    envelope = "" if out.kind in AUTOMATIC else (out.bounce_address or "")
     rcpts = tuple(dict.fromkeys(r.addr_spec for r in recipients))
     return Composed(msg, envelope, loops_back, rcpts, tuple(warnings))
 

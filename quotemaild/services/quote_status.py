@@ -14,6 +14,7 @@ from quotemaild.clock import Clock
 from quotemaild.domain.quote_states import QuoteState, agrees, status_following_quotes
 from quotemaild.domain.status import Status
 from quotemaild.errors import StatusConflict
+from quotemaild.services.prospects import activate_for
 from quotemaild.services.timeline import record
 from quotemaild.store.models import Message, Quote, QuoteRequest
 
@@ -52,4 +53,5 @@ def follow_quotes(session: Session, request: QuoteRequest, actor: str, clock: Cl
         request.status = after.value
         record(session, request, "status_changed", actor, clock.now(),
                **{"from": before.value, "to": after.value, "event": reason})
+        activate_for(session, request, actor, clock)
     return after

@@ -16,6 +16,7 @@ from quotemaild.domain.parsing import clean_text
 from quotemaild.domain.status import Event, Status, event_for_target, parse_status, transition
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.addresses import clean_email, safe_display_name
+from quotemaild.services.prospects import activate_for
 from quotemaild.services.quote_status import check_status_agrees
 from quotemaild.services.timeline import audit, record
 from quotemaild.services.users import find_user
@@ -53,6 +54,7 @@ def apply_event(session: Session, request: QuoteRequest, event: Event | str, act
     request.status = after.value
     record(session, request, "status_changed", actor, clock.now(),
            **{"from": before.value, "to": after.value, "event": event.value})
+    activate_for(session, request, actor, clock)
     return after
 
 

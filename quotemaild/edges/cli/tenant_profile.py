@@ -31,6 +31,7 @@ TEXT_OPTIONS = {
     "phone": "Phone number.",
     "website": "Website.",
     "email": "Address printed on documents (default: the proposals address).",
+    "timezone": "Time zone of appointments and call-backs (default Europe/Brussels).",
 }
 PROFILE_KEYS = (*TEXT_OPTIONS, "payment_days", "terms", "terms_file", "signature", "signature_file", "logo",
                 "no_logo")
