@@ -3,10 +3,14 @@
 Quote states and the actions that move them (`quote_transition`):
 
     draft ──send──> sent ──accept──> accepted
-      │              │ └───reject──> rejected ──new_version──> superseded
+      │  └─queue─> queued ─send─┘ │ └───reject──> rejected ──new_version──> superseded
       │              ├───expire───> expired  ──new_version──> superseded
       │              └───new_version──────────────────────────> superseded
       └──accept / reject (the quote was handed over outside quotemaild: on paper, by phone)
+
+- `queue`: the quote mail waits in the outbox because nothing can leave (no smarthost); the mail
+  leaving is its `send`. A queued quote can still be decided (by phone before the mail left), but
+  not superseded or expired: it is not out yet.
 
 - Only a draft is edited or deleted; a sent quote changes by a new version (`OF-2026-0007-2`),
   and the old one is kept, marked superseded.
@@ -34,6 +38,7 @@ from quotemaild.errors import InvalidInput
 
 class QuoteState(StrEnum):
     DRAFT = "draft"
+    QUEUED = "queued"
     SENT = "sent"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -42,6 +47,7 @@ class QuoteState(StrEnum):
 
 
 class QuoteAction(StrEnum):
+    QUEUE = "queue"
     SEND = "send"
     ACCEPT = "accept"
     REJECT = "reject"
@@ -53,9 +59,15 @@ Q, A = QuoteState, QuoteAction
 
 # (state, action) -> new state. A pair that is absent is refused (InvalidInput on `quote`).
 QUOTE_TRANSITIONS: dict[tuple[QuoteState, QuoteAction], QuoteState] = {
+    (Q.DRAFT, A.QUEUE): Q.QUEUED,
+    (Q.QUEUED, A.QUEUE): Q.QUEUED,
+    (Q.SENT, A.QUEUE): Q.SENT,  # sent again while nothing can leave: it was out already
     (Q.DRAFT, A.SEND): Q.SENT,
+    (Q.QUEUED, A.SEND): Q.SENT,
     (Q.SENT, A.SEND): Q.SENT,
     (Q.DRAFT, A.ACCEPT): Q.ACCEPTED,
+    (Q.QUEUED, A.ACCEPT): Q.ACCEPTED,
+    (Q.QUEUED, A.REJECT): Q.REJECTED,
     (Q.SENT, A.ACCEPT): Q.ACCEPTED,
     (Q.EXPIRED, A.ACCEPT): Q.ACCEPTED,
     (Q.DRAFT, A.REJECT): Q.REJECTED,
@@ -71,9 +83,10 @@ EDITABLE: frozenset[QuoteState] = frozenset({Q.DRAFT})
 DELETABLE: frozenset[QuoteState] = frozenset({Q.DRAFT})
 
 _WHY = {
-    A.SEND: "only a draft or a sent quote can be sent",
-    A.ACCEPT: "only a draft, sent or expired quote can be accepted",
-    A.REJECT: "only a draft, sent or expired quote can be rejected",
+    A.QUEUE: "only a draft, queued or sent quote can be sent",
+    A.SEND: "only a draft, queued or sent quote can be sent",
+    A.ACCEPT: "only a draft, queued, sent or expired quote can be accepted",
+    A.REJECT: "only a draft, queued, sent or expired quote can be rejected",
     A.EXPIRE: "only a sent quote expires",
     A.NEW_VERSION: "a new version is made of a sent, expired or rejected quote (edit a draft instead)",
 }
@@ -82,6 +95,7 @@ S = Status
 # The table: what each live quote state lets the request's status be.
 STATUS_ALLOWED_BY_QUOTE: dict[QuoteState, frozenset[Status]] = {
     Q.DRAFT: frozenset({S.QUOTE_CREATED, S.CANCELLED}),
+    Q.QUEUED: frozenset({S.QUOTE_CREATED, S.CANCELLED}),  # the request moves when the mail leaves
     Q.SENT: frozenset({S.QUOTE_SENT, S.CANCELLED}),
     Q.EXPIRED: frozenset({S.QUOTE_SENT, S.CANCELLED}),
     Q.ACCEPTED: frozenset({S.ACCEPTED, S.CANCELLED}),
@@ -90,11 +104,11 @@ STATUS_ALLOWED_BY_QUOTE: dict[QuoteState, frozenset[Status]] = {
 }
 
 QUOTE_LABELS: dict[str, dict[QuoteState, str]] = {
-    "nl": {Q.DRAFT: "Concept", Q.SENT: "Verzonden", Q.ACCEPTED: "Aanvaard", Q.REJECTED: "Geweigerd",
+    "nl": {Q.DRAFT: "Concept", Q.QUEUED: "In wachtrij", Q.SENT: "Verzonden", Q.ACCEPTED: "Aanvaard", Q.REJECTED: "Geweigerd",
            Q.EXPIRED: "Verlopen", Q.SUPERSEDED: "Vervangen"},
-    "fr": {Q.DRAFT: "Brouillon", Q.SENT: "Envoyée", Q.ACCEPTED: "Acceptée", Q.REJECTED: "Refusée",
+    "fr": {Q.DRAFT: "Brouillon", Q.QUEUED: "En attente d'envoi", Q.SENT: "Envoyée", Q.ACCEPTED: "Acceptée", Q.REJECTED: "Refusée",
            Q.EXPIRED: "Expirée", Q.SUPERSEDED: "Remplacée"},
-    "en": {Q.DRAFT: "Draft", Q.SENT: "Sent", Q.ACCEPTED: "Accepted", Q.REJECTED: "Rejected",
+    "en": {Q.DRAFT: "Draft", Q.QUEUED: "Queued", Q.SENT: "Sent", Q.ACCEPTED: "Accepted", Q.REJECTED: "Rejected",
            Q.EXPIRED: "Expired", Q.SUPERSEDED: "Superseded"},
 }
 
@@ -156,7 +170,7 @@ def status_following_quotes(status: str, quote_states: Iterable[str], has_reply:
     if Status(status) is S.CANCELLED:
         return S.CANCELLED
     for state, follows in ((Q.ACCEPTED, S.ACCEPTED), (Q.SENT, S.QUOTE_SENT), (Q.EXPIRED, S.QUOTE_SENT),
-                           (Q.DRAFT, S.QUOTE_CREATED), (Q.REJECTED, S.REJECTED)):
+                           (Q.DRAFT, S.QUOTE_CREATED), (Q.QUEUED, S.QUOTE_CREATED), (Q.REJECTED, S.REJECTED)):
         if state in live:
             return follows
     return S.ANSWERED if has_reply else S.RECEIVED

@@ -18,15 +18,16 @@ from quotemaild.domain.status import Status
 from quotemaild.errors import InvalidInput
 
 X = None
-# Rows: quote state. Columns: send, accept, reject, expire, new_version.
-ACTIONS = ["send", "accept", "reject", "expire", "new_version"]
+# Rows: quote state. Columns: queue, send, accept, reject, expire, new_version.
+ACTIONS = ["queue", "send", "accept", "reject", "expire", "new_version"]
 QUOTE_TABLE = {
-    "draft":      ["sent", "accepted", "rejected", X, X],
-    "sent":       ["sent", "accepted", "rejected", "expired", "superseded"],
-    "accepted":   [X, X, X, X, X],
-    "rejected":   [X, X, X, X, "superseded"],
-    "expired":    [X, "accepted", "rejected", X, "superseded"],
-    "superseded": [X, X, X, X, X],
+    "draft":      ["queued", "sent", "accepted", "rejected", X, X],
+    "queued":     ["queued", "sent", "accepted", "rejected", X, X],
+    "sent":       ["sent", "sent", "accepted", "rejected", "expired", "superseded"],
+    "accepted":   [X, X, X, X, X, X],
+    "rejected":   [X, X, X, X, X, "superseded"],
+    "expired":    [X, X, "accepted", "rejected", X, "superseded"],
+    "superseded": [X, X, X, X, X, X],
 }
 QUOTE_CASES = [(s, a, row[i]) for s, row in QUOTE_TABLE.items() for i, a in enumerate(ACTIONS)]
 
@@ -49,15 +50,15 @@ def test_quote_transition(state, action, expected):
 
 
 # Rows: request status. Columns: one live quote in that state -> does the status agree?
-STATUS_COLUMNS = ["draft", "sent", "expired", "accepted", "rejected"]
+STATUS_COLUMNS = ["draft", "queued", "sent", "expired", "accepted", "rejected"]
 AGREES = {
-    "received":      [0, 0, 0, 0, 0],
-    "answered":      [0, 0, 0, 0, 0],
-    "quote_created": [1, 0, 0, 0, 0],
-    "quote_sent":    [0, 1, 1, 0, 0],
-    "accepted":      [0, 0, 0, 1, 0],
-    "rejected":      [0, 0, 0, 0, 1],
-    "cancelled":     [1, 1, 1, 1, 1],
+    "received":      [0, 0, 0, 0, 0, 0],
+    "answered":      [0, 0, 0, 0, 0, 0],
+    "quote_created": [1, 1, 0, 0, 0, 0],
+    "quote_sent":    [0, 0, 1, 1, 0, 0],
+    "accepted":      [0, 0, 0, 0, 1, 0],
+    "rejected":      [0, 0, 0, 0, 0, 1],
+    "cancelled":     [1, 1, 1, 1, 1, 1],
 }
 AGREE_CASES = [(status, state, bool(row[i])) for status, row in AGREES.items()
                for i, state in enumerate(STATUS_COLUMNS)]
@@ -107,6 +108,7 @@ def test_allowed_statuses_none_without_quotes():
     ("quote_created", ["rejected", "sent"], False, "quote_sent"),
     ("cancelled", [], False, "cancelled"),               # a cancelled request stays cancelled
     ("cancelled", ["draft"], False, "cancelled"),
+    ("quote_created", ["queued"], False, "quote_created"),  # waits for the mail to leave
 ])
 def test_status_following_quotes(status, states, has_reply, expected):
     """After a change on the quote side the request keeps its status if it still agrees, else follows."""

@@ -10,6 +10,7 @@ import click
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
 from quotemaild.edges.cli.files_out import write_out
 from quotemaild.edges.cli.tables import Column, table
+from quotemaild.services import robot_answers
 from quotemaild.services.attachments_out import message_attachment, message_attachments
 from quotemaild.store.queries import list_messages, raw_bytes
 
@@ -93,6 +94,27 @@ def message_attachment_cmd(app: AppContext, message_id: int, number: int, output
     written = write_out(file, output)
     if written is not None:
         click.echo(f"{written} ({file.content_type}, {file.size} bytes)", err=True)
+
+
+@message.command("verdict")
+@click.argument("message_id", type=int)
+@click.argument("verdict", type=click.Choice(robot_answers.VERDICTS))
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def message_verdict(app: AppContext, message_id: int, verdict: str, as_json: bool) -> None:
+    """Correct a received message's verdict: a person wrote it (human) or a robot did (robot).
+
+    The change is recorded on the request's timeline as --actor."""
+    with app.transaction() as session:
+        done = robot_answers.correct_verdict(session, message_id, verdict, app.actor, app.clock.now())
+
+    def text(d: dict) -> str:  # type: ignore[type-arg]
+        if not d["changed"]:
+            return f"message {d['message']}: already {d['after']}"
+        return f"message {d['message']}: {d['before']} -> {d['after']} (request {d['request_id']})"
+
+    emit(done, as_json, text)
 
 
 def register(cli: click.Group) -> None:

@@ -2,7 +2,7 @@
 prospect activity, a contact's seller and the reminders of its appointments and call-backs
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0013
 
 Existing rows survive: every new column has a server default or is nullable. Existing quotes
 become version 1 of themselves.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
