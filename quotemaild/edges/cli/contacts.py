@@ -206,8 +206,16 @@ def field_list(app: AppContext, tenant_slug: str, as_json: bool) -> None:
     with app.reading() as session:
         defs = svc.custom_field_defs(session, get_tenant(session, tenant_slug).id)
     views = [_field_view(d.key, d.label, d.kind.value, d.required, d.on_documents) for d in defs]
-    emit(views, as_json, lambda vs: "\n".join(f"{v['key']:<20} {v['kind']:<8} {v['label']}" for v in vs)
-         or "(no custom fields)")
+    emit(views, as_json, lambda vs: table(vs, FIELD_COLUMNS, "(no custom fields)"))
+
+
+FIELD_COLUMNS = [
+    Column("KEY", lambda v: v["key"]),
+    Column("KIND", lambda v: v["kind"]),
+    Column("REQUIRED", lambda v: "yes" if v["required"] else "no"),
+    Column("ON DOCUMENTS", lambda v: "yes" if v["on_documents"] else "no"),
+    Column("LABEL", lambda v: v["label"]),
+]
 
 def _field_view(key: str, label: str, kind: str, required: bool, on_documents: bool) -> dict[str, Any]:
     return {"key": key, "label": label, "kind": kind, "required": required, "on_documents": on_documents}

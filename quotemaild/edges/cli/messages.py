@@ -48,18 +48,27 @@ def message_list(app: AppContext, tenant_slug: str | None, kind: str | None, una
         rows = list_messages(session, tenant_slug, kind, unattached, limit)
 
     def text(rs: list[dict]) -> str:  # type: ignore[type-arg]
-        lines = []
-        for r in rs:
-            sender = (r["from"] or {}).get("email", "-")
-            lines.append(f"{r['id']:>6} {r['kind']:<13} req={r['request_id']} {sender:<30} {r['subject'][:50]}")
+        if not rs:
+            return "(no messages)"
+        lines = table(rs, MESSAGE_COLUMNS, "", tenant=None if tenant_slug else (lambda r: r["tenant"])).splitlines()
+        out = [lines[0]]
+        for r, line in zip(rs, lines[1:], strict=True):
+            out.append(line)
             system = r["info"].get("system") if r["info"] else None
             if system:
-                lines.append(f"       code={system.get('code')} link={system.get('link')} {system.get('hint') or ''}")
-        return "\n".join(lines) or "(no messages)"
+                out.append(f"       code={system.get('code')} link={system.get('link')} {system.get('hint') or ''}")
+        return "\n".join(out)
 
     emit(rows, as_json, text)
 
 
+MESSAGE_COLUMNS = [
+    Column("ID", lambda r: r["id"], right=True, width=6),
+    Column("KIND", lambda r: r["kind"]),
+    Column("REQUEST", lambda r: r["request_id"], right=True),
+    Column("FROM", lambda r: (r["from"] or {}).get("email"), width=30),
+    Column("SUBJECT", lambda r: r["subject"][:50]),
+]
 FILE_COLUMNS = [
     Column("N", lambda f: f["number"], right=True),
     Column("SIZE", lambda f: f["size"], right=True),

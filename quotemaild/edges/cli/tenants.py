@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.edges.cli.tenant_profile import apply_profile, pop_profile, profile_options
 from quotemaild.services.tenants import (
     LANGUAGES,
@@ -47,7 +48,15 @@ def tenant_list(app: AppContext, as_json: bool) -> None:
     """List tenants."""
     with app.reading() as session:
         views = [tenant_view(t, app.config.mail.domain) for t in list_tenants(session)]
-    emit(views, as_json, lambda vs: "\n".join(f"{v['slug']:<30} {v['address']:<50} {v['name']}" for v in vs) or "(no tenants)")
+    emit(views, as_json, lambda vs: table(vs, TENANT_COLUMNS, "(no tenants)"))
+
+
+TENANT_COLUMNS = [
+    Column("SLUG", lambda v: v["slug"]),
+    Column("LANG", lambda v: v["language"]),
+    Column("ADDRESS", lambda v: v["address"]),
+    Column("NAME", lambda v: v["name"]),
+]
 
 
 @tenant.command("show")
