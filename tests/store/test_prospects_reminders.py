@@ -109,3 +109,15 @@ def test_reminders_follow_the_card_and_go_to_the_seller_once(session, clock, acm
     assert [r.kind for r in send_due(session, SETTINGS, clock)] == ["appointment"]
     contacts.update_contact(session, contact.id, {"call_back": None}, ACTOR, clock)
     assert session.query(ContactReminder).filter_by(contact_id=contact.id, kind="call_back").count() == 0
+
+
+def test_forgetting_a_card_drops_its_reminders(session, clock, acme):
+    """Erasing a person (GDPR) removes its reminders, whose notes name them too."""
+    from quotemaild.services.privacy import forget_contact
+
+    contact = contacts.add_contact(session, acme, {"name": "Piet", "appointment": {
+        "date": "2026-03-01", "time": "10:00", "note": "Piet belt terug"}}, ACTOR, clock).row
+    assert session.query(ContactReminder).filter_by(contact_id=contact.id).count() == 1
+    counts = forget_contact(session, contact.id, ACTOR, clock)
+    assert session.query(ContactReminder).count() == 0
+    assert counts["counts"]["contact_reminders"] == 1
