@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.services.tenants import get_tenant
 from quotemaild.services.users import DEFAULT_ROLE, add_user, list_users, user_view
 
@@ -38,8 +39,15 @@ def user_list(app: AppContext, tenant_slug: str, as_json: bool) -> None:
     """List a tenant's users."""
     with app.reading() as session:
         views = [user_view(u) for u in list_users(session, get_tenant(session, tenant_slug).id)]
-    emit(views, as_json, lambda vs: "\n".join(
-        f"{v['id']:>5}  {v['email']:<40} {v['role']:<10} {v['name']}" for v in vs) or "(no users)")
+    emit(views, as_json, lambda vs: table(vs, USER_COLUMNS, "(no users)"))
+
+
+USER_COLUMNS = [
+    Column("ID", lambda v: v["id"], right=True, width=5),
+    Column("EMAIL", lambda v: v["email"]),
+    Column("ROLE", lambda v: v["role"]),
+    Column("NAME", lambda v: v["name"]),
+]
 
 
 def register(cli: click.Group) -> None:

@@ -11,6 +11,7 @@ from quotemaild.store.models.contacts import (
     ContactCustomFieldDef,
     ContactInvoice,
     ContactPersonRow,
+    ContactReminder,
     User,
 )
 from quotemaild.store.models.outbound import AckLog, BouncedAddress, OutboxMessage, TenantTemplate
@@ -53,6 +54,7 @@ __all__ = [
     "ContactCustomFieldDef",
     "ContactAttachment",
     "ContactInvoice",
+    "ContactReminder",
     "Quote",
     "QuoteLineRow",
 ]
