@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from quotemaild.edges.http.api.schemas import FORBIDDEN, Out
-from quotemaild.edges.http.deps import AdminActor, Ctx, CurrentActor, Id, Reader, UoW
-from quotemaild.errors import NotFound
+from quotemaild.edges.http.deps import AdminActor, Ctx, CurrentActor, OwnedToken, OwnedUser, Reader, UoW
 from quotemaild.mail.templates import KINDS, LANGUAGES, default_template, validate_template
 from quotemaild.services import identity
 from quotemaild.services.send import template_override
@@ -124,11 +123,9 @@ def create_user(body: UserIn, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str,
 
 
 @router.put("/users/{user_id}/password", status_code=204)
-def set_password(user_id: Id, body: PasswordIn, actor: CurrentActor, db: UoW) -> Response:
+def set_password(user_id: OwnedUser, body: PasswordIn, actor: CurrentActor, db: UoW) -> Response:
     """Set a password (admin for anyone of the tenant, a user for themself); that user's sessions end."""
-    user = db.get(User, user_id)
-    if user is None or user.tenant_id != actor.tenant_id:
-        raise NotFound("user", user_id)
+    user = db.get_one(User, user_id)
     if actor.user_id != user_id:
         actor.require_admin("setting another user's password")
     identity.set_password(db, user, body.password)
@@ -151,6 +148,6 @@ def create_token(body: TokenIn, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[st
 
 
 @router.delete("/tokens/{token_id}")
-def revoke_token(token_id: Id, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+def revoke_token(token_id: OwnedToken, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Revoke a token: it stops working at once."""
     return identity.token_view(identity.revoke_token(db, token_id, ctx.clock, actor.tenant_id), actor.tenant_slug)
