@@ -48,6 +48,7 @@ class SentOut(BaseModel):
     outbox_id: int
     loops_back: bool
     warnings: list[str]
+    not_sent: str | None
     delivery: DeliveryOut
 
 
@@ -93,7 +94,7 @@ def send(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx, body: Sen
     queued = send_quote(db, ctx.send, quote_id, actor.label, ctx.clock, to=body.to if body else None)
     row = outbox_view(db.get_one(OutboxMessage, queued.outbox_id))
     return {"quote_id": quote_id, "message_id": queued.message_pk, "outbox_id": queued.outbox_id,
-            "loops_back": queued.loops_back, "warnings": list(queued.warnings),
+            "loops_back": queued.loops_back, "warnings": list(queued.warnings), "not_sent": queued.held,
             "delivery": delivery_view(row, ctx.config.outbound.smarthost is not None)}
 
 
