@@ -15,6 +15,8 @@ from quotemaild.edges.http.api.schemas import (
     CONFLICT,
     FORBIDDEN,
     AssignIn,
+    ContactDetailOut,
+    DeletedOut,
     LinkIn,
     NewRequestIn,
     NoteIn,
@@ -171,7 +173,7 @@ def link_contact(request_id: OwnedRequest, body: LinkIn, actor: CurrentActor, db
     return _detail(db, actor, request_id)
 
 
-@router.post("/requests/{request_id}/prospect", status_code=201)
+@router.post("/requests/{request_id}/prospect", status_code=201, response_model=ContactDetailOut)
 def create_prospect(request_id: OwnedRequest, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Create a prospect from the requester and link it (as `request create-prospect`)."""
     saved = request_contacts.create_prospect(db, request_id, actor.label, ctx.clock)
@@ -181,7 +183,7 @@ def create_prospect(request_id: OwnedRequest, actor: CurrentActor, db: UoW, ctx:
     return view
 
 
-@router.delete("/requests/{request_id}", responses=FORBIDDEN)
+@router.delete("/requests/{request_id}", response_model=DeletedOut, responses=FORBIDDEN)
 def delete_request(request_id: OwnedRequest, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Delete for good (admin): messages, attachments, raw copies; an audit record stays."""
     detail = requests.delete_request(db, request_id, actor.label, ctx.clock)
