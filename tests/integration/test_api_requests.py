@@ -151,3 +151,20 @@ async def test_create_and_delete_need_the_right_role(api):
     r = await api.client("acme-admin").delete(f"/api/v1/requests/{rid}")
     assert r.status_code == 200 and r.json()["deleted"] is True
     assert (await c.get(f"/api/v1/requests/{rid}")).status_code == 404
+
+
+async def test_gmail_forwarding_confirmation_is_shown_as_system_mail(api):
+    """A forwarding confirmation sent by SMTP is no request, and /system-mail shows its code and link,
+    to the addressed tenant only."""
+    import aiosmtplib
+
+    from tests.integration.test_system_mail_log import GMAIL, LINK
+
+    async with aiosmtplib.SMTP(hostname=api.running.host, port=api.running.port) as smtp:
+        await smtp.sendmail("forwarding-noreply@google.com", [api.running.address("acme")], GMAIL)
+    await api.running.wait_processed(1)
+    c = api.client("acme")
+    assert (await c.get("/api/v1/requests")).json()["items"] == []
+    shown = (await c.get("/api/v1/system-mail")).json()
+    assert [(m["info"]["system"]["code"], m["info"]["system"]["link"]) for m in shown] == [("512345678", LINK)]
+    assert (await api.client("other").get("/api/v1/system-mail")).json() == []
