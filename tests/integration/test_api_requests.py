@@ -138,6 +138,8 @@ async def test_cursor_pages_newest_first_and_filters(api):
     assert (await c.get("/api/v1/requests", params={"status": "answered"})).json()["items"] == []
     r = await c.get("/api/v1/requests", params={"cursor": "garbage!"})
     assert r.status_code == 422 and r.json()["field"] == "cursor"
+    r = await c.get("/api/v1/requests", params={"since": "9999-12-31T23:59:59-14:00"})
+    assert r.status_code == 422 and r.json()["field"] == "since"
 
 
 async def test_create_and_delete_need_the_right_role(api):

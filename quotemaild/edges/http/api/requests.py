@@ -29,7 +29,7 @@ from quotemaild.edges.http.api.schemas import (
 )
 from quotemaild.edges.http.deps import AdminActor, Ctx, CurrentActor, OwnedRequest, Reader, UoW
 from quotemaild.edges.http.problems import Problem
-from quotemaild.errors import NotFound
+from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.services import inbox, request_contacts, requests
 from quotemaild.services.contact_rows import contact_view
@@ -61,12 +61,19 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_LIMIT)] = 50,
 ) -> dict[str, Any]:
     """Requests of the caller's tenant, most recently updated first, with counts per status."""
-    flt = inbox.InboxFilter(status, assignee, q, _aware(since), _aware(until), unread, needs_attention)
+    flt = inbox.InboxFilter(status, assignee, q, _aware(since, "since"), _aware(until, "until"), unread,
+                            needs_attention)
     return inbox.list_requests(db, actor, flt, cursor, limit).view()
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """Naive times are UTC; a time that cannot be put in UTC (year 9999 at +14:00) is refused."""
+    if value is None:
+        return None
+    try:
+        return (value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value).astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidInput(name, "out of range") from exc
 
 
 @router.post("/requests", status_code=201, response_model=RequestDetailOut)
