@@ -14,6 +14,7 @@ from quotemaild.store.models.contacts import (
     ContactReminder,
     User,
 )
+from quotemaild.store.models.identity import ApiToken, ChangeEvent, LoginThrottle, RequestRead, WebSession
 from quotemaild.store.models.outbound import AckLog, BouncedAddress, OutboxMessage, TenantTemplate
 from quotemaild.store.models.quotes import Quote, QuoteLineRow
 from quotemaild.store.models.requests import (
@@ -57,4 +58,9 @@ __all__ = [
     "ContactReminder",
     "Quote",
     "QuoteLineRow",
+    "ApiToken",
+    "WebSession",
+    "RequestRead",
+    "LoginThrottle",
+    "ChangeEvent",
 ]
