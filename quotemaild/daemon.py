@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.housekeeping import HousekeepingTask
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
+from quotemaild.edges.http.wiring import api_context
 from quotemaild.edges.quote_links import QuoteLinks
 from quotemaild.edges.imap import ImapSupervisor
 from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
@@ -34,6 +36,8 @@ from quotemaild.edges.smtp import (
 )
 from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.edges.writer import CommitWriter
+from quotemaild.edges import wake
+from quotemaild.edges.wake import WakeListener
 from quotemaild.logs import get_logger
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.ingest import record_failure
@@ -67,6 +71,7 @@ class Daemon:
     imap: ImapSupervisor | None = None
     lmtp_handler: LmtpHandler | None = None
     lmtp_server: asyncio.base_events.Server | None = None
+    wake: WakeListener | None = None  # other processes that queue mail wake the outbox through it
 
     def handlers(self) -> list[IngestHandler]:
         return [self.handler] + ([self.lmtp_handler] if self.lmtp_handler is not None else [])
@@ -152,6 +157,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         tasks = [asyncio.create_task(outbox.run(), name="outbox")]
         daemon = Daemon(config, handler, writer, processor, outbox, servers, tasks, engine=engine, tenants=tenants,
                         metrics=metrics, notifier=notifier, lock=lock)
+        wake.wake_on_commit(sessions, outbox.wake)  # mail queued in this process (HTTP, tasks)
+        daemon.wake = await wake.listen(config.store.url, outbox.wake)  # ... and in others (CLI)
         if config.lmtp.listen is not None:
             daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
             lmtp = lmtp_factory(
@@ -173,11 +180,14 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
                 degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
             )
-            links = QuoteLinks(sessions, sign, clock)
-            daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
+            links = QuoteLinks(sessions, sign, clock, config.mail.domain)
+            api = api_context(config, sessions, readers, clock)
+            daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+        housekeeping = HousekeepingTask(sessions, clock, wiring.send_settings(config), outbox.wake)
+        daemon.tasks.append(asyncio.create_task(housekeeping.run(), name="housekeeping"))
         log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
                  domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
     except BaseException:
@@ -225,6 +235,8 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
         Path(listen.unix_path).unlink(missing_ok=True)
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    if daemon.wake is not None:
+        daemon.wake.close()
     daemon.outbox.stop()  # finishes the delivery in hand, then its task ends
     outbox = [t for t in daemon.tasks if t.get_name() == "outbox"]
     if outbox:

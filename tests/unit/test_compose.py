@@ -210,7 +210,7 @@ def test_bad_display_names_dropped(name: str) -> None:
     assert to.addr_spec == "klant@example.org" and to.display_name == ""
 
 
-@pytest.mark.parametrize("addr", ["klant@example.org\r\nBcc: x@y", "no-at", "a@b@c", "ké@example.org", ""])
+@pytest.mark.parametrize("addr", ["klant@example.org\r\nBcc: x@y", "no-at", "a@b@c", "ké\u202e@example.org", "x@exa_mple.org", ""])
 def test_bad_recipient_refused(addr: str) -> None:
     """An unusable recipient address is refused with InvalidInput naming `to`."""
     with pytest.raises(InvalidInput) as err:
