@@ -106,7 +106,7 @@ class LogConfig:
 
 @dataclass(frozen=True)
 class HttpConfig:
-    """The small HTTP listener for /healthz and /metrics (later the JSON API); None = off."""
+    """The HTTP listener: /healthz, /metrics, quote links, the JSON API and web app; None = off."""
 
     listen: Listen | None = None
 
