@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
 
-.PHONY: run test venv secret migrate bench clean
+.PHONY: run test venv secret migrate bench clean messages
 
 $(BIN)/quotemaild: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,13 @@ test: venv
 
 bench: venv
 	$(BIN)/python -m quotemaild.bench $(BENCH_ARGS)
+
+# Web app catalogues: extract the texts of pages and handlers, merge them into each web.po.
+messages: venv
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header --sort-output -o build/web.pot .
+	for lang in nl fr en; do $(BIN)/pybabel update -i build/web.pot -D web -d quotemaild/locale -l $$lang \
+		--no-location --omit-header --no-fuzzy-matching; done
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
