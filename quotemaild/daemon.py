@@ -19,6 +19,7 @@ from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
+from quotemaild.edges.http.wiring import api_context
 from quotemaild.edges.quote_links import QuoteLinks
 from quotemaild.edges.imap import ImapSupervisor
 from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
@@ -167,7 +168,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
             )
             links = QuoteLinks(sessions, sign, clock)
-            daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
+            api = api_context(config, sessions, readers, clock)
+            daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))

@@ -8,7 +8,10 @@
     ├── InvalidInput           a value given by a user or script is not acceptable (names the field)
     │   └── InvalidTransition  a status change the workflow does not allow
     ├── ProcessingError        a stored message could not be parsed or threaded (it stays stored)
-    └── RemoteUnavailable      an outside service (EU VIES) cannot be reached or answers an error
+    ├── RemoteUnavailable      an outside service (EU VIES) cannot be reached or answers an error
+    ├── NotAuthenticated       no, or no valid, credentials (login, token, session)
+    ├── Forbidden              authenticated, but the role does not allow the action
+    └── Throttled              too many failed logins: try again after `retry_after` seconds
 """
 
 from __future__ import annotations
@@ -65,3 +68,24 @@ class RemoteUnavailable(QuotemailError):
         super().__init__(f"{service} unavailable: {problem}")
         self.service = service
         self.problem = problem
+
+
+class NotAuthenticated(QuotemailError):
+    """Wrong e-mail or password, an unknown/revoked token or an expired session; says no more."""
+
+    def __init__(self, problem: str = "not authenticated") -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class Forbidden(QuotemailError):
+    def __init__(self, action: str, needs: str = "admin") -> None:
+        super().__init__(f"{action} needs the {needs} role")
+        self.action = action
+        self.needs = needs
+
+
+class Throttled(QuotemailError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after

@@ -17,6 +17,7 @@ from quotemaild.edges.cli import (
     requests,
     sources,
     tenants,
+    tokens,
     users,
 )
 from quotemaild.edges.cli.context import DEFAULT_ACTOR, AppContext
@@ -52,7 +53,8 @@ def cli(ctx: click.Context, config_path: str | None, actor: str) -> None:
 
 
 for module in (
-    admin, tenants, users, requests, request_workflow, contacts, contacts_io, messages, outbound, quotes, sources, ops
+    admin, tenants, users, requests, request_workflow, contacts, contacts_io, messages, outbound, quotes, sources, ops,
+    tokens,
 ):
     module.register(cli)
 

@@ -13,6 +13,7 @@ from quotemaild.store.models.contacts import (
     ContactPersonRow,
     User,
 )
+from quotemaild.store.models.identity import ApiToken, ChangeEvent, LoginThrottle, RequestRead, WebSession
 from quotemaild.store.models.outbound import AckLog, BouncedAddress, OutboxMessage, TenantTemplate
 from quotemaild.store.models.quotes import Quote, QuoteLineRow
 from quotemaild.store.models.requests import (
@@ -55,4 +56,9 @@ __all__ = [
     "ContactInvoice",
     "Quote",
     "QuoteLineRow",
+    "ApiToken",
+    "WebSession",
+    "RequestRead",
+    "LoginThrottle",
+    "ChangeEvent",
 ]

@@ -35,6 +35,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320))  # stored lower-cased
     role: Mapped[str] = mapped_column(String(40), default="seller")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # argon2id (PHC string); None: the user cannot log in (assignment only)
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
 
     __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
 
