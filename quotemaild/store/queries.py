@@ -172,6 +172,7 @@ def message_view(m: Message) -> dict[str, Any]:
         "cc": m.cc,
         "subject": m.subject,
         "date": iso(m.date),
+        "created_at": iso(m.created_at),
         "text": m.text,
         "has_html": m.html is not None,
         "kind": m.kind,

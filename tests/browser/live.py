@@ -45,6 +45,23 @@ class LiveDaemon:
         assert result.returncode == 0, f"quotemaild {' '.join(args)}: {result.stderr}"
         return result
 
+    def add_user(self, email: str, name: str, role: str = "seller", tenant: str = "acme",
+                 password: str = "correct horse battery", language: str | None = None) -> str:
+        """A user who can log in; returns the password."""
+        pw = self.cfg_path.parent / f"pw-{email}"
+        pw.write_text(password)
+        self.cli("user", "add", "--tenant", tenant, "--name", name, "--email", email, "--role", role,
+                 "--password-file", str(pw))
+        return password
+
+    def login(self, page: object, email: str, password: str = "correct horse battery") -> None:
+        """Log in through the form, as a person would."""
+        page.goto(self.base_url + "/login")
+        page.locator("#email").fill(email)
+        page.locator("#password").fill(password)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.wait_for_url(self.base_url + "/")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -9,14 +9,14 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from quotemaild.edges.web.i18n import po_path
+from quotemaild.edges.http.web.i18n import po_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\([a-z]+\)s")
 
 
 def extracted() -> set[str]:
-    method_map = [("quotemaild/edges/web/**.py", "python"), ("quotemaild/web_templates/**.html", "jinja2")]
+    method_map = [("quotemaild/edges/http/web/**.py", "python"), ("quotemaild/web_templates/**.html", "jinja2")]
     options = {"quotemaild/web_templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
                                                     "lstrip_blocks": "true"}}
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotemaild.edges.web.i18n import LANGUAGES, from_accept_language, pick_language, translations
+from quotemaild.edges.http.web.i18n import LANGUAGES, from_accept_language, pick_language, translations
 
 
 @pytest.mark.parametrize(

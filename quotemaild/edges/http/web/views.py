@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from quotemaild.edges.web.render import N_
+from quotemaild.edges.http.web.render import N_
 from quotemaild.mail.body import split_quoted
 
 Gettext = Callable[..., str]
@@ -34,8 +34,18 @@ TIMELINE = {
     "contact_merged": N_("Contact merged"),
     "quote_created": N_("Quote %(number)s created"),
     "quote_sent": N_("Quote %(number)s sent to %(who)s"),
-    "reply_sent": N_("Reply sent"),
-    "attention": N_("New mail on a closed request: needs attention"),
+    "message_received": N_("Mail received"),
+    "ack_queued": N_("Acknowledgement queued for sending"),
+    "reply_queued": N_("Reply queued for sending"),
+    "quote_queued": N_("Quote mail queued for sending"),
+    "acknowledgement_skipped": N_("No acknowledgement sent (automatic mail or loop protection)"),
+    "template_error": N_("A mail template could not be used"),
+    "processing_failed": N_("A message could not be processed; it is kept"),
+    "bounce_received": N_("A mail we sent bounced"),
+    "delivery_failed": N_("A mail we sent could not be delivered"),
+    "needs_attention": N_("New mail on a closed request: needs attention"),
+    "quote_accepted": N_("Quote %(number)s accepted"),
+    "quote_rejected": N_("Quote %(number)s rejected"),
 }
 
 
@@ -51,7 +61,10 @@ def timeline_text(entry: Mapping[str, Any], gettext: Gettext, status_name: Calla
     detail = entry.get("detail") or {}
     template = TIMELINE.get(kind)
     if template is None:
-        return kind.replace("_", " ")
+        if kind.endswith("_received"):
+            template = TIMELINE["message_received"]
+        else:
+            return kind.replace("_", " ")
     values = {
         "who": detail.get("name") or detail.get("email") or detail.get("to") or "",
         "from": status_name(detail.get("from", "")),
@@ -85,7 +98,7 @@ def conversation(detail: Mapping[str, Any], gettext: Gettext) -> list[dict[str, 
     for m in detail.get("messages", []):
         outbound = m.get("direction") == "out"
         text = m.get("text") or ""
-        main, quoted = split_quoted(text) if not outbound else (text, "")
+        main, quoted = split_quoted(text)
         html = m.get("html_safe") if not text.strip() else None
         outbox = m.get("outbox") or {}
         entries.append((_moment(m.get("created_at") or m.get("date")), 0, {

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from quotemaild.domain.status import Status, label
-from quotemaild.edges.web.i18n import LANGUAGE_NAMES, LANGUAGES, translations
+from quotemaild.edges.http.web.i18n import LANGUAGE_NAMES, LANGUAGES, translations
 from quotemaild.errors import QuotemailError
 
 
@@ -61,16 +61,15 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
+# Jinja's newstyle gettext formats the result itself (`%(name)s`, and `%%` for a percent sign).
 @pass_context
-def _gettext(ctx: Any, message: str, **variables: Any) -> str:
-    text = translations(ctx["lang"]).gettext(message)
-    return text % variables if variables else text
+def _gettext(ctx: Any, message: str) -> str:
+    return translations(ctx["lang"]).gettext(message)
 
 
 @pass_context
-def _ngettext(ctx: Any, singular: str, plural: str, n: int, **variables: Any) -> str:
-    text = translations(ctx["lang"]).ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+def _ngettext(ctx: Any, singular: str, plural: str, n: int) -> str:
+    return translations(ctx["lang"]).ngettext(singular, plural, n)
 
 
 @pass_context
