@@ -173,8 +173,12 @@ def outbox_view(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
-def list_outbox(session: Session, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_outbox(
+    session: Session, state: str | None = None, limit: int = 100, tenant_id: int | None = None
+) -> list[dict[str, Any]]:
     q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if tenant_id is not None:
+        q = q.where(OutboxMessage.tenant_id == tenant_id)
     if state:
         q = q.where(OutboxMessage.state == state)
     return [outbox_view(r) for r in session.scalars(q)]

@@ -19,13 +19,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, String, event, insert, literal, select
+from sqlalchemy import JSON, String, delete, event, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.store.models import ChangeEvent, Message, QuoteRequest, TimelineEvent
 from quotemaild.store.models.base import UtcDateTime
 
 TIMELINE_KINDS = {"status_changed": "status", "note": "note"}
+KEEP = dt.timedelta(days=7)  # a client away longer than this reloads instead of resuming
+
+
+def prune(session: Session, now: dt.datetime, limit: int = 5000) -> int:
+    """Delete up to `limit` change events older than `KEEP`; the caller commits (small batches)."""
+    ids = list(session.scalars(select(ChangeEvent.id).where(ChangeEvent.at < now - KEEP)
+                               .order_by(ChangeEvent.id).limit(limit)))
+    if ids:
+        session.execute(delete(ChangeEvent).where(ChangeEvent.id.in_(ids)))
+    return len(ids)
 
 
 def track(sessions: sessionmaker[Session]) -> None:

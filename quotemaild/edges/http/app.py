@@ -40,6 +40,7 @@ from quotemaild.edges.quote_links import QuoteLinks, router
 
 API_PREFIX = "/api/v1"
 WEB_MODULE = "quotemaild.edges.http.web"
+UPLOAD_SLACK = 1 << 20  # the multipart envelope and text fields around the largest allowed files
 
 DESCRIPTION = """quotemaild's JSON API: every workflow the CLI offers, for integrations and the web app.
 
@@ -74,6 +75,7 @@ def create_app(
 
         app.state.api = api
         problems.install(app)
+        app.add_middleware(problems.BodyLimit, limit=api.max_upload + UPLOAD_SLACK)
         app.include_router(api_router(), prefix=API_PREFIX)
         include_web(app, api)
     return app

@@ -120,3 +120,32 @@ def install(app: FastAPI) -> None:
     async def _bug(request: Request, exc: Exception) -> Response:
         log.error("http_unhandled", path=request.url.path[:200], error=f"{type(exc).__name__}", exc_info=exc)
         return problem(request, 500, "internal", "an internal error; it has been logged")
+
+
+class BodyLimit:
+    """413 before reading a body whose declared length is over `limit` (ASGI middleware, /api/ only).
+    Uploads without a length are bounded by the route, which reads at most the limit."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > self.limit:
+                await _discard(receive, 4 * self.limit)  # drop it, so the client gets to read our answer
+                body = {"type": TYPE_BASE + "too-large", "title": HTTPStatus(413).phrase, "status": 413,
+                        "detail": f"the request body is over {self.limit} bytes", "instance": scope["path"]}
+                await JSONResponse(body, 413, media_type=MEDIA_TYPE)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _discard(receive: Any, cap: int) -> None:
+    seen = 0
+    while seen <= cap:  # past the cap the client just sees the connection end
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return

@@ -56,3 +56,106 @@ class MeOut(BaseModel):
 
 class LoginOut(MeOut):
     expires_at: str
+
+
+class RequestSummaryOut(Out):
+    id: int = Field(examples=[42])
+    tenant: str = Field(examples=["acme"])
+    status: str = Field(examples=["received"])
+    status_label: str = Field(examples=["Ontvangen"])
+    assignee: str | None = Field(examples=["jan@acme.example"])
+    contact_id: int | None
+    needs_attention: bool
+    subject: str = Field(examples=["Offerte 12 ramen"])
+    requester_email: str | None = Field(examples=["klant@example.org"])
+    requester_name: str | None
+    message_count: int
+    created_at: str
+    updated_at: str
+    unread: bool | None = Field(default=None, description="For a logged-in user; null for tokens")
+
+
+class RequestPageOut(BaseModel):
+    items: list[RequestSummaryOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next (older) page; null at the end")
+    counts: dict[str, int] = Field(examples=[{"received": 3, "answered": 1, "needs_attention": 0, "unread": 2}])
+
+
+class AttachmentInfo(Out):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MessageOut(Out):
+    id: int
+    direction: str = Field(examples=["in"])
+    subject: str
+    text: str
+    has_html: bool
+    attachments: list[AttachmentInfo]
+
+
+class TimelineOut(Out):
+    id: int
+    at: str
+    kind: str = Field(examples=["note"])
+    actor: str
+    detail: dict[str, Any]
+
+
+class RequestDetailOut(RequestSummaryOut):
+    contact: dict[str, Any] | None
+    messages: list[MessageOut]
+    timeline: list[TimelineOut]
+    quotes: list[dict[str, Any]]
+    attachments: list[AttachmentInfo]
+
+
+class NoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=20000, examples=["Called back, wants it by Friday"])
+
+
+class AssignIn(BaseModel):
+    email: str | None = Field(max_length=320, examples=["jan@acme.example"], description="null to unassign")
+
+
+class StatusIn(BaseModel):
+    status: str = Field(max_length=20, examples=["cancelled"])
+
+
+class RequesterIn(BaseModel):
+    email: str = Field(max_length=320, examples=["real.customer@example.org"])
+    name: str | None = Field(default=None, max_length=200)
+
+
+class LinkIn(BaseModel):
+    contact_id: int = Field(ge=1, le=2**53)
+
+
+class NewRequestIn(BaseModel):
+    subject: str = Field(max_length=998, examples=["Phone call: 12 windows"])
+    body: str = Field(max_length=100_000)
+    contact_id: int | None = Field(default=None, ge=1, le=2**53)
+    customer_name: str | None = Field(default=None, max_length=200)
+
+
+class DeliveryOut(BaseModel):
+    state: str = Field(examples=["queued"])
+    sent: bool
+    reason: str | None = Field(examples=["no smarthost is configured ([outbound] smarthost): the mail stays queued and is not sent"])
+
+
+class ReplyOut(BaseModel):
+    request_id: int
+    message_id: int
+    outbox_id: int
+    loops_back: bool
+    warnings: list[str]
+    delivery: DeliveryOut
+
+
+class HtmlOut(BaseModel):
+    message_id: int
+    html: str | None = Field(description="The message's HTML after nh3 sanitising; null when it had none")
