@@ -61,8 +61,15 @@
           if (!html) return;
           const tpl = document.createElement("template");
           tpl.innerHTML = html;
-          const have = new Set(rows().map((li) => li.dataset.id));
-          const add = $$("li[data-id]", tpl.content).filter((li) => !have.has(li.dataset.id)).reverse();
+          const have = new Map(rows().map((li) => [li.dataset.id, li]));
+          const incoming = $$("li[data-id]", tpl.content);
+          // Rows on screen keep their place; their content (status, unread) is brought up to date,
+          // except the one the seller is on.
+          incoming.forEach((li) => {
+            const old = have.get(li.dataset.id);
+            if (old && !old.contains(document.activeElement)) { old.className = li.className + (old.classList.contains("current") ? " current" : ""); old.innerHTML = li.innerHTML; }
+          });
+          const add = incoming.filter((li) => !have.has(li.dataset.id)).reverse();
           const empty = $(".empty", list);
           if (empty && add.length) empty.remove();
           add.forEach((li) => { li.classList.add("fresh"); list.prepend(li); });
@@ -77,7 +84,7 @@
     };
     let timer = null;
     const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 150); };
-    ["request_created", "message_received", "message"].forEach((kind) => source.addEventListener(kind, soon));
+    ["request", "message", "status"].forEach((kind) => source.addEventListener(kind, soon));
     source.onmessage = soon;
     window.addEventListener("beforeunload", () => source.close());
   }

@@ -31,3 +31,25 @@ def test_wrong_password_says_so_and_sets_no_session(page, live, console_allow):
     page.locator("form[action='/login'] button[type=submit]").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert not [c for c in page.context.cookies() if c["name"] == "quotemaild_session"]
+
+
+def test_new_request_appears_without_reload_and_rows_stay_put(page, live, shot):
+    """With the inbox open, mail sent by SMTP shows up at the top through the event stream; the
+    row the seller is on keeps its place and its focus."""
+    live.add_user("lena@acme.test", "Lena Live")
+    live.send_mail(subject="Eerste aanvraag", message_id="<live-1@example.org>")
+    live.login(page, "lena@acme.test")
+    first = page.locator("#requests li", has_text="Eerste aanvraag")
+    expect(first).to_be_visible()
+    page.evaluate("window.__marker = 1")  # gone if the page reloads
+    page.keyboard.press("j")
+    focused_id = page.evaluate("document.activeElement.closest('li').dataset.id")
+
+    live.send_mail(subject="Nieuwe aanvraag live", message_id="<live-2@example.org>")
+    fresh = page.locator("#requests li", has_text="Nieuwe aanvraag live")
+    expect(fresh).to_be_visible(timeout=5000)
+    expect(page.locator("#live-note")).to_be_visible()
+    assert page.evaluate("window.__marker") == 1
+    assert page.evaluate("document.activeElement.closest('li').dataset.id") == focused_id
+    assert page.locator("#requests li").first.get_attribute("data-id") == fresh.get_attribute("data-id")
+    shot(page, "inbox-live")

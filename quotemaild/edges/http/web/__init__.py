@@ -21,6 +21,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quotemaild.edges.http.deps import ApiContext
+from quotemaild.edges.http.problems import Problem, from_error
+from quotemaild.errors import QuotemailError
 from quotemaild.edges.http.web import auth, contacts, inbox, quotes, request_page
 from quotemaild.edges.http.web.render import Pages, static_dir
 
@@ -40,5 +42,31 @@ def include_web(app: FastAPI, api: ApiContext) -> None:
         return pages.render(request, "error.html", exc.status_code, code=exc.status_code)
 
     app.state.error_page = error_page
+    _pages_for_errors(app, pages)
     for module in (auth, inbox, request_page, quotes, contacts):
         app.include_router(module.router())
+
+
+def _pages_for_errors(app: FastAPI, pages: Pages) -> None:
+    """Outside /api/, our errors (404 across tenants, 403, a refused CSRF check...) are pages too.
+
+    The API's problem+json handlers stay in charge of /api/; this wraps them."""
+    for kind in (QuotemailError, Problem):
+        api_handler = app.exception_handlers.get(kind)
+        if api_handler is None:
+            continue
+
+        def make(api_handler=api_handler):  # noqa: ANN001, ANN202 - bind this loop's handler
+            async def handle(request: Request, exc: Exception) -> Response:
+                if request.url.path.startswith("/api/"):
+                    return await api_handler(request, exc)
+                status = exc.status if isinstance(exc, Problem) else from_error(exc).status  # type: ignore[arg-type]
+                if status == 401:
+                    return auth.login_redirect(request, auth.LoginRequired("/"))
+                if not getattr(request.state, "lang", None):
+                    request.state.lang = auth.browser_language(request)
+                return pages.render(request, "error.html", status, code=status)
+
+            return handle
+
+        app.add_exception_handler(kind, make())

@@ -15,19 +15,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from quotemaild.edges.http.deps import Ctx
+from quotemaild.edges.http.web.render import STATUSES
 from quotemaild.edges.http.web.auth import PageActor
 from quotemaild.errors import QuotemailError
-from quotemaild.services import web_inbox as inbox
+from quotemaild.services import inbox
 from quotemaild.services.users import list_users
 
 PAGE_SIZE = 50
-EVENTS_PATH = "/api/v1/events"
 FILTER_KEYS = ("status", "assignee", "mine", "unread", "q")
 
 
 def has_event_stream(request: Request) -> bool:
-    """Live rows need the API's event stream; without it the inbox is a plain page."""
-    return any(getattr(route, "path", "") == EVENTS_PATH for route in request.app.routes)
+    """Live rows need the API's event stream (fed by `ctx.feed`); without it the inbox is a plain page."""
+    return getattr(request.app.state.api, "feed", None) is not None
 
 
 def router() -> APIRouter:
@@ -45,16 +45,19 @@ def router() -> APIRouter:
         filters = {"status": status or None, "assignee": assignee or None, "mine": mine, "unread": unread,
                    "q": (q or "").strip() or None}
         error = None
+        flt = inbox.InboxFilter(status=filters["status"], assignee="me" if mine else filters["assignee"],
+                                q=filters["q"], unread=True if unread else None)
         with ctx.readers() as s:
             try:
-                page = inbox.list_requests(s, actor, status=filters["status"], assignee=filters["assignee"],
-                                           mine=mine, unread=unread, q=filters["q"], cursor=cursor,
-                                           limit=PAGE_SIZE)
+                page = inbox.list_requests(s, actor, flt, cursor, PAGE_SIZE)
+                counts = page.counts
             except QuotemailError as exc:  # a bad filter value: say so, show an empty list
                 error, page = str(exc), None
-            counts = inbox.status_counts(s, actor)
+                counts = inbox.status_counts(s, actor)
             users = list_users(s, actor.tenant_id)
-        rows = page["items"] if page else []
+        names = {u.email: u.name for u in users}
+        total = sum(n for key, n in counts.items() if key in STATUSES)
+        rows = [{**item, "assignee_name": names.get(item["assignee"])} for item in page.items] if page else []
         pages = request.app.state.pages
         if request.headers.get("x-partial") == "rows":
             return pages.render(request, "_rows.html", rows=rows)
@@ -65,10 +68,10 @@ def router() -> APIRouter:
             params = {k: ("1" if v is True else v) for k, v in params.items()}
             return "/" + ("?" + urlencode(params) if params else "")
 
-        next_cursor = page.get("next_cursor") if page else None
+        next_cursor = page.next_cursor if page else None
         return pages.render(
             request, "inbox.html", 422 if error else 200, section="inbox", rows=rows, counts=counts, users=users,
-            filters=filters, url_with=url_with, error=error,
+            filters=filters, url_with=url_with, error=error, total=total,
             next_url=url_with(cursor=next_cursor) if next_cursor else None,
             first_url=url_with(cursor=None) if cursor else None,
             live=not cursor and has_event_stream(request), tenant_address=f"{me.tenant_slug}@{ctx.send.domain}",

@@ -16,18 +16,18 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from quotemaild.clock import Clock
 from quotemaild.domain.status import Status, event_for_target
 from quotemaild.edges.http.deps import Ctx, owned_request
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.services import reply, request_contacts, requests
-from quotemaild.services import web_inbox as inbox
+from quotemaild.services import inbox, reply, request_contacts, requests
+from quotemaild.services.conversation_view import message_extras
 from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
-from quotemaild.store.queries import request_detail
 
 MAX_FILES = 20
 
@@ -46,9 +46,15 @@ def allowed_moves(status: str, previous: str | None) -> list[str]:
     return out
 
 
-def page_context(request: Request, session: Session, actor: Actor, request_id: int) -> dict[str, Any]:
+def page_context(request: Request, session: Session, actor: Actor, request_id: int,
+                 clock: Clock | None = None) -> dict[str, Any]:
+    """Everything the request page shows; with a clock, opening it marks it read for the user."""
     pages = request.app.state.pages
-    detail = request_detail(session, request_id)
+    detail = inbox.open_request(session, actor, request_id, clock)
+    api = request.app.state.api
+    extras = message_extras(session, request_id, api.config is not None and api.config.outbound.smarthost is not None)
+    for message in detail["messages"]:
+        message.update(extras.get(message["id"], {}))
     gettext: views.Gettext = lambda message, **kw: pages.gettext(request, message, **kw)  # noqa: E731
     env = pages.env
     status_name = lambda code: env.globals["status_name"]({"lang": request.state.lang}, code)  # noqa: E731
@@ -79,8 +85,7 @@ def router() -> APIRouter:
     def request_view(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
         owned_request(request_id, actor, ctx)
         with ctx.sessions.begin() as s:
-            inbox.mark_read(s, actor, request_id, ctx.clock)
-            context = page_context(request, s, actor, request_id)
+            context = page_context(request, s, actor, request_id, ctx.clock)
         return request.app.state.pages.render(request, "request.html", **context)
 
     def act(request: Request, ctx: Ctx, actor: Actor, request_id: int, flash: str,

@@ -99,8 +99,8 @@ def conversation(detail: Mapping[str, Any], gettext: Gettext) -> list[dict[str, 
         outbound = m.get("direction") == "out"
         text = m.get("text") or ""
         main, quoted = split_quoted(text)
-        html = m.get("html_safe") if not text.strip() else None
-        outbox = m.get("outbox") or {}
+        html = m.get("html") if not text.strip() else None
+        delivery = m.get("delivery") or {}
         entries.append((_moment(m.get("created_at") or m.get("date")), 0, {
             "kind": "out" if outbound else "in",
             "kind_label": gettext("Sent by us") if outbound else gettext("Customer"),
@@ -114,8 +114,8 @@ def conversation(detail: Mapping[str, Any], gettext: Gettext) -> list[dict[str, 
             "forwarded_by": m.get("forwarded_by"),
             "confidence": m.get("requester_confidence"),
             "provenance": m.get("provenance"),
-            "queued": outbound and outbox.get("state") in ("queued", "failed"),
-            "queued_reason": outbox.get("reason") or outbox.get("last_error") or "",
+            "queued": outbound and bool(delivery) and not delivery.get("sent"),
+            "queued_reason": delivery.get("reason") or "",
         }))
     for e in detail.get("timeline", []):
         if e.get("kind") == "note":
