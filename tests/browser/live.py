@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import DOMAIN, config_dict, make_mail, write_config
-from tests.integration.daemon_proc import add_tenants, cli, spawn, wait_event
+from tests.integration.daemon_proc import add_tenants, cli_inproc, spawn, wait_event
 from tests.support.smtp_capture import CaptureServer
 
 
@@ -41,7 +41,7 @@ class LiveDaemon:
                   to=kwargs.get("to"))
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        result = cli(self.cfg_path, *args)
+        result = cli_inproc(self.cfg_path, *args)  # in this process: no interpreter start per call
         assert result.returncode == 0, f"quotemaild {' '.join(args)}: {result.stderr}"
         return result
 
