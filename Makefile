@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
 
-.PHONY: run test venv secret migrate bench clean messages
+.PHONY: run test test-reliability soak venv secret migrate bench clean messages
 
 $(BIN)/quotemaild: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,7 +27,16 @@ run: migrate
 	$(BIN)/quotemaild --config $(CONFIG) serve
 
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not reliability" $(PYTEST_ARGS)
+
+# Faults, abusive clients and a short soak (RELIABILITY.md); `make test` leaves them out.
+test-reliability: venv
+	$(BIN)/python -m pytest tests/reliability -m reliability $(PYTEST_ARGS)
+
+# The soak on its own, for DURATION seconds (default 1800).
+DURATION ?= 1800
+soak: venv
+	$(BIN)/python -m tests.reliability.soak --duration $(DURATION)
 
 bench: venv
 	$(BIN)/python -m quotemaild.bench $(BENCH_ARGS)

@@ -154,9 +154,10 @@ def validity_date(issue_date: dt.date, days: object) -> dt.date:
     return issue_date + dt.timedelta(days=count)
 
 
-# --- A quote's own life: draft -> sent -> accepted | rejected ------------------------------------
+# --- A quote's own life: draft -> [queued ->] sent -> accepted | rejected ------------------------
+# `queued`: its mail waits in the outbox because nothing can leave (no smarthost configured).
 
-QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected")
+QUOTE_STATUSES = ("draft", "queued", "sent", "accepted", "rejected")
 DECIDED = {"accept": "accepted", "reject": "rejected"}
 
 

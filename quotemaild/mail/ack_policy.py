@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from quotemaild.mail.addresses import Address
+from quotemaild.mail.addresses import Address, domain_key
 from quotemaild.mail.compose import LOOP_HEADER
 from quotemaild.mail.parse import ParsedMessage
 
@@ -90,7 +90,7 @@ def may_acknowledge(
         if _SYSTEM_LOCAL.match(addr.local):
             reasons.append(f"system-sender:{addr.local.lower()}")
             break
-    ours = {d.lower().rstrip(".") for d in our_domains}
+    ours = {domain_key(d) for d in our_domains}
     if any(_in_domains(addr.domain, ours) for addr in _candidates(envelope, sender)):
         reasons.append("our-own-domain")
     if hard_bounced:
@@ -139,5 +139,5 @@ def _candidates(envelope: str, sender: Address | None) -> list[Address]:
 
 
 def _in_domains(domain: str, ours: set[str]) -> bool:
-    domain = domain.lower().rstrip(".")
+    domain = domain_key(domain)  # an IDN in Unicode or punycode compares the same
     return any(domain == d or domain.endswith("." + d) for d in ours)

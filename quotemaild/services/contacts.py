@@ -23,6 +23,7 @@ from quotemaild.domain.contacts import ContactKind, CustomFieldDef, CustomFieldK
 from quotemaild.domain.numbering import parse_format
 from quotemaild.domain.vat import VatWarning
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import address_key
 from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_domain
 from quotemaild.services.timeline import audit
 from quotemaild.store.models import Contact as ContactRow
@@ -173,6 +174,25 @@ def list_contacts(
         like = f"%{search}%"
         q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
     return list(session.scalars(q.order_by(ContactRow.name, ContactRow.id).limit(limit)))
+
+
+def contacts_with_address(session: Session, tenant_id: int, email: str) -> list[ContactRow]:
+    """The tenant's contacts that carry `email` on the card, a person or a document address,
+    compared as address keys (mail/addresses.py): case, Unicode or punycode spelling of an IDN
+    domain and Unicode normalisation do not matter. Addresses live in JSON lists, which SQL
+    cannot compare that way on both SQLite and PostgreSQL, so the tenant's cards are read and
+    compared here (a small business has hundreds of contacts, not millions)."""
+    key = address_key(email)
+    rows = session.scalars(
+        select(ContactRow).where(ContactRow.tenant_id == tenant_id).order_by(ContactRow.id)
+        .options(selectinload(ContactRow.persons))
+    )
+    out = []
+    for row in rows:
+        found = [*row.emails, *row.document_emails.values(), *(e for p in row.persons for e in p.emails)]
+        if any(address_key(e) == key for e in found):
+            out.append(row)
+    return out
 
 
 def convert_contact(session: Session, contact_id: int, actor: str, clock: Clock) -> ContactRow:

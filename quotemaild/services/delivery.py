@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-NO_SMARTHOST = "no smarthost is configured ([outbound] smarthost): the mail stays queued and is not sent"
+from quotemaild.services.send import NOT_SENT
 
 
 def delivery_view(row: dict[str, Any], smarthost_configured: bool) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def delivery_view(row: dict[str, Any], smarthost_configured: bool) -> dict[str, 
     if state == "sent":
         reason = None
     elif state == "queued" and not smarthost_configured:
-        reason = NO_SMARTHOST
+        reason = NOT_SENT  # the words the CLI and the timeline use
     elif state == "queued":
         reason = (f"waiting for a new attempt after: {row['last_error']}" if row.get("last_error")
                   else "queued for delivery")

@@ -10,6 +10,7 @@ request moves by `quote_sent`. The caller owns the transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from quotemaild.domain.quotes import compute_totals
 from quotemaild.domain.status import Event
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address
+from quotemaild.services.users import user_email_key
 from quotemaild.mail.compose import OutboundAttachment, reply_subject
 from quotemaild.mail.quote_pdf import Party, QuoteDocument, VatTotal, format_date, format_money, render_quote_pdf
 from quotemaild.mail.quote_pdf import QuoteLine as PdfLine
@@ -100,19 +102,29 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     if not recipient:
         raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)")
     recipient = parse_email(recipient, "to")
-    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == actor.strip().lower()))
+    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == user_email_key(actor)))
     mail = quote_mail(session, settings, quote, tenant, request, user.name if user else "")
     pdf = render_pdf_for(session, quote, settings.domain)
     now = clock.now()
     queued = queue_mail(
         session, settings, tenant, request, "quote", [Address(recipient, quote.contact_name)], mail.subject,
         mail.text, now, actor, [OutboundAttachment(f"{quote.number}.pdf", "application/pdf", pdf)],
+        on_sent={"event": Event.QUOTE_SENT.value, "quote": quote.id, "to": recipient},
     )
     quote.pdf = pdf
-    quote.status = "sent"
-    quote.sent_at = now
-    record(session, request, "quote_sent", actor, now, quote_id=quote.id, number=quote.number, to=recipient,
-           message=queued.message_pk, outbox=queued.outbox_id)
-    apply_event(session, request, Event.QUOTE_SENT, actor, clock)
+    if queued.held is not None:
+        quote.status = "queued"  # `quote_left` makes it `sent` when the smarthost took the mail
+    else:
+        quote_left(session, quote, request, actor, now, clock, recipient, queued.message_pk, queued.outbox_id)
     session.flush()
     return queued
+
+
+def quote_left(session: Session, quote: Quote, request: QuoteRequest, actor: str, now: dt.datetime, clock: Clock,
+               to: str, message_pk: int | None, outbox_id: int) -> None:
+    """The quote mail is on its way: the quote is `sent` and the request moves by `quote_sent`."""
+    quote.status = "sent"
+    quote.sent_at = now
+    record(session, request, "quote_sent", actor, now, quote_id=quote.id, number=quote.number, to=to,
+           message=message_pk, outbox=outbox_id)
+    apply_event(session, request, Event.QUOTE_SENT, actor, clock)

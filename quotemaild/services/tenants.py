@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.numbering import parse_format
-from quotemaild.mail.addresses import clean_email
+from quotemaild.mail.addresses import AddressError, address_key, clean_email, split_domain
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import Tenant
 
 LANGUAGES = ("nl", "fr", "en")
 SENDER_MODES = ("tenant", "own")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 RESERVED_SLUGS = frozenset({"bounce", "postmaster", "mailer-daemon", "abuse", "noreply", "no-reply"})
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -126,14 +125,17 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
             cleaned = clean_email(value)
             if cleaned is None:
                 raise InvalidInput("own_address", f"{value!r} is not an e-mail address")
-            if cleaned.lower() not in (a.lower() for a in addresses):
+            if address_key(cleaned) not in (address_key(a) for a in addresses):
                 addresses.append(cleaned)
         tenant.own_addresses = addresses
     if changes.own_domain:
         domains = list(tenant.own_domains)
         for value in changes.own_domain:
-            domain = value.strip().lower().rstrip(".")
-            if not _DOMAIN.match(domain):
+            try:  # stored as U-labels (shown as typed in Unicode); compared as A-labels
+                domain = split_domain(value)[1]
+            except AddressError as exc:
+                raise InvalidInput("own_domain", f"{value!r} is not a domain name") from exc
+            if "." not in domain:
                 raise InvalidInput("own_domain", f"{value!r} is not a domain name")
             if domain not in domains:
                 domains.append(domain)

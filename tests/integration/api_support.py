@@ -3,7 +3,10 @@ clients for each: what every API test starts from."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,3 +83,26 @@ async def login(api: Api, email: str = "jan@acme.test", password: str = PASSWORD
     r = await c.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     return c, r.json()["csrf"]
+
+
+@contextmanager
+def threaded_api(tmp_path: Path, **sections: dict[str, Any]) -> Iterator[Api]:
+    """The daemon on an event loop in its own thread, for blocking clients (schemathesis, requests)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="daemon-loop", daemon=True)
+    thread.start()
+
+    def run(coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(60)
+
+    config = config_from_dict(config_dict(tmp_path, http={"listen": "127.0.0.1:0"}, **sections))
+    running = run(start_daemon(config))
+    try:
+        tokens, users = seed(running)
+        yield Api(running, f"http://{running.daemon.http.address}", tokens, users)
+    finally:
+        run(daemon_mod.stop(running.daemon, grace=2))
+        running.sessions.kw["bind"].dispose()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, load_config
+from quotemaild.edges.wake import channel_for, wake_on_commit
 from quotemaild.errors import (
     ConfigError,
     InvalidInput,
@@ -81,6 +82,8 @@ class AppContext:
             if not db.schema_is_current(self.engine):
                 db.migrate(self.engine)
             self._sessions = db.make_sessionmaker(self.engine)
+            # A reply or quote queued here leaves now: the daemon's outbox is told after the commit.
+            wake_on_commit(self._sessions, channel_for(self.config.store.url).notify)
         return self._sessions
 
     @contextmanager

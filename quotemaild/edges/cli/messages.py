@@ -7,6 +7,7 @@ import sys
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.services import robot_answers
 from quotemaild.store.queries import list_messages, raw_bytes
 
 KINDS = ("human", "bulk", "bounce", "auto_reply", "out_of_office", "system", "unprocessed", "ack", "reply", "quote")
@@ -53,6 +54,27 @@ def message_list(app: AppContext, tenant_slug: str | None, kind: str | None, una
         return "\n".join(lines) or "(no messages)"
 
     emit(rows, as_json, text)
+
+
+@message.command("verdict")
+@click.argument("message_id", type=int)
+@click.argument("verdict", type=click.Choice(robot_answers.VERDICTS))
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def message_verdict(app: AppContext, message_id: int, verdict: str, as_json: bool) -> None:
+    """Correct a received message's verdict: a person wrote it (human) or a robot did (robot).
+
+    The change is recorded on the request's timeline as --actor."""
+    with app.transaction() as session:
+        done = robot_answers.correct_verdict(session, message_id, verdict, app.actor, app.clock.now())
+
+    def text(d: dict) -> str:  # type: ignore[type-arg]
+        if not d["changed"]:
+            return f"message {d['message']}: already {d['after']}"
+        return f"message {d['message']}: {d['before']} -> {d['after']} (request {d['request_id']})"
+
+    emit(done, as_json, text)
 
 
 def register(cli: click.Group) -> None:

@@ -52,10 +52,12 @@ def request_reply(app: AppContext, request_id: int, body_file, attach: tuple[Pat
         "outbox_id": queued.outbox_id,
         "loops_back": queued.loops_back,
         "warnings": list(queued.warnings),
+        "not_sent": queued.held,
     }
     if not queued.loops_back:
         click.echo("warning: sent from the tenant's own address; answers will not come back to this request", err=True)
-    emit(result, as_json, lambda r: f"reply queued (outbox {r['outbox_id']}) on request {request_id}")
+    said = f"queued, not sent: {queued.held}" if queued.held else "reply queued"
+    emit(result, as_json, lambda r: f"{said} (outbox {r['outbox_id']}) on request {request_id}")
 
 
 @click.group()

@@ -98,8 +98,9 @@ def quote_send(app: AppContext, quote_id: int, to: str | None, as_json: bool) ->
     if not queued.loops_back:
         click.echo("warning: sent from the tenant's own address; answers will not come back to this request", err=True)
     emit({"quote_id": quote_id, "message_id": queued.message_pk, "outbox_id": queued.outbox_id,
-          "loops_back": queued.loops_back, "warnings": list(queued.warnings)},
-         as_json, lambda r: f"quote {quote_id} queued (outbox {r['outbox_id']})")
+          "loops_back": queued.loops_back, "warnings": list(queued.warnings), "not_sent": queued.held},
+         as_json, lambda r: (f"quote {quote_id} queued, not sent: {queued.held} (outbox {r['outbox_id']})"
+                             if queued.held else f"quote {quote_id} queued (outbox {r['outbox_id']})"))
 
 
 def _decide(action: str):  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ from quotemaild.services import identity, web_sessions
 from quotemaild.services.identity import Actor
 from quotemaild.services.send import SendSettings
 from quotemaild.services.web_sessions import COOKIE_NAME, CookieSigner
-from quotemaild.store.models import Attachment, Contact, Message, Quote, QuoteRequest
+from quotemaild.store.models import ApiToken, Attachment, Contact, Message, Quote, QuoteRequest, User
 
 MAX_ID = 2**53  # ids beyond this are not ours: 404 without asking the store (SQLite ints are 64-bit)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -167,8 +167,18 @@ def owned_attachment(attachment_id: Id, actor: CurrentActor, ctx: Ctx) -> int:
                   .join(Attachment, Attachment.message_pk == Message.id).where(Attachment.id == attachment_id))
 
 
+def owned_user(user_id: Id, actor: CurrentActor, ctx: Ctx) -> int:
+    return _owned(ctx, actor, "user", user_id, select(User.tenant_id).where(User.id == user_id))
+
+
+def owned_token(token_id: Id, actor: CurrentActor, ctx: Ctx) -> int:
+    return _owned(ctx, actor, "token", token_id, select(ApiToken.tenant_id).where(ApiToken.id == token_id))
+
+
 OwnedRequest = Annotated[int, Depends(owned_request)]
 OwnedContact = Annotated[int, Depends(owned_contact)]
 OwnedQuote = Annotated[int, Depends(owned_quote)]
 OwnedMessage = Annotated[int, Depends(owned_message)]
 OwnedAttachment = Annotated[int, Depends(owned_attachment)]
+OwnedUser = Annotated[int, Depends(owned_user)]
+OwnedToken = Annotated[int, Depends(owned_token)]

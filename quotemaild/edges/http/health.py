@@ -18,6 +18,8 @@ class HealthSources:
     accepting: Callable[[], bool]
     workers: Callable[[], dict[str, bool]]  # thread name -> alive
     queues: Callable[[], dict[str, int]]  # may query the store: run in a thread
+    # Reasons the daemon runs but cannot do all its work (e.g. no smarthost): status "degraded".
+    degraded: Callable[[], list[str]] = lambda: []
 
 
 async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
@@ -36,11 +38,16 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
         store = store if not store["ok"] else {"ok": False, "error": f"queues: {type(exc).__name__}: {str(exc)[:200]}"}
     accepting = sources.accepting()
     ok = store["ok"] and accepting and all(workers.values())
+    # Degraded is still 200: mail is accepted and kept, a load balancer must not pull us; the
+    # status and the reasons tell monitoring that something cannot leave.
+    degraded = sources.degraded() if ok else []
     body = {
-        "status": "ok" if ok else "unavailable",
+        "status": ("degraded" if degraded else "ok") if ok else "unavailable",
         "accepting": accepting,
         "store": store,
         "workers": workers,
         "queues": queues,
     }
+    if degraded:
+        body["degraded"] = degraded
     return (HTTP_OK if ok else HTTP_UNAVAILABLE), body

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quotemaild.errors import (
@@ -115,6 +116,13 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         slug = {401: "not-authenticated", 404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
         return problem(request, exc.status_code, slug, str(exc.detail), exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _store(request: Request, exc: OperationalError) -> Response:
+        # locked, read-only or full: the driver's words stay in the log, the client may retry
+        log.warning("http_store_unavailable", path=request.url.path[:200], error=str(exc.orig)[:200])
+        return problem(request, 503, "store-unavailable", "the store cannot answer now; try again",
+                       {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:

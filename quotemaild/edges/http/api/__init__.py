@@ -8,9 +8,9 @@ from quotemaild.edges.http.api.schemas import PROBLEM_RESPONSES
 
 
 def api_router() -> APIRouter:
-    from quotemaild.edges.http.api import auth, events, mail, requests
+    from quotemaild.edges.http.api import admin, auth, contacts, events, mail, quotes, requests
 
     root = APIRouter(responses=PROBLEM_RESPONSES)
-    for module in (auth, requests, mail, events):
+    for module in (auth, requests, mail, contacts, quotes, admin, events):
         root.include_router(module.router)
     return root

@@ -129,7 +129,7 @@ def _reply(ctx: Any, actor: Actor, request_id: int, body: str, attachments: list
         row = outbox_view(db.get_one(OutboxMessage, queued.outbox_id))
     ctx.feed.wake()
     return {"request_id": request_id, "message_id": queued.message_pk, "outbox_id": queued.outbox_id,
-            "loops_back": queued.loops_back, "warnings": list(queued.warnings),
+            "loops_back": queued.loops_back, "warnings": list(queued.warnings), "not_sent": queued.held,
             "delivery": delivery_view(row, ctx.config.outbound.smarthost is not None)}
 
 

@@ -144,7 +144,7 @@ class NewRequestIn(BaseModel):
 class DeliveryOut(BaseModel):
     state: str = Field(examples=["queued"])
     sent: bool
-    reason: str | None = Field(examples=["no smarthost is configured ([outbound] smarthost): the mail stays queued and is not sent"])
+    reason: str | None = Field(examples=["no smarthost configured"])
 
 
 class ReplyOut(BaseModel):
@@ -153,6 +153,7 @@ class ReplyOut(BaseModel):
     outbox_id: int
     loops_back: bool
     warnings: list[str]
+    not_sent: str | None = Field(description="Why the mail cannot leave yet (as the CLI says it); null when it can")
     delivery: DeliveryOut
 
 
