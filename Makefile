@@ -23,7 +23,20 @@ var/secret:
 migrate: venv secret
 	$(BIN)/quotemaild --config $(CONFIG) migrate
 
-run: migrate
+# The first `make run` creates a tenant and an admin for the web app and prints the password
+# once (set another with `quotemaild user set-password EMAIL --password-file F`).
+ADMIN_EMAIL ?= admin@example.com
+var/first-admin: | migrate
+	@$(BIN)/quotemaild --config $(CONFIG) tenant show demo >/dev/null 2>&1 || \
+		$(BIN)/quotemaild --config $(CONFIG) tenant add "Demo" --slug demo --language nl >/dev/null
+	@umask 077; pw=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+		printf '%s' "$$pw" > var/.first-password; \
+		$(BIN)/quotemaild --config $(CONFIG) user add --tenant demo --name Admin --email $(ADMIN_EMAIL) \
+			--role admin --password-file var/.first-password >/dev/null; rc=$$?; rm -f var/.first-password; \
+		[ $$rc -eq 0 ] && echo "Web app: http://127.0.0.1:9025/  log in as $(ADMIN_EMAIL) with password $$pw (shown once)" \
+		&& touch $@
+
+run: migrate var/first-admin
 	$(BIN)/quotemaild --config $(CONFIG) serve
 
 test: venv
