@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from quotemaild.clock import Clock
 from quotemaild.domain.status import Status, event_for_target
 from quotemaild.edges.http.deps import Ctx, owned_request
+from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.errors import InvalidInput, QuotemailError
@@ -97,7 +98,7 @@ def router() -> APIRouter:
         except QuotemailError as exc:
             with ctx.readers() as s:
                 context = page_context(request, s, actor, request_id)
-            status = 409 if type(exc).__name__ == "InvalidTransition" else 422
+            status = from_error(exc).status  # the API's table: 403, 404, 409, 422...
             return request.app.state.pages.render(request, "request.html", status, error=str(exc),
                                                   open_form=open_form, **context)
         if ctx.feed is not None:
@@ -130,8 +131,10 @@ def router() -> APIRouter:
         def work(s: Session) -> None:
             queued.append(reply.reply_to_request(s, ctx.send, request_id, body, attachments, actor.label, ctx.clock))
 
+        # Honest flash: without a smarthost the reply waits in the outbox (the page says why).
+        flash = "reply_sent" if ctx.config is None or ctx.config.outbound.smarthost else "reply_queued"
         return await anyio.to_thread.run_sync(
-            lambda: act(request, ctx, actor, request_id, "reply_sent", work, "reply"))
+            lambda: act(request, ctx, actor, request_id, flash, work, "reply"))
 
     @r.post("/requests/{request_id}/assign")
     def assign(request: Request, request_id: int, actor: PageActor, ctx: Ctx,
