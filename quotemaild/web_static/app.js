@@ -89,7 +89,27 @@
     window.addEventListener("beforeunload", () => source.close());
   }
 
-  /* request page: presence while replying is told to the server by the form itself (no JS needed) */
+  /* request page: tell the server we are here (and typing a reply), show who else is */
+  const presence = $("#presence");
+  if (presence) {
+    let lastKey = 0;
+    const reply = $("#reply-body");
+    if (reply) reply.addEventListener("input", () => { lastKey = Date.now(); });
+    const ping = () => {
+      const body = new URLSearchParams({ typing: Date.now() - lastKey < 15000 ? "true" : "false" });
+      fetch(`/requests/${presence.dataset.request}/presence`, {
+        method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
+      }).then((r) => (r.ok ? r.json() : null)).then((who) => {
+        if (!who) return;
+        const text = who.typing.length ? presence.dataset.typing.replace("%s", who.typing.join(", "))
+          : who.viewing.length ? presence.dataset.viewing.replace("%s", who.viewing.join(", ")) : "";
+        if (presence.textContent !== text) presence.textContent = text;
+      }).catch(() => {});
+    };
+    let typingSent = 0;
+    if (reply) reply.addEventListener("input", () => { if (Date.now() - typingSent > 10000) { typingSent = Date.now(); ping(); } });
+    setInterval(ping, 15000);
+  }
 
   /* keyboard shortcuts */
   const help = $("#shortcuts");
@@ -158,5 +178,4 @@
     });
     recompute();
   }
-  void csrf;
 })();

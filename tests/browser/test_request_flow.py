@@ -59,3 +59,23 @@ def test_reply_with_attachment_note_assign_prospect(page, live, shot, tmp_path):
     expect(page.locator("aside")).to_contain_text("Prospect")
     expect(page.locator(".timeline")).to_contain_text("Assigned to Rita Verkoper")
     shot(page, "request-worked")
+
+
+def test_a_second_seller_sees_who_has_it_open_and_who_is_typing(open_page, live):
+    """Two sellers on one request: the second sees the first, and sees them typing a reply."""
+    live.add_user("piet@acme.test", "Piet Eerst")
+    live.add_user("mia@acme.test", "Mia Tweede")
+    live.send_mail(subject="Wie antwoordt er?", message_id="<presence-1@example.org>")
+    first, second = open_page(), open_page()
+    live.login(first, "piet@acme.test")
+    first.locator("#requests li", has_text="Wie antwoordt er?").locator("a").click()
+    live.login(second, "mia@acme.test")
+    second.locator("#requests li", has_text="Wie antwoordt er?").locator("a").click()
+    expect(second.locator("#presence")).to_have_text("Also open by Piet Eerst.")
+    first.keyboard.press("r")
+    first.locator("#reply-body").press_sequentially("Dag")
+    second.evaluate("() => null")
+    second.wait_for_function(
+        "() => { const p = document.querySelector('#presence'); return p.textContent.includes('typing'); }",
+        polling=500, timeout=20000)
+    expect(second.locator("#presence")).to_have_text("Piet Eerst is typing a reply.")

@@ -24,12 +24,14 @@ from quotemaild.edges.http.deps import ApiContext
 from quotemaild.edges.http.problems import Problem, from_error
 from quotemaild.errors import QuotemailError
 from quotemaild.edges.http.web import auth, contacts, inbox, quotes, request_page, settings
+from quotemaild.edges.http.web.presence import Presence
 from quotemaild.edges.http.web.render import Pages, static_dir
 
 
 def include_web(app: FastAPI, api: ApiContext) -> None:
     pages = Pages()
     app.state.pages = pages
+    app.state.presence = Presence()
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_exception_handler(auth.LoginRequired, auth.login_redirect)
 

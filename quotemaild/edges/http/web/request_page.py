@@ -8,12 +8,13 @@ again with the reason, and nothing of it is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
@@ -75,7 +76,7 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
         "reply_text": views.reply_text(me.tenant_language, detail.get("requester_name")),
-        "others": [],
+        "others": request.app.state.presence.others(actor.tenant_id, request_id, me.id, dt.datetime.now(dt.UTC)),
     }
 
 
@@ -85,6 +86,8 @@ def router() -> APIRouter:
     @r.get("/requests/{request_id}")
     def request_view(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
         owned_request(request_id, actor, ctx)
+        me = request.state.web_user
+        request.app.state.presence.ping(actor.tenant_id, request_id, me.id, me.name, dt.datetime.now(dt.UTC))
         with ctx.sessions.begin() as s:
             context = page_context(request, s, actor, request_id, ctx.clock)
         return request.app.state.pages.render(request, "request.html", **context)
@@ -104,6 +107,17 @@ def router() -> APIRouter:
         if ctx.feed is not None:
             ctx.feed.wake()
         return see_other(to or f"/requests/{request_id}?flash={flash}")
+
+    @r.post("/requests/{request_id}/presence")
+    def presence(request: Request, request_id: int, actor: PageActor, ctx: Ctx,
+                 typing: Annotated[bool, Form()] = False) -> JSONResponse:
+        """The page's script says "still here" (and whether its reply box is being typed in);
+        the answer names the other users on this request."""
+        owned_request(request_id, actor, ctx)
+        me = request.state.web_user
+        now = dt.datetime.now(dt.UTC)
+        request.app.state.presence.ping(actor.tenant_id, request_id, me.id, me.name, now, typing)
+        return JSONResponse(request.app.state.presence.others(actor.tenant_id, request_id, me.id, now))
 
     @r.post("/requests/{request_id}/notes")
     def note(request: Request, request_id: int, actor: PageActor, ctx: Ctx,
