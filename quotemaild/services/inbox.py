@@ -72,8 +72,8 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         at = dt.datetime.fromisoformat(when)
         if at.tzinfo is None:
             raise ValueError("naive")
-        return at, int(rid)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        return at.astimezone(dt.UTC), int(rid)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor", "not a cursor this API gave out") from exc
 
 

@@ -138,6 +138,8 @@ async def test_cursor_pages_newest_first_and_filters(api):
     assert (await c.get("/api/v1/requests", params={"status": "answered"})).json()["items"] == []
     r = await c.get("/api/v1/requests", params={"cursor": "garbage!"})
     assert r.status_code == 422 and r.json()["field"] == "cursor"
+    r = await c.get("/api/v1/requests", params={"since": "9999-12-31T23:59:59-14:00"})
+    assert r.status_code == 422 and r.json()["field"] == "since"
 
 
 async def test_create_and_delete_need_the_right_role(api):
@@ -151,3 +153,20 @@ async def test_create_and_delete_need_the_right_role(api):
     r = await api.client("acme-admin").delete(f"/api/v1/requests/{rid}")
     assert r.status_code == 200 and r.json()["deleted"] is True
     assert (await c.get(f"/api/v1/requests/{rid}")).status_code == 404
+
+
+async def test_gmail_forwarding_confirmation_is_shown_as_system_mail(api):
+    """A forwarding confirmation sent by SMTP is no request, and /system-mail shows its code and link,
+    to the addressed tenant only."""
+    import aiosmtplib
+
+    from tests.integration.test_system_mail_log import GMAIL, LINK
+
+    async with aiosmtplib.SMTP(hostname=api.running.host, port=api.running.port) as smtp:
+        await smtp.sendmail("forwarding-noreply@google.com", [api.running.address("acme")], GMAIL)
+    await api.running.wait_processed(1)
+    c = api.client("acme")
+    assert (await c.get("/api/v1/requests")).json()["items"] == []
+    shown = (await c.get("/api/v1/system-mail")).json()
+    assert [(m["info"]["system"]["code"], m["info"]["system"]["link"]) for m in shown] == [("512345678", LINK)]
+    assert (await api.client("other").get("/api/v1/system-mail")).json() == []

@@ -63,3 +63,22 @@ async def test_a_locked_store_is_503_with_retry_after():
 async def test_throttled_carries_retry_after():
     r = await get_raising(Throttled(12))
     assert r.status_code == 429 and r.headers["retry-after"] == "12" and r.json()["retry_after"] == 12
+
+
+@pytest.mark.parametrize("cursor", ["", "x", "bm90IGEgY3Vyc29y", "OTk5OS0xMi0zMVQyMzo1OTo1OS0xNDowMHw1"])
+def test_bad_cursors_are_invalid_input_naming_the_field(cursor):
+    """Garbage, a cursor without a time, and one whose time cannot be put in UTC."""
+    from quotemaild.services.inbox import decode_cursor
+
+    with pytest.raises(InvalidInput) as err:
+        decode_cursor(cursor)
+    assert err.value.field == "cursor"
+
+
+def test_a_cursor_round_trips():
+    import datetime as dt
+
+    from quotemaild.services.inbox import decode_cursor, encode_cursor
+
+    at = dt.datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    assert decode_cursor(encode_cursor(at, 42)) == (at, 42)

@@ -8,6 +8,7 @@
                   `Owned*` ids below answer 404 for any id outside it (never 403: another
                   tenant's ids must not be distinguishable from ids that do not exist)
     AdminActor    the same, with role admin (403 otherwise)
+    OptionalActor for pages: None when nobody is logged in (redirect to the login form)
     csrf          on a cookie request that changes state (not GET/HEAD/OPTIONS): the request must
                   not come from another site (Sec-Fetch-Site) and must echo the session's CSRF
                   token as `X-CSRF-Token` header or as a `csrf` form field. Bearer requests carry
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -126,6 +128,25 @@ async def check_csrf(request: Request, expected: str) -> None:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+async def optional_actor(
+    request: Request, ctx: Ctx,
+    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    sid: Annotated[str | None, Depends(cookie)],
+) -> Actor | None:
+    """For pages: None instead of a 401 when nobody is logged in (then redirect to the login
+    form); a valid cookie gets the same CSRF check as `CurrentActor`."""
+    if cred is None and not sid:
+        return None
+    try:
+        resolved = await run_in_threadpool(resolve_actor, ctx, cred, sid)
+    except NotAuthenticated:
+        return None
+    return await current_actor(request, resolved)
+
+
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 
 def admin_actor(actor: CurrentActor) -> Actor:

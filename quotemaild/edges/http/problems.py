@@ -13,7 +13,8 @@
     .../problems/remote-unavailable              503     EU VIES could not answer (CLI exit 7)
     .../problems/internal                        500     a bug: logged with its traceback, never shown
 
-Outside /api/ (the quote links, the web pages) Starlette's own HTTP errors are left to the page layer.
+Outside /api/ (the quote links, the web pages), `app.state.error_page(request, HTTPException)`, when
+the web layer sets it, draws every error as a page instead.
 """
 
 from __future__ import annotations
@@ -90,14 +91,19 @@ def from_error(exc: QuotemailError) -> Problem:
 
 
 def install(app: FastAPI) -> None:
+    async def answer(request: Request, p: Problem) -> Response:
+        page = getattr(request.app.state, "error_page", None)
+        if page is not None and not request.url.path.startswith("/api/"):  # the web layer draws its own
+            return await page(request, StarletteHTTPException(p.status, p.detail, p.headers))
+        return problem(request, p.status, p.slug, p.detail, p.headers, **p.extra)
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
-        return problem(request, exc.status, exc.slug, exc.detail, exc.headers, **exc.extra)
+        return await answer(request, exc)
 
     @app.exception_handler(QuotemailError)
     async def _ours(request: Request, exc: QuotemailError) -> Response:
-        p = from_error(exc)
-        return problem(request, p.status, p.slug, p.detail, p.headers, **p.extra)
+        return await answer(request, from_error(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

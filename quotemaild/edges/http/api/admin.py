@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from quotemaild.edges.http.api.schemas import FORBIDDEN, Out
+from quotemaild.edges.http.api.schemas import FORBIDDEN, Out, SettingsOut, TemplateOut, UserOut
 from quotemaild.edges.http.deps import AdminActor, Ctx, CurrentActor, OwnedToken, OwnedUser, Reader, UoW
 from quotemaild.mail.templates import KINDS, LANGUAGES, default_template, validate_template
 from quotemaild.services import identity
@@ -61,20 +61,26 @@ class TokenOut(Out):
     id: int
     name: str
     role: str
-    token: str | None = Field(default=None, description="Only in the answer to its creation")
+    prefix: str = Field(examples=["qmd_Xy3kP0aB"], description="The first characters, to tell tokens apart")
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The secret: in this answer only, never shown again")
 
 
 def _settings(db: Any, actor: Any, ctx: Ctx) -> dict[str, Any]:
     return tenant_view(db.get_one(Tenant, actor.tenant_id), ctx.send.domain)
 
 
-@router.get("/settings")
+@router.get("/settings", response_model=SettingsOut)
 def get_settings(actor: CurrentActor, db: Reader, ctx: Ctx) -> dict[str, Any]:
     """The tenant's settings (as `tenant show --json`)."""
     return _settings(db, actor, ctx)
 
 
-@router.patch("/settings")
+@router.patch("/settings", response_model=SettingsOut)
 def patch_settings(body: SettingsIn, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Change settings (admin); fields left out stay as they are."""
     replace_own = body.own_addresses is not None or body.own_domains is not None
@@ -90,7 +96,7 @@ def patch_settings(body: SettingsIn, actor: AdminActor, db: UoW, ctx: Ctx) -> di
     return _settings(db, actor, ctx)
 
 
-@router.get("/templates/{kind}/{language}")
+@router.get("/templates/{kind}/{language}", response_model=TemplateOut)
 def get_template(kind: Kind, language: Lang, actor: CurrentActor, db: Reader) -> dict[str, Any]:
     """The text in effect for KIND in LANGUAGE (the tenant's own, or the built-in one)."""
     override = template_override(db, actor.tenant_id, kind, language)
@@ -98,7 +104,7 @@ def get_template(kind: Kind, language: Lang, actor: CurrentActor, db: Reader) ->
             "text": override or default_template(kind, language)}
 
 
-@router.put("/templates/{kind}/{language}")
+@router.put("/templates/{kind}/{language}", response_model=TemplateOut)
 def put_template(kind: Kind, language: Lang, body: TemplateIn, actor: AdminActor, db: UoW,
                  ctx: Ctx) -> dict[str, Any]:
     """Save the tenant's own text (admin); it is checked before it is saved."""
@@ -107,13 +113,13 @@ def put_template(kind: Kind, language: Lang, body: TemplateIn, actor: AdminActor
     return {"kind": kind, "language": language, "custom": True, "text": body.text}
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[UserOut])
 def users(actor: CurrentActor, db: Reader) -> list[dict[str, Any]]:
     """The tenant's users (sellers see them too: they assign requests to each other)."""
     return [{**user_view(u), "can_log_in": u.password_hash is not None} for u in list_users(db, actor.tenant_id)]
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=UserOut)
 def create_user(body: UserIn, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Add a user (admin); with a password the user can log in."""
     user = add_user(db, db.get_one(Tenant, actor.tenant_id), body.name, body.email, body.role, ctx.clock)
@@ -133,13 +139,13 @@ def set_password(user_id: OwnedUser, body: PasswordIn, actor: CurrentActor, db: 
     return Response(status_code=204)
 
 
-@router.get("/tokens")
+@router.get("/tokens", response_model=list[TokenOut])
 def tokens(actor: AdminActor, db: Reader) -> list[dict[str, Any]]:
     """The tenant's API tokens (never their secrets)."""
     return [identity.token_view(t, actor.tenant_slug) for t in identity.list_tokens(db, actor.tenant_id)]
 
 
-@router.post("/tokens", status_code=201, response_model=TokenOut)
+@router.post("/tokens", status_code=201, response_model=TokenCreatedOut)
 def create_token(body: TokenIn, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """A new token; its secret is in this answer only."""
     row, secret = identity.create_token(db, db.get_one(Tenant, actor.tenant_id), body.name, body.role,
@@ -147,7 +153,7 @@ def create_token(body: TokenIn, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[st
     return {**identity.token_view(row, actor.tenant_slug), "token": secret}
 
 
-@router.delete("/tokens/{token_id}")
+@router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(token_id: OwnedToken, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Revoke a token: it stops working at once."""
     return identity.token_view(identity.revoke_token(db, token_id, ctx.clock, actor.tenant_id), actor.tenant_slug)

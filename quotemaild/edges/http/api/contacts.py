@@ -13,7 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from quotemaild.edges.http.api.schemas import FORBIDDEN, Out, _problem
+from quotemaild.edges.http.api.schemas import (
+    FORBIDDEN,
+    ContactDetailOut,
+    ImportOut,
+    MergeOut,
+    Out,
+    QuoteSummaryOut,
+    _problem,
+)
 from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedContact, Reader, UoW
 from quotemaild.edges.http.problems import Problem
 from quotemaild.errors import NotFound
@@ -80,7 +88,7 @@ def list_contacts(actor: CurrentActor, db: Reader,
     return [contact_view(r, totals[r.id], persons=False) for r in rows]
 
 
-@router.post("/contacts", status_code=201, response_model=ContactOut)
+@router.post("/contacts", status_code=201, response_model=ContactDetailOut)
 def add_contact(body: Card, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """A new prospect or customer (VAT problems are `warnings`, never refusals)."""
     saved = svc.add_contact(db, db.get_one(Tenant, actor.tenant_id), body, actor.label, ctx.clock)
@@ -99,7 +107,7 @@ def export(actor: CurrentActor, db: Reader, ctx: Ctx,
                     headers={"Content-Disposition": f'attachment; filename="contacts-{actor.tenant_slug}.{format}"'})
 
 
-@router.post("/contacts/import", responses={422: _problem("Row errors: nothing stored; `errors` lists them")})
+@router.post("/contacts/import", response_model=ImportOut, responses={422: _problem("Row errors: nothing stored; `errors` lists them")})
 async def import_csv(actor: CurrentActor, ctx: Ctx, file: Annotated[UploadFile, File()],
                      commit: bool = False) -> dict[str, Any]:
     """Check a CSV of contacts (dry run), or store it with `?commit=true`; nothing is stored on any error."""
@@ -119,20 +127,20 @@ async def import_csv(actor: CurrentActor, ctx: Ctx, file: Annotated[UploadFile, 
     return view
 
 
-@router.get("/contacts/{contact_id}")
+@router.get("/contacts/{contact_id}", response_model=ContactDetailOut)
 def show_contact(contact_id: OwnedContact, actor: CurrentActor, db: Reader) -> dict[str, Any]:
     """The card with persons, attachments, invoices and linked requests."""
     return contact_detail(db, contact_id)
 
 
-@router.patch("/contacts/{contact_id}")
+@router.patch("/contacts/{contact_id}", response_model=ContactDetailOut)
 def update_contact(contact_id: OwnedContact, body: Card, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Change fields; fields left out keep their value (`kind` changes by convert or an invoice)."""
     saved = svc.update_contact(db, contact_id, body, actor.label, ctx.clock)
     return _detail(db, saved.row.id, saved.warnings)
 
 
-@router.post("/contacts/{contact_id}/convert")
+@router.post("/contacts/{contact_id}/convert", response_model=ContactDetailOut)
 def convert(contact_id: OwnedContact, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Make a prospect a customer, with the next customer number."""
     svc.convert_contact(db, contact_id, actor.label, ctx.clock)
@@ -148,7 +156,7 @@ def invoiced(contact_id: OwnedContact, body: InvoicedIn, actor: CurrentActor, db
             "converted": out.converted, "revenue": str(out.revenue)}
 
 
-@router.post("/contacts/{contact_id}/merge", responses=FORBIDDEN)
+@router.post("/contacts/{contact_id}/merge", response_model=MergeOut, responses=FORBIDDEN)
 def merge(contact_id: OwnedContact, body: MergeIn, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Merge this contact into `target_id`, irreversibly (admin). Without `confirm` only the plan:
     what moves, what is NOT copied to the target, and the warnings."""
@@ -162,7 +170,7 @@ def merge(contact_id: OwnedContact, body: MergeIn, actor: CurrentActor, db: UoW,
     return {"id": body.target_id, "merged": True, **plan.audit_detail(), "warnings": list(plan.warnings)}
 
 
-@router.get("/contacts/{contact_id}/quotes")
+@router.get("/contacts/{contact_id}/quotes", response_model=list[QuoteSummaryOut])
 def contact_quotes(contact_id: OwnedContact, actor: CurrentActor, db: Reader) -> list[dict[str, Any]]:
     """The contact's quotes, oldest first."""
     return quote_summaries(db, Quote.contact_id == contact_id)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from quotemaild.edges.http.api.schemas import DeliveryOut, HtmlOut, Out
+from quotemaild.edges.http.api.schemas import DeliveryOut, HtmlOut, Out, SystemMailOut
 from quotemaild.edges.http.deps import Ctx, CurrentActor, OwnedAttachment, OwnedMessage, Reader
 from quotemaild.mail.body import sanitize_html
 from quotemaild.services.delivery import delivery_view
@@ -39,12 +39,6 @@ def message_html(message_id: OwnedMessage, actor: CurrentActor, db: Reader) -> d
     """The message's HTML body after nh3 sanitising (never the raw HTML)."""
     html = db.get_one(Message, message_id).html
     return {"message_id": message_id, "html": sanitize_html(html) if html is not None else None}
-
-
-class SystemMailOut(Out):
-    id: int
-    subject: str
-    info: dict[str, Any] = Field(description="`system` holds kind, code, link and hint when found")
 
 
 @router.get("/system-mail", response_model=list[SystemMailOut])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import true
 
-from quotemaild.edges.http.api.schemas import CONFLICT, DeliveryOut, Out
+from quotemaild.edges.http.api.schemas import CONFLICT, DeliveryOut, Out, QuoteSummaryOut
 from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedQuote, Reader, UoW
 from quotemaild.errors import NotFound
 from quotemaild.services.delivery import delivery_view
@@ -52,7 +52,7 @@ class SentOut(BaseModel):
     delivery: DeliveryOut
 
 
-@router.get("/quotes")
+@router.get("/quotes", response_model=list[QuoteSummaryOut])
 def list_quotes(actor: CurrentActor, db: Reader,
                 request_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                 contact_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[dict[str, Any]]:

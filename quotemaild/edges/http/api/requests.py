@@ -15,6 +15,8 @@ from quotemaild.edges.http.api.schemas import (
     CONFLICT,
     FORBIDDEN,
     AssignIn,
+    ContactDetailOut,
+    DeletedOut,
     LinkIn,
     NewRequestIn,
     NoteIn,
@@ -27,7 +29,7 @@ from quotemaild.edges.http.api.schemas import (
 )
 from quotemaild.edges.http.deps import AdminActor, Ctx, CurrentActor, OwnedRequest, Reader, UoW
 from quotemaild.edges.http.problems import Problem
-from quotemaild.errors import NotFound
+from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.services import inbox, request_contacts, requests
 from quotemaild.services.contact_rows import contact_view
@@ -59,12 +61,19 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_LIMIT)] = 50,
 ) -> dict[str, Any]:
     """Requests of the caller's tenant, most recently updated first, with counts per status."""
-    flt = inbox.InboxFilter(status, assignee, q, _aware(since), _aware(until), unread, needs_attention)
+    flt = inbox.InboxFilter(status, assignee, q, _aware(since, "since"), _aware(until, "until"), unread,
+                            needs_attention)
     return inbox.list_requests(db, actor, flt, cursor, limit).view()
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    """Naive times are UTC; a time that cannot be put in UTC (year 9999 at +14:00) is refused."""
+    if value is None:
+        return None
+    try:
+        return (value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value).astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidInput(name, "out of range") from exc
 
 
 @router.post("/requests", status_code=201, response_model=RequestDetailOut)
@@ -171,7 +180,7 @@ def link_contact(request_id: OwnedRequest, body: LinkIn, actor: CurrentActor, db
     return _detail(db, actor, request_id)
 
 
-@router.post("/requests/{request_id}/prospect", status_code=201)
+@router.post("/requests/{request_id}/prospect", status_code=201, response_model=ContactDetailOut)
 def create_prospect(request_id: OwnedRequest, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Create a prospect from the requester and link it (as `request create-prospect`)."""
     saved = request_contacts.create_prospect(db, request_id, actor.label, ctx.clock)
@@ -181,7 +190,7 @@ def create_prospect(request_id: OwnedRequest, actor: CurrentActor, db: UoW, ctx:
     return view
 
 
-@router.delete("/requests/{request_id}", responses=FORBIDDEN)
+@router.delete("/requests/{request_id}", response_model=DeletedOut, responses=FORBIDDEN)
 def delete_request(request_id: OwnedRequest, actor: AdminActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Delete for good (admin): messages, attachments, raw copies; an audit record stays."""
     detail = requests.delete_request(db, request_id, actor.label, ctx.clock)

@@ -160,3 +160,72 @@ class ReplyOut(BaseModel):
 class HtmlOut(BaseModel):
     message_id: int
     html: str | None = Field(description="The message's HTML after nh3 sanitising; null when it had none")
+
+
+class QuoteSummaryOut(Out):
+    id: int
+    number: str = Field(examples=["OF-2026-0001"])
+    status: str = Field(examples=["draft"])
+    total_incl: str = Field(examples=["3564.66"])
+    currency: str = Field(examples=["EUR"])
+    valid_until: str
+    request_id: int | None
+
+
+class ContactDetailOut(Out):
+    id: int
+    kind: str = Field(examples=["customer"])
+    number: str | None = Field(examples=["C20260001"])
+    name: str = Field(examples=["Bakkerij Peeters"])
+    emails: list[str]
+    warnings: list[dict[str, Any]] = Field(default_factory=list, description="VAT problems: never refusals")
+
+
+class SettingsOut(Out):
+    id: int
+    slug: str = Field(examples=["acme"])
+    name: str
+    address: str = Field(examples=["acme@proposals.example.com"])
+    language: str
+    auto_reply: bool
+    sender_mode: str
+
+
+class UserOut(Out):
+    id: int
+    name: str
+    email: str
+    role: str = Field(examples=["seller"])
+    can_log_in: bool
+
+
+class TemplateOut(BaseModel):
+    kind: str = Field(examples=["ack"])
+    language: str = Field(examples=["nl"])
+    custom: bool
+    text: str
+
+
+class DeletedOut(Out):
+    id: int
+    deleted: bool
+
+
+class MergeOut(Out):
+    id: int = Field(description="The target contact")
+    merged: bool
+    warnings: list[str]
+
+
+class ImportOut(Out):
+    ok: bool
+    committed: bool
+    rows: int
+    errors: list[dict[str, Any]]
+    created_ids: list[int]
+
+
+class SystemMailOut(Out):
+    id: int
+    subject: str
+    info: dict[str, Any] = Field(description="`system` holds kind, code, link and hint when found")
