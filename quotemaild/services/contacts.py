@@ -24,6 +24,7 @@ from quotemaild.domain.numbering import parse_format
 from quotemaild.domain.vat import VatWarning
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.addresses import address_key
+from quotemaild.services.reminders import sync_reminders
 from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_domain
 from quotemaild.services.timeline import audit
 from quotemaild.store.models import Contact as ContactRow
@@ -135,6 +136,7 @@ def add_contact(session: Session, tenant: Tenant, data: Mapping[str, Any], actor
     row.converted_on = contact.converted_on
     session.add(row)
     session.flush()
+    sync_reminders(session, row)
     return Saved(row, warnings)
 
 
@@ -161,15 +163,20 @@ def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any]
     apply_to_row(row, contact)
     row.updated_at = clock.now()
     session.flush()
+    sync_reminders(session, row)
     return Saved(row, warnings)
 
 
 def list_contacts(
-    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200
+    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200,
+    active: bool | None = None,
 ) -> list[ContactRow]:
+    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects."""
     q = select(ContactRow).where(ContactRow.tenant_id == tenant_id)
     if kind:
         q = q.where(ContactRow.kind == ContactKind(kind).value)
+    if active is not None:
+        q = q.where(ContactRow.kind == ContactKind.PROSPECT.value, ContactRow.active.is_(active))
     if search:
         like = f"%{search}%"
         q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))

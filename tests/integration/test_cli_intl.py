@@ -42,3 +42,22 @@ def test_bad_addresses_name_the_field(run_cli, value):
     run_cli("tenant", "add", "Acme", "--slug", "acme")
     result = run_cli("contact", "add", "--tenant", "acme", "--name", "X", "--email", value, expect=4)
     assert "email" in result.stderr
+
+
+def test_contact_list_by_address_in_any_spelling(run_cli):
+    """`contact list --email` finds card, person and document addresses whatever the spelling."""
+    run_cli("tenant", "add", "Acme", "--slug", "acme")
+    card = json.loads(run_cli("contact", "add", "--tenant", "acme", "--name", "Müller GmbH",
+                              "--email", "Jürgen@exämple.de", "--json").stdout)
+    person = json.loads(run_cli("contact", "add", "--tenant", "acme", "--name", "Société Dupré",
+                                "--person", "François;françois@société.fr;;achats", "--json").stdout)
+    run_cli("contact", "add", "--tenant", "acme", "--name", "Other", "--email", "other@example.org")
+    found = json.loads(run_cli("contact", "list", "--tenant", "acme", "--email", "JÜRGEN@xn--exmple-cua.de",
+                               "--json").stdout)
+    assert [c["id"] for c in found] == [card["id"]]
+    found = json.loads(run_cli("contact", "list", "--tenant", "acme", "--email", "FRANÇOIS@xn--socit-esab.fr",
+                               "--json").stdout)
+    assert [c["id"] for c in found] == [person["id"]]
+    assert json.loads(run_cli("contact", "list", "--tenant", "acme", "--email", "nobody@exämple.de",
+                              "--json").stdout) == []
+    run_cli("contact", "list", "--tenant", "acme", "--email", "a@b.de", "--search", "x", expect=4)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import User
 from quotemaild.services.identity import check_password_rules, set_password
@@ -64,8 +65,15 @@ def user_list(app: AppContext, tenant_slug: str, as_json: bool) -> None:
     """List a tenant's users."""
     with app.reading() as session:
         views = [user_view(u) for u in list_users(session, get_tenant(session, tenant_slug).id)]
-    emit(views, as_json, lambda vs: "\n".join(
-        f"{v['id']:>5}  {v['email']:<40} {v['role']:<10} {v['name']}" for v in vs) or "(no users)")
+    emit(views, as_json, lambda vs: table(vs, USER_COLUMNS, "(no users)"))
+
+
+USER_COLUMNS = [
+    Column("ID", lambda v: v["id"], right=True, width=5),
+    Column("EMAIL", lambda v: v["email"]),
+    Column("ROLE", lambda v: v["role"]),
+    Column("NAME", lambda v: v["name"]),
+]
 
 
 @user.command("set-password")
