@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.housekeeping import HousekeepingTask
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
+from quotemaild.edges.http.wiring import api_context
 from quotemaild.edges.quote_links import QuoteLinks
 from quotemaild.edges.imap import ImapSupervisor
 from quotemaild.edges.lmtp import LmtpHandler, lmtp_factory, prepare_unix_socket
@@ -34,6 +36,8 @@ from quotemaild.edges.smtp import (
 )
 from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.edges.writer import CommitWriter
+from quotemaild.edges import wake
+from quotemaild.edges.wake import WakeListener
 from quotemaild.logs import get_logger
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.ingest import record_failure
@@ -42,6 +46,8 @@ from quotemaild.store import db
 from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
+
+NO_SMARTHOST_HEALTH = "no smarthost configured: outgoing mail stays queued"
 
 log = get_logger(__name__)
 
@@ -65,6 +71,7 @@ class Daemon:
     imap: ImapSupervisor | None = None
     lmtp_handler: LmtpHandler | None = None
     lmtp_server: asyncio.base_events.Server | None = None
+    wake: WakeListener | None = None  # other processes that queue mail wake the outbox through it
 
     def handlers(self) -> list[IngestHandler]:
         return [self.handler] + ([self.lmtp_handler] if self.lmtp_handler is not None else [])
@@ -93,6 +100,10 @@ def smtp_limits(config: Config) -> SmtpLimits:
     return SmtpLimits(
         max_message_size=config.mail.max_message_size,
         max_recipients=config.smtp.max_recipients,
+        max_unknown_recipients=config.smtp.tarpit_after,
+        unknown_delay=config.smtp.tarpit_delay,
+        close_after_unknown=config.smtp.close_after_unknown,
+        max_connections_per_client=config.smtp.max_connections_per_client,
         min_free_bytes=int(config.mail.max_message_size * 1.5),
         free_space_path=_sqlite_dir(config.store.url),
     )
@@ -147,6 +158,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         tasks = [asyncio.create_task(outbox.run(), name="outbox")]
         daemon = Daemon(config, handler, writer, processor, outbox, servers, tasks, engine=engine, tenants=tenants,
                         metrics=metrics, notifier=notifier, lock=lock)
+        wake.wake_on_commit(sessions, outbox.wake)  # mail queued in this process (HTTP, tasks)
+        daemon.wake = await wake.listen(config.store.url, outbox.wake)  # ... and in others (CLI)
         if config.lmtp.listen is not None:
             daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
             lmtp = lmtp_factory(
@@ -166,12 +179,16 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 accepting=lambda: handler.accepting,
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+                degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
             )
-            links = QuoteLinks(sessions, sign, clock)
-            daemon.http = HttpServer(create_app(sources, metrics, links), config.http.listen)
+            links = QuoteLinks(sessions, sign, clock, config.mail.domain)
+            api = api_context(config, sessions, readers, clock)
+            daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+        housekeeping = HousekeepingTask(sessions, clock, wiring.send_settings(config), outbox.wake)
+        daemon.tasks.append(asyncio.create_task(housekeeping.run(), name="housekeeping"))
         log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
                  domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
     except BaseException:
@@ -219,6 +236,8 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
         Path(listen.unix_path).unlink(missing_ok=True)
     await asyncio.to_thread(daemon.writer.stop)
     await asyncio.to_thread(daemon.processor.stop, 30.0, False)
+    if daemon.wake is not None:
+        daemon.wake.close()
     daemon.outbox.stop()  # finishes the delivery in hand, then its task ends
     outbox = [t for t in daemon.tasks if t.get_name() == "outbox"]
     if outbox:

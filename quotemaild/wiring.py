@@ -23,7 +23,8 @@ def signer(config: Config) -> Signer:
 
 def send_settings(config: Config) -> SendSettings:
     """How our mail is addressed, signed and linked (daemon, processing child and CLI alike)."""
-    return SendSettings(config.mail.domain, signer(config), config.outbound.public_url, dkim_key(config))
+    return SendSettings(config.mail.domain, signer(config), config.outbound.public_url, dkim_key(config),
+                        can_send=config.outbound.smarthost is not None)
 
 
 def processing_side(config: Config, clock: Clock) -> tuple[IngestSettings, AfterIngest]:

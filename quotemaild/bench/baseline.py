@@ -45,6 +45,7 @@ class CaptureHandler:
         msg = BytesParser(policy=compat32).parsebytes(envelope.original_content or b"", headersonly=True)
         line = {"t": now, "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                 "in_reply_to": str(msg.get("In-Reply-To", "")).strip(),
+                "message_id": str(msg.get("Message-ID", "")).strip(),
                 "auto_submitted": str(msg.get("Auto-Submitted", "")), "subject": str(msg.get("Subject", ""))}  # fmt: skip
         self._out.write(json.dumps(line) + "\n")
         self._out.flush()

@@ -115,10 +115,13 @@ def start_baseline(
 
 
 def write_config(
-    workdir: Path, port: int, db_path: Path, max_message_size: int, log_level: str, smarthost: str | None = None
+    workdir: Path, port: int, db_path: Path, max_message_size: int, log_level: str, smarthost: str | None = None,
+    poll_interval: float | None = None,
 ) -> Path:
     cfg = workdir / "quotemaild-bench.toml"
     outbound = f'[outbound]\nsmarthost = "{smarthost}"\ntls = "none"\n' if smarthost else ""
+    if smarthost and poll_interval is not None:
+        outbound += f"poll_interval = {poll_interval}\n"
     cfg.write_text(
         f'state_dir = "{workdir / "var"}"\n\n'
         f'[smtp]\nlisten = "127.0.0.1:{port}"\nhostname = "bench.test"\n'
@@ -160,12 +163,13 @@ def start_quotemaild(
     preloaded: bool = False,
     log_level: str = "info",
     smarthost: str | None = None,
+    poll_interval: float | None = None,
 ) -> Server:
     """quotemaild with its real pipeline; a fresh store unless `db_path` points at a preloaded one."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = db_path or workdir / "quotemaild.db"
     port = free_port()
-    cfg = write_config(workdir, port, db, max_message_size, log_level, smarthost)
+    cfg = write_config(workdir, port, db, max_message_size, log_level, smarthost, poll_interval)
     prepare_store(cfg, create_tenant=not preloaded)
     log_path = workdir / "quotemaild.log"
     log = log_path.open("ab")

@@ -230,4 +230,19 @@ def render(result: dict[str, Any]) -> str:
             f"{ack['pace_s']} s): {ack['matched']}/{ack['new_threads']} new threads acknowledged, "
             f"p50 {_fmt(lat['p50_ms'])} ms, p99 {_fmt(lat['p99_ms'])} ms"
         )
+    out.extend(_queue_lines(result.get("queue_to_smarthost", {})))
     return "\n".join(out)
+
+
+def _queue_lines(stage: dict[str, Any]) -> list[str]:
+    """Queue -> handed to the smarthost, from inside the daemon and from the CLI (target p99 < 1 s)."""
+    if not stage:
+        return []
+    if _skip(stage):
+        return [f"Queue -> handed to the smarthost: {_skip(stage)}"]
+    out = [f"Queue -> handed to the smarthost (poll_interval {stage['poll_interval_s']:.0f} s, so only the wake counts):"]
+    for key in ("daemon", "cli"):
+        part, lat = stage[key], stage[key]["latency"]
+        out.append(f"  {key:<6} {part['matched']}/{part['queued']}: p50 {_fmt(lat['p50_ms'])} ms, "
+                   f"p99 {_fmt(lat['p99_ms'])} ms (target p99 < 1000 ms)")
+    return out

@@ -328,6 +328,17 @@ def run(s: Settings) -> dict[str, Any]:
         return smarthost.measure(s.workdir / "smarthost", min(s.n, 300), s.max_message_size, s.log_level)
 
     result["ack_to_smarthost"] = _guard(ack_to_smarthost)
+
+    def queue_to_smarthost() -> dict[str, Any]:
+        from quotemaild.bench import queue_latency
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        daemon_mails, cli_mails = (20, 10) if s.quick else (200, 50)
+        return queue_latency.measure(s.workdir / "queue_latency", daemon_mails, cli_mails, s.max_message_size,
+                                     s.log_level)
+
+    result["queue_to_smarthost"] = _guard(queue_to_smarthost)
     result["loadavg_end"] = list(os.getloadavg())
     result["finished_at"] = _now()
     return result

@@ -74,7 +74,13 @@ def config_from_dict(
         max_recipients=int(_positive(smtp_raw, "smtp", "max_recipients", 100, integer=True)),
         max_commands=int(_positive(smtp_raw, "smtp", "max_commands", 10000, integer=True)),
         max_header_bytes=int(_positive(smtp_raw, "smtp", "max_header_bytes", 100 * 1024, integer=True)),
+        max_connections_per_client=int(_positive(smtp_raw, "smtp", "max_connections_per_client", 50, integer=True)),
+        tarpit_after=int(_positive(smtp_raw, "smtp", "tarpit_after", 3, integer=True)),
+        tarpit_delay=float(_get(smtp_raw, "smtp", "tarpit_delay", (int, float), 2.0)),
+        close_after_unknown=int(_positive(smtp_raw, "smtp", "close_after_unknown", 10, integer=True)),
     )
+    if smtp.tarpit_delay < 0:
+        raise ConfigError("smtp.tarpit_delay", f"must be 0 or more seconds, got {smtp.tarpit_delay!r}")
 
     lmtp_raw = _table(raw, "lmtp")
     _only(lmtp_raw, "lmtp", {"listen"})

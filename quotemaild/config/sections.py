@@ -30,6 +30,10 @@ class SmtpConfig:
     max_recipients: int = 100
     max_commands: int = 10000  # per command per session; Postfix reuses cached connections
     max_header_bytes: int = 100 * 1024
+    max_connections_per_client: int = 50  # simultaneous sessions from one IP address (Postfix's smtpd default); then 421
+    tarpit_after: int = 3  # unknown recipients (550) in a session before each refusal is slowed
+    tarpit_delay: float = 2.0  # seconds added to each refusal past `tarpit_after`
+    close_after_unknown: int = 10  # unknown recipients in a session before 421 and close
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class LogConfig:
 
 @dataclass(frozen=True)
 class HttpConfig:
-    """The small HTTP listener for /healthz and /metrics (later the JSON API); None = off."""
+    """The HTTP listener: /healthz, /metrics, quote links, the JSON API and web app; None = off."""
 
     listen: Listen | None = None
 

@@ -42,6 +42,7 @@ from quotemaild.domain.parsing import (
 )
 from quotemaild.domain.vat import VatWarning, check_vat, parse_regime
 from quotemaild.errors import InvalidInput
+from quotemaild.mail.addresses import address_key
 
 FIELDS = frozenset({
     "name", "kind", "type", "number", "emails", "email", "phone", "address", "street", "postal_code",
@@ -100,7 +101,7 @@ def _emails(value: object, field: str) -> tuple[str, ...]:
     result: list[str] = []
     for i, item in enumerate(_list(value, field)):
         email = parse_email(item, field if isinstance(value, str) else f"{field}[{i}]")
-        if email.lower() not in (e.lower() for e in result):
+        if address_key(email) not in (address_key(e) for e in result):
             result.append(email)
     return tuple(result)
 

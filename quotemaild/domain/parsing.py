@@ -11,10 +11,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from quotemaild.errors import InvalidInput
+from quotemaild.mail.addresses import AddressError, split_email
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 
 
 def parse_decimal(value: object, field: str) -> Decimal:
@@ -81,16 +80,17 @@ def parse_time(value: object, field: str) -> dt.time:
 
 
 def parse_email(value: object, field: str) -> str:
-    """A plain address (`local@domain.tld`), domain lower-cased; no names, no CR/LF."""
+    """A plain address (`local@domain.tld`) in its stored form (mail/addresses.py: NFC, IDN domain
+    as U-labels, local part as given); UTF-8 local parts and IDN domains welcome. No names."""
     if not isinstance(value, str):
         raise InvalidInput(field, "is not an e-mail address")
-    text = value.strip()
-    if len(text) > 320 or not _EMAIL.fullmatch(text):
+    try:
+        parts = split_email(value)
+    except AddressError as exc:
+        raise InvalidInput(field, f"{value!r} is not an e-mail address") from exc
+    if "." not in parts.domain_ascii:  # a bare host name is fine in a header, not as a contact
         raise InvalidInput(field, f"{value!r} is not an e-mail address")
-    local, domain = text.rsplit("@", 1)
-    if len(local) > 64 or local.startswith(".") or local.endswith(".") or ".." in local:
-        raise InvalidInput(field, f"{value!r} is not an e-mail address")
-    return f"{local}@{domain.lower()}"
+    return parts.stored
 
 
 def clean_text(value: object, field: str, max_length: int, *, multiline: bool = False) -> str:

@@ -11,6 +11,11 @@ queued and is delivered again once its lease ends -- by this instance after a re
 another one. That is the at-least-once guarantee SMTP gives between MTAs (RFC 1047's duplicate
 window); the receiving side sees the same Message-ID twice and mail clients collapse such
 duplicates. Everything else (several instances, a crash before the 250) never sends twice.
+
+International mail (RFC 6531): a row whose envelope or headers are not ASCII (an address with a
+UTF-8 local part; see mail/compose.py) is sent with SMTPUTF8. A smarthost that does not offer it
+gets nothing: the row stays queued with `smarthost lacks SMTPUTF8` as its error and is retried
+like any temporary failure, because the only alternative would be to mangle the address.
 """
 
 from __future__ import annotations
@@ -27,9 +32,18 @@ from quotemaild.clock import Clock
 from quotemaild.config import OutboundConfig
 from quotemaild.domain.retry import RetryPolicy
 from quotemaild.logs import get_logger
+from quotemaild.services.held import release
 from quotemaild.services.outbox import Claim, Delivery, claim_due, confirm_claim, record_failure, record_sent
 
 log = get_logger(__name__)
+
+
+LACKS_SMTPUTF8 = "smarthost lacks SMTPUTF8"
+
+
+def needs_smtputf8(d: Delivery) -> bool:
+    """Our composer writes everything in ASCII unless an address needs UTF-8 (bodies are 7bit)."""
+    return not (d.envelope_from.isascii() and all(r.isascii() for r in d.rcpt_to) and d.data.isascii())
 
 
 @dataclass(frozen=True)
@@ -144,12 +158,20 @@ class OutboxWorker:
             password=self._cfg.password or None,
             timeout=self._cfg.timeout,
         )
+        utf8 = needs_smtputf8(d)
         try:
             # The client rather than aiosmtplib.send: send() refuses an empty sender with raw
             # bytes, and acknowledgements must go out with a null reverse path (MAIL FROM:<>).
+            # With SMTPUTF8 asked for, aiosmtplib checks the EHLO reply before MAIL FROM and
+            # raises SMTPNotSupported when the extension is missing: nothing was sent.
             async with client:
-                errors, reply = await client.sendmail(d.envelope_from, list(d.rcpt_to), d.data)
+                errors, reply = await client.sendmail(
+                    d.envelope_from, list(d.rcpt_to), d.data, mail_options=["SMTPUTF8"] if utf8 else None
+                )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if utf8 and isinstance(exc, aiosmtplib.SMTPNotSupported) and "SMTPUTF8" in str(exc):
+                log.warning("delivery_deferred", outbox=d.id, detail=LACKS_SMTPUTF8)
+                return Outcome(False, True, LACKS_SMTPUTF8)
             outcome = outcome_of_error(exc)
             log.warning("delivery_failed", outbox=d.id, temporary=outcome.temporary, detail=outcome.detail[:300])
             return outcome
@@ -175,6 +197,7 @@ class OutboxWorker:
         with self._sessions.begin() as session:
             if outcome.ok:
                 record_sent(session, outbox_id, outcome.detail, now)
+                release(session, outbox_id, now)  # a status move that waited for the mail to leave
                 self.delivered += 1
             else:
                 state = record_failure(session, outbox_id, outcome.temporary, outcome.detail, now, self._policy)

@@ -72,8 +72,10 @@ class TenantDirectory:
 class SmtpLimits:
     max_message_size: int
     max_recipients: int = 100
-    max_unknown_recipients: int = 10  # then slow down and close: address probing
-    unknown_delay: float = 1.0
+    max_unknown_recipients: int = 3  # refusals of unknown addresses before each one is slowed
+    unknown_delay: float = 2.0  # the tarpit: seconds added to each refusal past that
+    close_after_unknown: int = 10  # then 421 and close: an address prober
+    max_connections_per_client: int = 50  # simultaneous sessions per peer IP address
     min_free_bytes: int = 0  # below this free disk space, 452 at MAIL FROM
     free_space_path: Path | None = None
 
@@ -112,6 +114,7 @@ class IngestHandler:
         self.stats = SmtpStats()
         self.accepting = True
         self.connections: set[QuotemailSMTP] = set()  # open sessions, for the drain on shutdown
+        self.per_client: dict[str, int] = {}  # peer IP -> open sessions
         self._disk_checked_at = float("-inf")
         self._disk_ok = True
 
@@ -220,6 +223,11 @@ class IngestHandler:
         log.info("recipient_refused", code=code)
         if unknown > self.limits.max_unknown_recipients:
             await asyncio.sleep(self.limits.unknown_delay)  # tarpit an address prober
+        if unknown >= self.limits.close_after_unknown:
+            # aiosmtpd sends a reply starting with 421 and then closes the session itself
+            log.warning("address_probing", refused=unknown)
+            self.stats.reject("421")
+            return codes.TOO_MANY_UNKNOWN
         return reply
 
     def _disk_has_room(self) -> bool:
@@ -259,14 +267,27 @@ class QuotemailSMTP(SMTP):
             return super()._getaddr(arg)
         return f"{plain['local']}@{plain['domain']}", plain["rest"]
 
+    _client: str | None = None  # peer IP counted in handler.per_client
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._handler.connections.add(self)
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self._client = str(peer[0])
+            self._handler.per_client[self._client] = self._handler.per_client.get(self._client, 0) + 1
         if self.session is not None:
             self.session.__dict__["sid"] = f"{os.getpid():x}-{next(_session_ids)}-{secrets.token_hex(2)}"
 
     def connection_lost(self, error: Exception | None) -> None:
         self._handler.connections.discard(self)
+        if self._client is not None:
+            left = self._handler.per_client.get(self._client, 1) - 1
+            if left > 0:
+                self._handler.per_client[self._client] = left
+            else:
+                self._handler.per_client.pop(self._client, None)
+            self._client = None
         super().connection_lost(error)
 
     async def smtp_DATA(self, arg: str) -> None:
@@ -328,11 +349,19 @@ class QuotemailSMTP(SMTP):
             if status.startswith("500 Error: (") and self._handler is not None:
                 status = codes.INTERNAL_TROUBLE
         await super().push(status)
+        if isinstance(status, str) and status.startswith("421") and self.transport is not None:
+            self.transport.close()  # 421 means we close the session (RFC 5321 3.8): do so
 
     async def _handle_client(self) -> None:
         if not self._handler.accepting:
             self._handler.stats.reject("421")
             await self.push(codes.SHUTTING_DOWN)
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        if self._client is not None and self._handler.per_client.get(self._client, 0) > self._handler.limits.max_connections_per_client:
+            self._handler.stats.reject("421")
+            log.warning("too_many_connections", peer=self._client)
+            await self.push(codes.TOO_MANY_CONNECTIONS)
             self.transport.close()  # type: ignore[union-attr]
             return
         if self.session is not None:

@@ -17,9 +17,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from quotemaild.mail.addresses import Address
+from quotemaild.mail.addresses import Address, domain_key
 from quotemaild.mail.compose import LOOP_HEADER
 from quotemaild.mail.parse import ParsedMessage
+from quotemaild.mail.robot import parse_auto_submitted
 
 ACK_WINDOW = dt.timedelta(hours=24)
 LOOP_WINDOW = dt.timedelta(minutes=120)
@@ -90,7 +91,7 @@ def may_acknowledge(
         if _SYSTEM_LOCAL.match(addr.local):
             reasons.append(f"system-sender:{addr.local.lower()}")
             break
-    ours = {d.lower().rstrip(".") for d in our_domains}
+    ours = {domain_key(d) for d in our_domains}
     if any(_in_domains(addr.domain, ours) for addr in _candidates(envelope, sender)):
         reasons.append("our-own-domain")
     if hard_bounced:
@@ -110,8 +111,8 @@ def may_acknowledge(
 
 def _header_reasons(message: ParsedMessage) -> list[str]:
     reasons: list[str] = []
-    auto = (message.header("auto-submitted") or "").strip().lower()
-    if auto and auto.split(";")[0].strip() != "no":
+    keyword = parse_auto_submitted(message.header("auto-submitted"))  # RFC 3834: comments are no keyword
+    if keyword is not None and keyword != "no":
         reasons.append("auto-submitted")
     for name in _AUTO_HEADERS:
         if message.header(name) is not None:
@@ -139,5 +140,5 @@ def _candidates(envelope: str, sender: Address | None) -> list[Address]:
 
 
 def _in_domains(domain: str, ours: set[str]) -> bool:
-    domain = domain.lower().rstrip(".")
+    domain = domain_key(domain)  # an IDN in Unicode or punycode compares the same
     return any(domain == d or domain.endswith("." + d) for d in ours)

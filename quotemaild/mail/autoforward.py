@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from quotemaild.mail.addresses import clean_email, parse_address_list
+from quotemaild.mail.addresses import clean_email, parse_address_list, same_address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.tenant import TenantIdentity
 
@@ -60,8 +60,8 @@ def detect(
         candidates.extend(own_rcpt)
     envelope = (envelope_from or "").strip().strip("<>")
     sender = msg.sender.email if msg.sender else ""
-    if envelope and envelope.lower() != sender.lower():
-        env_domain = envelope.rpartition("@")[2].lower()
+    if envelope and not same_address(envelope, sender):
+        env_domain = envelope.rpartition("@")[2]
         if tenant.is_own("x@" + env_domain) and not tenant.is_own(sender or "x@invalid"):
             reasons.append(
                 "SRS envelope sender on the tenant's domain"
@@ -84,5 +84,5 @@ def _emails(value: str) -> list[str]:
     for token in _ADDR.findall(value):
         cleaned = clean_email(token.strip("."))
         if cleaned:
-            out.append(cleaned.lower())
+            out.append(cleaned)
     return out

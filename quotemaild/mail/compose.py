@@ -12,6 +12,13 @@ gh-100991. `policy.default` RFC 2047-encodes a long References/In-Reply-To (it c
 msg-id), and Outlook/Exchange then ignore it. `OUTBOUND_POLICY` is `policy.default` with `fold`
 and `fold_binary` overridden for Message-ID, In-Reply-To and References only: those values are
 validated msg-ids (printable ASCII, no `=?`) and are folded by us between ids, one or more per line.
+
+International addresses (RFC 6531/6532). An address whose local part is ASCII goes out in ASCII,
+its IDN domain as A-labels: the mail needs nothing the oldest relay lacks, and its bytes are what
+they always were. Only a UTF-8 local part cannot be written in ASCII; such a mail is serialised
+with `utf8=True` (UTF-8 header values, RFC 6532) and marked `smtputf8`, so the delivery worker
+asks the smarthost for SMTPUTF8 and keeps the mail queued when it is not offered: never an
+encoded word in an address (RFC 2047 is for display names and subjects only).
 """
 
 from __future__ import annotations
@@ -22,14 +29,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address as HeaderAddress
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy
 
 from quotemaild.errors import InvalidInput
-from quotemaild.mail.addresses import Address, clean_email, safe_display_name
+from quotemaild.mail.addresses import Address, AddressError, safe_display_name, split_email
 
-KINDS = ("ack", "reply", "quote")
+# Mail no human wrote (RFC 3834): its Auto-Submitted value; sent with a null envelope sender.
+AUTOMATIC = {"ack": "auto-replied", "reminder": "auto-generated"}
+KINDS = ("ack", "reply", "quote", "reminder")  # reminder: to a seller of the tenant, automatic
 SENDER_MODES = ("tenant", "own")
 LOOP_HEADER = "X-Quotemaild-Loop"
 REFERENCES_CAP = 10
@@ -61,6 +71,8 @@ class _OutboundPolicy(EmailPolicy):
 
 # 7bit: non-ASCII bodies go out quoted-printable/base64, so no relay needs 8BITMIME.
 OUTBOUND_POLICY = _OutboundPolicy(linesep="\r\n", cte_type="7bit")
+# For mail to or from a UTF-8 local part: header values in UTF-8 (RFC 6532), bodies still 7bit.
+OUTBOUND_UTF8_POLICY = OUTBOUND_POLICY.clone(utf8=True)
 
 
 @dataclass(frozen=True)
@@ -106,9 +118,10 @@ class Composed:
     loops_back: bool  # False in `own` mode: the customer's answer will not come back to us
     envelope_recipients: tuple[str, ...] = ()  # validated addr-specs for RCPT TO
     warnings: tuple[str, ...] = field(default=())
+    smtputf8: bool = False  # an address has a UTF-8 local part: the smarthost must offer SMTPUTF8
 
     def as_bytes(self) -> bytes:
-        return self.message.as_bytes(policy=OUTBOUND_POLICY)
+        return self.message.as_bytes(policy=OUTBOUND_UTF8_POLICY if self.smtputf8 else OUTBOUND_POLICY)
 
 
 def compose(out: Outgoing) -> Composed:
@@ -141,8 +154,8 @@ def compose(out: Outgoing) -> Composed:
         msg["In-Reply-To"] = parent
     if refs:
         msg["References"] = " ".join(refs)
-    if out.kind == "ack":
-        msg["Auto-Submitted"] = "auto-replied"
+    if out.kind in AUTOMATIC:
+        msg["Auto-Submitted"] = AUTOMATIC[out.kind]
         msg["X-Auto-Response-Suppress"] = "All"
         msg[LOOP_HEADER] = out.loop_domain.lower()
     msg.set_content(out.text)
@@ -151,10 +164,11 @@ def compose(out: Outgoing) -> Composed:
     for att in out.attachments:
         maintype, subtype = _content_type(att.content_type).split("/")
         msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=safe_filename(att.filename))
-    _check_headers(msg)
-    envelope = "" if out.kind == "ack" else (out.bounce_address or "")
+    utf8 = not all(a.username.isascii() for a in (from_, reply_to, *recipients) if a is not None)
+    _check_headers(msg, OUTBOUND_UTF8_POLICY if utf8 else OUTBOUND_POLICY)
+    envelope = "" if out.kind in AUTOMATIC else (out.bounce_address or "")
     rcpts = tuple(dict.fromkeys(r.addr_spec for r in recipients))
-    return Composed(msg, envelope, loops_back, rcpts, tuple(warnings))
+    return Composed(msg, envelope, loops_back, rcpts, tuple(warnings), smtputf8=utf8)
 
 
 def reply_subject(original: str, language: str = "en") -> str:
@@ -187,6 +201,15 @@ def safe_name(name: str) -> str:
 
 
 def safe_filename(name: str) -> str:
+    """An attachment name that cannot break out of its header. An RFC 2047 encoded word is
+    decoded here and the result cleaned: left as it is, the stdlib decodes it while writing the
+    Content-Disposition and an encoded CR/LF ended up raw on the wire (a header injection)."""
+    if "=?" in name:
+        try:
+            name = str(make_header(decode_header(name)))
+        except Exception:  # noqa: BLE001 - undecodable: keep the text, the opener is broken below
+            pass
+        name = name.replace("=?", "=_?")  # nothing left for a receiver to decode again
     name = _CTRL.sub("", name).replace("/", "_").replace("\\", "_").strip().lstrip(".")
     return " ".join(name.split())[:200] or "attachment"
 
@@ -238,10 +261,16 @@ def _header_address(addr: Address, field_name: str) -> HeaderAddress:
 
 
 def _make_address(addr: str, name: str, field_name: str) -> HeaderAddress:
-    cleaned = clean_email(addr) if addr.isascii() and not _CTRL.search(addr) else None
-    if cleaned is None:
-        raise InvalidInput(field_name, f"not a usable address: {addr!r}")
-    username, _, domain = cleaned.rpartition("@")
+    """The header form of an address: ASCII with A-labels when the local part is ASCII, else
+    UTF-8 throughout (U-labels, as RFC 6532 mail shows them)."""
+    try:
+        if _CTRL.search(addr):
+            raise AddressError(addr, "control character")
+        parts = split_email(addr)
+    except AddressError as exc:
+        raise InvalidInput(field_name, f"not a usable address: {addr!r}") from exc
+    username = parts.local
+    domain = parts.domain_ascii if parts.ascii_local else parts.domain_unicode
     try:
         return HeaderAddress(display_name=name, username=username, domain=domain)
     except (ValueError, IndexError) as exc:
@@ -259,10 +288,10 @@ def _content_type(value: str) -> str:
     return value if _CTYPE.match(value) else "application/octet-stream"
 
 
-def _check_headers(msg: EmailMessage) -> None:
+def _check_headers(msg: EmailMessage, serialize: EmailPolicy) -> None:
     """Serialize and read the top-level header names back: nothing may have been smuggled in."""
     expected = [k.lower() for k in msg.keys()]
-    parsed = BytesHeaderParser().parsebytes(msg.as_bytes(policy=OUTBOUND_POLICY))
+    parsed = BytesHeaderParser().parsebytes(msg.as_bytes(policy=serialize))
     found = [k.lower() for k in parsed.keys()]
     if found != expected:
         raise InvalidInput("headers", f"header injection detected: {found} != {expected}")

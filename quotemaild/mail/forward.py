@@ -22,6 +22,8 @@ Nothing here decides identity; `provenance.py` does (sender must be the tenant).
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
+import email.header
 import email.utils
 import re
 from dataclasses import dataclass
@@ -82,6 +84,19 @@ _FIXED_FROM = [
 _FROM_LINES = [*fp_regexs.ORIGINAL_FROM, *_FIXED_FROM]
 
 
+_ENCODED_WORD = re.compile(r"=\?[A-Za-z0-9_.:-]{1,40}\?[QqBb]\?[^?\s]{0,400}\?=")
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    try:
+        decoded = str(email.header.make_header(email.header.decode_header(match.group(0))))
+    except (ValueError, LookupError, UnicodeDecodeError, email.errors.HeaderParseError):
+        return match.group(0)
+    # a decoded word never brings line breaks or NULs into the text
+    return "".join(ch for ch in decoded if ch not in "\r\n\x00")
+
+
+_STARRED_LABEL = re.compile(r"(?m)^([ \t]*(?:>[ \t]?)*)\*{1,2}([^*\n]{1,30}?[ \t\xa0]?:)\*{1,2}")
 _MAX_CHARS = 100_000  # forward headers sit near the top; huge bodies are cut before searching
 _MAX_BLOCKS = 20  # nested forwards deeper than this are not read
 
@@ -98,6 +113,7 @@ class ForwardedBlock:
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     body: str
+    forwarded: bool = False  # its own subject has a forward prefix: it forwards the next block
 
 
 @dataclass(frozen=True)
@@ -168,7 +184,11 @@ def parse_forward(body: str, subject: str) -> ForwardParse | None:
 
 def _normalise(body: str) -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    text = text.replace("\xa0\n", "\n").replace("\xa0", " ")
+    text = text.replace("\xa0\n", "\n").replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
+    # Header lines pasted raw (some clients and gateways): "Von: =?UTF-8?Q?J=C3=BCrgen?= <j@x>".
+    text = _ENCODED_WORD.sub(_decode_word, text)
+    # Bold labels made into text by Gmail and gateways: "*Van:* Piet" -> "Van: Piet".
+    text = _STARRED_LABEL.sub(r"\1\2", text)
     try:
         text = fp_regexs.BYTE_ORDER_MARK.sub("", text)
     except re.error:  # pragma: no cover - library regex compiled at import
@@ -214,6 +234,8 @@ def _read_block(segment: str, with_separator: str) -> ForwardedBlock | None:
     if sender is None and not name:
         return None
     subject = " ".join(original.subject.split()) or None
+    if sender is None:
+        sender = _banner_sender(original.body, name)
     return ForwardedBlock(
         sender=sender,
         sender_name=name,
@@ -223,6 +245,7 @@ def _read_block(segment: str, with_separator: str) -> ForwardedBlock | None:
         to=tuple(a for a in (_address(m.name, m.address) for m in original.to) if a),
         cc=tuple(a for a in (_address(m.name, m.address) for m in original.cc) if a),
         body=original.body,
+        forwarded=bool(subject) and has_forward_prefix(subject or ""),
     )
 
 
@@ -253,3 +276,55 @@ def _address_from_line(line: str) -> Address | None:
         if found:
             return found
     return None
+
+
+# Outlook's first-contact banner above a received mail, in the block's body:
+# "You don't often get email from x@y. Learn why this is important" and its translations.
+_BANNER = re.compile(
+    r"(?:you don['’]t often get e-?mail from|some people who received this message don['’]t often get e-?mail from|"
+    r"u ontvangt niet vaak e-?mail van|sommige personen die dit bericht hebben ontvangen, ontvangen niet vaak e-?mail van|"
+    r"vous n['’]obtenez pas souvent d['’]e-?mail (?:à partir de|de la part de)|"
+    r"sie erhalten nicht oft (?:eine )?e-?mail von)\s+(?P<email>[^\s<>()\[\]]+@[^\s<>()\[\]]+?)[.,]?(?=\s|$)",
+    re.IGNORECASE,
+)
+
+
+def _banner_sender(body: str, name: str) -> Address | None:
+    """A block that shows the sender by name only: Outlook's banner in its body names the address."""
+    found = _BANNER.search(body[:2000])
+    if not found:
+        return None
+    cleaned = clean_email(found.group("email").rstrip("."))
+    return Address(email=cleaned, name=safe_display_name(name)) if cleaned else None
+
+
+def strip_banner(text: str) -> str:
+    """The text without Outlook's first-contact banner line (it is not the customer's words)."""
+    if not _BANNER.search(text):
+        return text
+    return _BANNER_LINE.sub("", text).strip("\n")
+
+
+_BANNER_LINE = re.compile(r"(?mi)^[^\n]*" + _BANNER.pattern.split("\\s+(?P<email>")[0] + r"[^\n]*\n?")
+
+_MAILTO_ANCHOR = re.compile(
+    r"<a\b[^>]*\bhref\s*=\s*([\"'])mailto:(?P<addr>[^\"'?]+)(?:\?[^\"']*)?\1[^>]*>(?P<label>.*?)</a\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def reveal_mailto(html: str) -> str:
+    """`<a href="mailto:x@y">Name</a>` -> `Name &lt;x@y&gt;`, so the address survives HTML-to-text.
+
+    Outlook shows a known sender by name only in a forward's header block; the address then lives
+    in the link alone. A label that already is the address is left as it is.
+    """
+
+    def sub(match: re.Match[str]) -> str:
+        label = match.group("label")
+        addr = match.group("addr").strip()
+        if "@" in re.sub(r"<[^>]*>", "", label):
+            return label
+        return f"{label} &lt;{addr}&gt;"
+
+    return _MAILTO_ANCHOR.sub(sub, html)

@@ -21,10 +21,9 @@ from email.message import EmailMessage, Message
 from typing import Any
 
 import mailparser
-from charset_normalizer import from_bytes
-
 from quotemaild.mail import bigruns
 from quotemaild.mail.addresses import Address, parse_address_list
+from quotemaild.mail.charsets import decode_bytes, repair_header_value, strip_encoded_parts
 from quotemaild.mail.ids import extract_ids, first_id
 
 OUR_HEADER_PREFIX = "x-quotemaild-"
@@ -37,12 +36,20 @@ class _CachedHeaders(HeaderRegistry):
     object. Long values (rare, bounded by the header cap) are parsed each time."""
 
     def __call__(self, name: str, value: str) -> Any:
-        if len(value) > _CACHE_MAX_VALUE:
-            return super().__call__(name, value)
-        return _cached_header(self, name, value)
+        # Encoded words and RFC 2231 parameters whose bytes do not fit their charset are
+        # rewritten to UTF-8 first: the stdlib would raise UnicodeDecodeError on some of them.
+        value = repair_header_value(value, parameters=name.lower() in _PARAMETER_HEADERS)
+        try:
+            if len(value) > _CACHE_MAX_VALUE:
+                return super().__call__(name, value)
+            return _cached_header(self, name, value)
+        except UnicodeError:  # a codec shape the repair does not know: drop the encoded parts
+            return super().__call__(name, strip_encoded_parts(value))
 
 
 _CACHE_MAX_VALUE = 512
+# Headers with MIME parameters, where RFC 2231 `name*=charset''...` values live.
+_PARAMETER_HEADERS = frozenset({"content-type", "content-disposition"})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -230,13 +237,7 @@ def _has_surrogates(value: str) -> bool:
 
 def _decode_8bit_header(value: str) -> str:
     """Raw 8-bit header bytes (non-RFC 2047): UTF-8 if valid, else the detected charset."""
-    data = value.encode("ascii", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("utf-8", "replace")
+    return decode_bytes(value.encode("ascii", "surrogateescape")).text
 
 
 def _walk(
@@ -308,20 +309,14 @@ def decode_text_part(part: Message, defects: list[str]) -> str:
         defects.append(f"text payload: {type(exc).__name__}")
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
-    declared = part.get_content_charset()
-    if declared:
-        try:
-            return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
-            defects.append(f"charset {declared} did not decode")
     try:
-        return data.decode("utf-8")  # most undeclared 8-bit mail today is UTF-8
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is not None:
-        return str(best)
-    return data.decode("utf-8", "replace")
+        declared = part.get_content_charset()
+    except Exception:  # noqa: BLE001 - a Content-Type the stdlib cannot read: detect instead
+        declared = None
+    decoded = decode_bytes(data, declared)
+    if declared and decoded.how != "declared":
+        defects.append(f"charset {declared} did not decode")
+    return decoded.text
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:

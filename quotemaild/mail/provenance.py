@@ -30,8 +30,16 @@ from quotemaild.mail.addresses import Address, parse_address_list
 from quotemaild.mail.body import display_body, html_to_text, split_quoted
 from quotemaild.mail.bounce import BounceInfo
 from quotemaild.mail.classify import BOUNCE, SYSTEM, classify
-from quotemaild.mail.forward import ForwardParse, parse_forward, strip_subject_prefixes
+from quotemaild.mail.forward import (
+    ForwardedBlock,
+    ForwardParse,
+    parse_forward,
+    reveal_mailto,
+    strip_banner,
+    strip_subject_prefixes,
+)
 from quotemaild.mail.parse import ParsedMessage, parse_message
+from quotemaild.mail.robot import RobotScore
 from quotemaild.mail.system_mail import SystemInfo
 from quotemaild.mail.tenant import TenantIdentity
 
@@ -66,6 +74,7 @@ class Understanding:
     system: SystemInfo | None
     display_text: str  # new text, quoted history removed (the original's text for forwards)
     quoted_text: str
+    robot: RobotScore | None = None  # content-only robot score; ingest adds the store's context
 
 
 def as_reply(understanding: Understanding) -> Understanding:
@@ -79,8 +88,8 @@ def as_reply(understanding: Understanding) -> Understanding:
 
 def understand(msg: ParsedMessage, envelope_from: str, tenant: TenantIdentity) -> Understanding:
     """Kind, provenance and requester of one inbound message. Pure; never raises on odd mail."""
-    verdict = classify(msg, envelope_from)
     body = display_body(msg)
+    verdict = classify(msg, envelope_from, text=body.text)
     base = Understanding(
         kind=verdict.kind,
         kind_reasons=verdict.reasons,
@@ -94,8 +103,9 @@ def understand(msg: ParsedMessage, envelope_from: str, tenant: TenantIdentity) -
         preamble=None,
         bounce=verdict.bounce,
         system=verdict.system,
-        display_text=body.text,
+        display_text=strip_banner(body.text),  # Exchange's first-contact banner is not the sender's words
         quoted_text=body.quoted,
+        robot=verdict.robot,
     )
     if verdict.kind == SYSTEM:
         return dataclasses.replace(
@@ -132,8 +142,19 @@ def understand(msg: ParsedMessage, envelope_from: str, tenant: TenantIdentity) -
 def _from_tenant(
     msg: ParsedMessage, sender: Address, tenant: TenantIdentity, base: Understanding
 ) -> Understanding:
-    full_text = msg.text if msg.text.strip() else html_to_text(msg.html or "")
-    forward = parse_forward(full_text, msg.subject)
+    relayed = _relayed_original(msg, tenant)
+    if relayed is not None:
+        # A forwarding service rewrote From to the tenant's own address and said who wrote.
+        requester, header = relayed
+        return dataclasses.replace(
+            base,
+            provenance=AUTO_FORWARD,
+            provenance_reasons=(f"From {sender.email} is the tenant's own; the customer is in {header}",),
+            requester=requester,
+            requester_confidence=0.8,
+            forwarded_by=sender.email,
+        )
+    forward = _best_forward(msg, tenant)
     attached = _single_attached_message(msg)
     if forward is None and attached is not None:
         return _from_attachment(msg, sender, tenant, base, attached)
@@ -156,11 +177,64 @@ def _from_tenant(
             requester_confidence=0.6 if in_to else 0.75,
             forwarded_by=sender.email,
         )
+    reply_to = next((a for a in msg.reply_to if _usable(a, tenant)), None)
+    if reply_to is not None:
+        # Power Automate, shared-inbox rules and the like: From rewritten, the customer in Reply-To.
+        return dataclasses.replace(
+            base,
+            provenance=AUTO_FORWARD,
+            provenance_reasons=(f"From {sender.email} is the tenant's own; the customer is in Reply-To",),
+            requester=reply_to,
+            requester_confidence=0.6,
+            forwarded_by=sender.email,
+        )
     return dataclasses.replace(
         base,
         provenance_reasons=("sender is the tenant; no forward block, no external recipient",),
         forwarded_by=sender.email,
     )
+
+
+def _relayed_original(msg: ParsedMessage, tenant: TenantIdentity) -> tuple[Address, str] | None:
+    for name in ("X-Original-From", "X-Original-Sender"):
+        for candidate in parse_address_list(msg.header(name) or ""):
+            if _usable(candidate, tenant):
+                return candidate, name
+    return None
+
+
+def _best_forward(msg: ParsedMessage, tenant: TenantIdentity) -> ForwardParse | None:
+    """The forward in the text part; the HTML (mailto: links revealed) when text gives no address."""
+    forward = parse_forward(msg.text, msg.subject) if msg.text.strip() else None
+    if forward is not None and _outside_block(forward, tenant) is not None:
+        return forward
+    if msg.html:
+        from_html = parse_forward(html_to_text(reveal_mailto(msg.html)), msg.subject)
+        if from_html is not None and (forward is None or _outside_block(from_html, tenant) is not None):
+            return from_html
+    return forward
+
+
+def _outside_block(forward: ForwardParse, tenant: TenantIdentity) -> ForwardedBlock | None:
+    """The requester's block: the first outside sender's, or deeper while that block forwards another.
+
+    Staff forwarding staff forwarding a customer: the staff blocks are skipped. A customer's
+    colleague forwarding the customer's mail ("Fwd:" in that block's subject): the innermost
+    outside sender asked. A reply chain quoted inside the customer's mail is not followed.
+    """
+    outside = [
+        b
+        for b in forward.blocks
+        if b.sender is not None and not tenant.is_own(b.sender.email) and not tenant.is_proposals(b.sender.email)
+    ]
+    if not outside:
+        return None
+    chosen = outside[0]
+    for block in outside[1:]:
+        if not chosen.forwarded:
+            break
+        chosen = block
+    return chosen
 
 
 def _from_forward(
@@ -171,19 +245,10 @@ def _from_forward(
     forward: ForwardParse,
 ) -> Understanding:
     outer_subject = strip_subject_prefixes(msg.subject) or None
-    chosen = next(
-        (
-            b
-            for b in forward.blocks
-            if b.sender is not None
-            and not tenant.is_own(b.sender.email)
-            and not tenant.is_proposals(b.sender.email)
-        ),
-        None,
-    )
+    chosen = _outside_block(forward, tenant)
     reasons = [f"sender is the tenant; manual forward ({forward.marker})"]
     block = chosen or forward.blocks[0]
-    new, quoted = split_quoted(block.body)
+    new, quoted = split_quoted(strip_banner(block.body))
     if chosen is None:
         reasons.append("no forwarded block names a sender outside the tenant")
         confidence = 0.0
@@ -192,7 +257,7 @@ def _from_forward(
         if "header block" in forward.marker:
             confidence = 0.6
         if len(forward.blocks) > 1:
-            reasons.append(f"{len(forward.blocks)} nested forwards; first outside sender taken")
+            reasons.append(f"{len(forward.blocks)} nested forwards; the customer's block taken")
     return dataclasses.replace(
         base,
         provenance=MANUAL_FORWARD,

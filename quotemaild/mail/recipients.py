@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from quotemaild.mail.addresses import clean_email
+from quotemaild.mail.addresses import AddressError, domain_key, split_email
 
 Outcome = Literal["tenant", "foreign", "invalid"]
 
@@ -22,13 +22,13 @@ def route_recipient(address: str, domain: str) -> Route:
 
     Any other domain is foreign (we are never a relay); a malformed address is invalid.
     """
-    cleaned = clean_email(address)
-    if cleaned is None:
+    try:
+        parts = split_email(address)
+    except AddressError:
         return Route("invalid")
-    local, _, addr_domain = cleaned.rpartition("@")
-    if addr_domain.rstrip(".") != domain.lower():
+    if parts.domain_ascii != domain_key(domain):  # an IDN proposals domain in either spelling
         return Route("foreign")
-    slug, plus, tag = local.lower().partition("+")
+    slug, plus, tag = parts.local.lower().partition("+")
     if not slug:
         return Route("invalid")
     return Route("tenant", slug, tag if plus else None)

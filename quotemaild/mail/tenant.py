@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from quotemaild.mail.addresses import address_key, domain_key
+
 
 @dataclass(frozen=True)
 class TenantIdentity:
-    """Lower-cased addresses and domains. The caller builds it from the tenant row and config."""
+    """A tenant's addresses and domains, in any spelling: they are turned into comparison keys
+    (addresses.address_key / domain_key) here, so `Jan@Firma.BE`, an IDN domain in Unicode and
+    the same domain in punycode all match. The caller builds it from the tenant row and config."""
 
     proposals_addresses: frozenset[str]  # e.g. {"starcomm-524@proposals.example.com"}
     own_addresses: frozenset[str]  # the tenant's own mailboxes (sales@firma.be, jan@firma.be)
@@ -15,25 +19,36 @@ class TenantIdentity:
     proposals_domain: str  # the proposals subdomain: any address on it is ours, never a requester
     known_forwarders: frozenset[str] = field(default_factory=frozenset)  # e.g. a Google Group
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "proposals_addresses", _keys(self.proposals_addresses))
+        object.__setattr__(self, "own_addresses", _keys(self.own_addresses))
+        object.__setattr__(self, "known_forwarders", _keys(self.known_forwarders))
+        object.__setattr__(self, "own_domains", frozenset(domain_key(d) for d in self.own_domains if d))
+        object.__setattr__(self, "proposals_domain", domain_key(self.proposals_domain) if self.proposals_domain else "")
+
     def is_own(self, email: str) -> bool:
-        value = email.lower()
+        value = address_key(email)
         if value in self.own_addresses:
             return True
         domain = value.rpartition("@")[2]
         return any(domain == d or domain.endswith("." + d) for d in self.own_domains if d)
 
     def is_proposals(self, email: str) -> bool:
-        value = email.lower()
+        value = address_key(email)
         domain = value.rpartition("@")[2]
         plain = _without_tag(value)
         return (
             value in self.proposals_addresses
             or plain in self.proposals_addresses
-            or (bool(self.proposals_domain) and domain == self.proposals_domain.lower())
+            or (bool(self.proposals_domain) and domain == self.proposals_domain)
         )
 
     def is_forwarder(self, email: str) -> bool:
-        return email.lower() in self.known_forwarders
+        return address_key(email) in self.known_forwarders
+
+
+def _keys(values: frozenset[str]) -> frozenset[str]:
+    return frozenset(address_key(v) for v in values)
 
 
 def _without_tag(email: str) -> str:

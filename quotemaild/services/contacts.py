@@ -23,6 +23,8 @@ from quotemaild.domain.contacts import ContactKind, CustomFieldDef, CustomFieldK
 from quotemaild.domain.numbering import parse_format
 from quotemaild.domain.vat import VatWarning
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import address_key
+from quotemaild.services.reminders import sync_reminders
 from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_domain
 from quotemaild.services.timeline import audit
 from quotemaild.store.cluster import Scope, numbers_unique, tenant_lock
@@ -139,6 +141,7 @@ def add_contact(session: Session, tenant: Tenant, data: Mapping[str, Any], actor
     row.converted_on = contact.converted_on
     with numbers_unique(session, "number", contact.number):
         session.add(row)
+    sync_reminders(session, row)
     return Saved(row, warnings)
 
 
@@ -166,19 +169,43 @@ def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any]
     row.updated_at = clock.now()
     with numbers_unique(session, "number", contact.number):
         pass
+    sync_reminders(session, row)
     return Saved(row, warnings)
 
 
 def list_contacts(
-    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200
+    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200,
+    active: bool | None = None,
 ) -> list[ContactRow]:
+    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects."""
     q = select(ContactRow).where(ContactRow.tenant_id == tenant_id)
     if kind:
         q = q.where(ContactRow.kind == ContactKind(kind).value)
+    if active is not None:
+        q = q.where(ContactRow.kind == ContactKind.PROSPECT.value, ContactRow.active.is_(active))
     if search:
         like = f"%{search}%"
         q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
     return list(session.scalars(q.order_by(ContactRow.name, ContactRow.id).limit(limit)))
+
+
+def contacts_with_address(session: Session, tenant_id: int, email: str) -> list[ContactRow]:
+    """The tenant's contacts that carry `email` on the card, a person or a document address,
+    compared as address keys (mail/addresses.py): case, Unicode or punycode spelling of an IDN
+    domain and Unicode normalisation do not matter. Addresses live in JSON lists, which SQL
+    cannot compare that way on both SQLite and PostgreSQL, so the tenant's cards are read and
+    compared here (a small business has hundreds of contacts, not millions)."""
+    key = address_key(email)
+    rows = session.scalars(
+        select(ContactRow).where(ContactRow.tenant_id == tenant_id).order_by(ContactRow.id)
+        .options(selectinload(ContactRow.persons))
+    )
+    out = []
+    for row in rows:
+        found = [*row.emails, *row.document_emails.values(), *(e for p in row.persons for e in p.emails)]
+        if any(address_key(e) == key for e in found):
+            out.append(row)
+    return out
 
 
 def convert_contact(session: Session, contact_id: int, actor: str, clock: Clock) -> ContactRow:

@@ -22,7 +22,7 @@ from quotemaild.mail.provenance import Understanding, as_reply, understand
 from quotemaild.mail.tenant import TenantIdentity
 from quotemaild.mail.threading import ThreadDecision, candidate_ids, decide_thread
 from quotemaild.mail.tokens import Signer
-from quotemaild.services import kinds
+from quotemaild.services import kinds, robot_answers
 from quotemaild.services.conversation import (
     LOCAL_ALIAS_PREFIX,
     SYSTEM_ACTOR,
@@ -58,10 +58,10 @@ class IngestResult:
 
 def tenant_identity(tenant: Tenant, domain: str) -> TenantIdentity:
     return TenantIdentity(
-        proposals_addresses=frozenset({f"{tenant.slug}@{domain}".lower()}),
-        own_addresses=frozenset(a.lower() for a in tenant.own_addresses),
-        own_domains=frozenset(d.lower() for d in tenant.own_domains),
-        proposals_domain=domain.lower(),
+        proposals_addresses=frozenset({f"{tenant.slug}@{domain}"}),  # TenantIdentity compares keys
+        own_addresses=frozenset(tenant.own_addresses),
+        own_domains=frozenset(tenant.own_domains),
+        proposals_domain=domain,
     )
 
 
@@ -103,6 +103,11 @@ def process_raw(
     )
 
     now = clock.now()
+    if decision.verdict == "join" and decision.request_id is not None:
+        # an answer to one of our mails: timing and the sender's earlier robot answers count too
+        u = robot_answers.with_context(session, tenant.id, decision.request_id, parsed, u, now)
+    elif decision.verdict != "duplicate":
+        u = robot_answers.unthreaded(u)
 
     def result(message_pk: int | None, request_id: int | None) -> IngestResult:
         return IngestResult(raw.id, decision, message_pk, request_id, tenant.id, raw.mail_from, parsed, u)
@@ -158,6 +163,9 @@ def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, 
             request = session.get(QuoteRequest, outbox.request_id)
     if request is None and decision.verdict == "join" and u.kind != "system":
         request = session.get(QuoteRequest, decision.request_id)
+    if request is None and u.kind in robot_answers.ROBOT_KINDS:
+        # no threading headers (ticket desks, some gateways): the request we last wrote to this sender
+        request = robot_answers.request_answered(session, tenant.id, parsed.sender, now)
     message = add_inbound_message(
         session, tenant.id, request, raw, parsed, message_id, now,
         text=u.display_text, kind=u.kind, provenance="system" if u.kind == "system" else u.provenance, info=info,
@@ -165,7 +173,7 @@ def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, 
     if outbox is not None:
         kinds.apply_bounce(session, outbox, u.bounce, message, now)
     elif request is not None:
-        kinds.note_auto_reply(session, request, message, u.kind, now)
+        kinds.note_auto_reply(session, request, message, u.kind, now, u.kind_reasons)
     _mark(raw, "processed", None, now)
     session.flush()
     return result(message.id, request.id if request else None)
@@ -173,6 +181,9 @@ def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, 
 
 def _info(u: Understanding) -> dict[str, object]:
     info: dict[str, object] = {"kind_reasons": list(u.kind_reasons), "provenance_reasons": list(u.provenance_reasons)}
+    robot = robot_answers.robot_info(u)
+    if robot is not None and (robot["score"] or u.kind in robot_answers.ROBOT_KINDS):  # type: ignore[operator]
+        info["robot"] = robot
     if u.quoted_text:
         info["quoted_text"] = u.quoted_text[:20000]
     if u.preamble:

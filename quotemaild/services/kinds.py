@@ -73,5 +73,11 @@ def apply_bounce(
         timeline(session, row.request_id, now, "bounce_received", SYSTEM_ACTOR, message=message.id, outbox=row.id, detail=detail)
 
 
-def note_auto_reply(session: Session, request: QuoteRequest, message: Message, kind: str, now: dt.datetime) -> None:
-    timeline(session, request.id, now, f"{kind}_received", SYSTEM_ACTOR, message=message.id, subject=message.subject)
+def note_auto_reply(
+    session: Session, request: QuoteRequest, message: Message, kind: str, now: dt.datetime, reasons: tuple[str, ...] = ()
+) -> None:
+    """A robot answer on the request it answers: an event, never the customer's message."""
+    timeline(
+        session, request.id, now, f"{kind}_received", SYSTEM_ACTOR,
+        message=message.id, subject=message.subject, robot=True, reasons=list(reasons)[:10],
+    )

@@ -30,6 +30,9 @@ from quotemaild.store.models import MessageRef, OutboxMessage, QuoteRequest, Tim
 from quotemaild.store.queries import iso
 
 SYSTEM_ACTOR = "quotemaild"
+# Set in `session.info` when a row is queued (or re-queued): after the commit the edge that owns
+# the session wakes the delivery worker (edges/wake.py) instead of leaving it to the next poll.
+OUTBOX_QUEUED = "quotemaild.outbox_queued"
 # The queue id a smarthost names in its 250 reply ("250 2.0.0 Ok: queued as 4Xk2", "250 Ok 0100018c...")
 # is what providers like Amazon SES turn into the Message-ID the customer sees.
 _QUEUE_ID = re.compile(r"(?:queued as|Ok|id=)\s*<?([A-Za-z0-9][A-Za-z0-9._-]{5,})>?", re.IGNORECASE)
@@ -68,6 +71,7 @@ def new_outbox_row(
     )
     session.add(row)
     session.flush()
+    session.info[OUTBOX_QUEUED] = True
     return row
 
 
@@ -192,6 +196,7 @@ def retry(session: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage:
     row.state = "queued"
     row.next_attempt_at = now
     row.first_attempt_at = None
+    session.info[OUTBOX_QUEUED] = True
     return row
 
 
@@ -220,8 +225,12 @@ def outbox_view(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
-def list_outbox(session: Session, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_outbox(
+    session: Session, state: str | None = None, limit: int = 100, tenant_id: int | None = None
+) -> list[dict[str, Any]]:
     q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if tenant_id is not None:
+        q = q.where(OutboxMessage.tenant_id == tenant_id)
     if state:
         q = q.where(OutboxMessage.state == state)
     return [outbox_view(r) for r in session.scalars(q)]

@@ -61,6 +61,8 @@ def reply_to_request(
         now,
         actor,
         attachments,
+        on_sent={"event": Event.REPLY_SENT.value},
     )
-    apply_event(session, request, Event.REPLY_SENT, actor, clock)
+    if queued.held is None:  # else the move waits for the mail to leave (record_sent)
+        apply_event(session, request, Event.REPLY_SENT, actor, clock)
     return queued

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.config import Config
+from quotemaild.domain.tenant_profile import text_in
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import (
     Composed,
@@ -47,6 +48,11 @@ class SendSettings:
     signer: Signer
     public_url: str = ""
     dkim: DkimKey | None = None  # sign outgoing mail when set
+    can_send: bool = True  # False: no smarthost configured, mail stays queued (NOT_SENT)
+
+
+# Said on the CLI and on the timeline when a mail is queued while nothing can leave.
+NOT_SENT = "no smarthost configured"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Queued:
     outbox_id: int
     loops_back: bool
     warnings: tuple[str, ...]
+    held: str | None = None  # why the mail cannot leave yet (NOT_SENT), None when it can
 
 
 def dkim_key(config: Config) -> DkimKey | None:
@@ -93,7 +100,11 @@ def template_override(session: Session, tenant_id: int, kind: str, language: str
 
 
 def render_for(session: Session, tenant: Tenant, kind: str, language: str, context: dict[str, object]) -> RenderedMail:
-    return render_mail(kind, language, context, template_override(session, tenant.id, kind, language))
+    """The tenant's text (or the default) for `kind` in `language`; `signature` is the tenant's
+    e-mail signature in that language (its profile), unless the caller gives one."""
+    signature = context.get("signature") or text_in(tenant.profile or {}, "signature", language, tenant.language)
+    return render_mail(kind, language, {**context, "signature": signature},
+                       template_override(session, tenant.id, kind, language))
 
 
 def queue_mail(
@@ -108,8 +119,12 @@ def queue_mail(
     now: dt.datetime,
     actor: str,
     attachments: Sequence[OutboundAttachment] = (),
+    on_sent: dict[str, object] | None = None,
 ) -> Queued:
-    """Store the outgoing message, compose it with our ids, and queue it for the worker."""
+    """Store the outgoing message, compose it with our ids, and queue it for the worker.
+
+    `on_sent` is the workflow move the caller holds back while nothing can leave
+    (`settings.can_send` false); `record_sent` applies it once the smarthost took the mail."""
     in_reply_to, chain = conversation_ids(session, request.id)
     message = Message(
         tenant_id=tenant.id,
@@ -172,8 +187,12 @@ def queue_mail(
     detail: dict[str, object] = {"message": message.id, "outbox": row.id, "to": [a.email for a in to]}
     if not composed.loops_back:
         detail["warning"] = "sent from the tenant's own address: answers will not come back to this request"
+    held = None if settings.can_send else NOT_SENT
+    if held is not None:
+        detail["not_sent"] = held
+        row.on_sent = {**on_sent, "actor": actor} if on_sent else None
     session.add(TimelineEvent(request_id=request.id, at=now, kind=f"{kind}_queued", actor=actor, detail=detail))
     request.message_count += 1
     request.updated_at = now
     session.flush()
-    return Queued(message.id, row.id, composed.loops_back, composed.warnings)
+    return Queued(message.id, row.id, composed.loops_back, composed.warnings, held)

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.numbering import parse_format
-from quotemaild.mail.addresses import clean_email
+from quotemaild.domain.parsing import clean_text
+from quotemaild.mail.addresses import AddressError, address_key, clean_email, split_domain
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import Tenant
 
 LANGUAGES = ("nl", "fr", "en")
 SENDER_MODES = ("tenant", "own")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 RESERVED_SLUGS = frozenset({"bounce", "postmaster", "mailer-daemon", "abuse", "noreply", "no-reply"})
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -101,6 +101,7 @@ def tenant_address(tenant: Tenant, domain: str) -> str:
 class TenantUpdate:
     """What `tenant update` may change; None leaves a setting as it is. Add new settings here."""
 
+    name: str | None = None  # the name shown in lists and mails (the slug and address stay)
     language: str | None = None
     customer_number_format: str | None = None
     auto_reply: str | None = None  # "on" | "off"
@@ -114,6 +115,11 @@ class TenantUpdate:
 
 def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
     tenant = get_tenant(session, slug)
+    if changes.name is not None:
+        name = clean_text(changes.name, "name", 200)
+        if not " ".join(name.split()):
+            raise InvalidInput("name", "must not be empty")
+        tenant.name = " ".join(name.split())
     if changes.auto_reply is not None:
         if changes.auto_reply not in ("on", "off"):
             raise InvalidInput("auto_reply", "must be on or off")
@@ -126,14 +132,17 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
             cleaned = clean_email(value)
             if cleaned is None:
                 raise InvalidInput("own_address", f"{value!r} is not an e-mail address")
-            if cleaned.lower() not in (a.lower() for a in addresses):
+            if address_key(cleaned) not in (address_key(a) for a in addresses):
                 addresses.append(cleaned)
         tenant.own_addresses = addresses
     if changes.own_domain:
         domains = list(tenant.own_domains)
         for value in changes.own_domain:
-            domain = value.strip().lower().rstrip(".")
-            if not _DOMAIN.match(domain):
+            try:  # stored as U-labels (shown as typed in Unicode); compared as A-labels
+                domain = split_domain(value)[1]
+            except AddressError as exc:
+                raise InvalidInput("own_domain", f"{value!r} is not a domain name") from exc
+            if "." not in domain:
                 raise InvalidInput("own_domain", f"{value!r} is not a domain name")
             if domain not in domains:
                 domains.append(domain)

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import StoreConfig
+from quotemaild.store import changes
 
 
 # WAL pages after which a commit also checkpoints (copies the log into the database file and
@@ -105,8 +106,11 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for units of work that write (SQLite: BEGIN IMMEDIATE)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions for units of work that write (SQLite: BEGIN IMMEDIATE); their flushes feed the
+    change events (`store/changes.py`)."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    changes.track(sessions)
+    return sessions
 
 
 def make_reader(engine: Engine) -> sessionmaker[Session]:

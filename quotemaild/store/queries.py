@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.domain.status import label
@@ -70,11 +70,16 @@ def request_query(
         q = q.where(User.email == assignee.strip().lower())
     if search:
         like = f"%{search}%"
+        number = search.strip().lstrip("#")
         q = q.where(
             or_(
                 QuoteRequest.subject.ilike(like),
                 QuoteRequest.requester_email.ilike(like),
                 QuoteRequest.requester_name.ilike(like),
+                # also the linked contact's name, the request number and the mail text
+                exists().where(Contact.id == QuoteRequest.contact_id, Contact.name.ilike(like)),
+                exists().where(Message.request_id == QuoteRequest.id, Message.text.ilike(like)),
+                *([QuoteRequest.id == int(number)] if number.isdigit() and len(number) < 16 else []),
             )
         )
     return q.order_by(QuoteRequest.updated_at.desc(), QuoteRequest.id.desc())
@@ -172,6 +177,7 @@ def message_view(m: Message) -> dict[str, Any]:
         "cc": m.cc,
         "subject": m.subject,
         "date": iso(m.date),
+        "created_at": iso(m.created_at),
         "text": m.text,
         "has_html": m.html is not None,
         "kind": m.kind,

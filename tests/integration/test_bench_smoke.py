@@ -126,3 +126,14 @@ def test_scale_levels_measure_queries_with_index_plans(result: dict[str, Any]) -
         if _daemon_landed():
             assert level["ingest"]["status"] == "ok", level["ingest"]
             assert _positive(level["ingest"]["msgs_per_s"]) and len(level["ingest"]["runs_msgs_per_s"]) == REPEATS
+
+
+def test_queue_to_smarthost_from_daemon_and_cli(result: dict[str, Any]) -> None:
+    """Mail queued inside the daemon and by the CLI is matched at the smarthost, with percentiles."""
+    stage = result["queue_to_smarthost"]
+    assert stage["status"] == "ok", stage
+    for key in ("daemon", "cli"):
+        part = stage[key]
+        assert part["queued"] > 0 and part["matched"] == part["queued"], part
+        lat = part["latency"]
+        assert _positive(lat["p50_ms"]) and lat["p50_ms"] <= lat["p99_ms"] <= lat["max_ms"]

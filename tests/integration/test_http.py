@@ -44,9 +44,11 @@ async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
     r = await client.get("/healthz")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
-    assert body == {"status": "ok", "accepting": True, "store": {"ok": True},
+    # no smarthost in this config: the daemon serves (200) but says what it cannot do
+    assert body == {"status": "degraded", "accepting": True, "store": {"ok": True},
                     "workers": {"commit_writer": True, "processor": True, "outbox": True},
-                    "queues": {"commit": 0, "processing": 0, "outbox": 0}}
+                    "queues": {"commit": 0, "processing": 0, "outbox": 0},
+                    "degraded": ["no smarthost configured: outgoing mail stays queued"]}
     running.daemon.handler.accepting = False
     r = await client.get("/healthz")
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
@@ -55,6 +57,20 @@ async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
     writer.close()
     got = samples((await client.get("/metrics")).text)
     assert got[("quotemaild_messages_rejected_total", (("code", "421"),))] == 1
+
+
+async def test_healthz_is_ok_with_a_smarthost_configured(tmp_path):
+    """With a smarthost configured there is nothing degraded: status ok and no reasons."""
+    config = config_from_dict(config_dict(tmp_path, http={"listen": "127.0.0.1:0"},
+                                          outbound={"smarthost": "127.0.0.1:9"}))
+    running = await start_daemon(config)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://{running.daemon.http.address}", timeout=5) as client:
+            r = await client.get("/healthz")
+        assert r.status_code == 200 and r.json()["status"] == "ok" and "degraded" not in r.json()
+    finally:
+        await daemon_mod.stop(running.daemon, grace=2)
+        running.sessions.kw["bind"].dispose()
 
 
 async def test_healthz_says_503_when_the_store_does_not_answer(tmp_path):

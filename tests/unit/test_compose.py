@@ -210,7 +210,7 @@ def test_bad_display_names_dropped(name: str) -> None:
     assert to.addr_spec == "klant@example.org" and to.display_name == ""
 
 
-@pytest.mark.parametrize("addr", ["klant@example.org\r\nBcc: x@y", "no-at", "a@b@c", "ké@example.org", ""])
+@pytest.mark.parametrize("addr", ["klant@example.org\r\nBcc: x@y", "no-at", "a@b@c", "ké\u202e@example.org", "x@exa_mple.org", ""])
 def test_bad_recipient_refused(addr: str) -> None:
     """An unusable recipient address is refused with InvalidInput naming `to`."""
     with pytest.raises(InvalidInput) as err:
@@ -327,3 +327,12 @@ def test_invalid_in_reply_to_is_dropped_with_a_warning() -> None:
     composed = compose(make(in_reply_to="<broken id@x>", references=[]))
     assert reparse(composed.as_bytes())["In-Reply-To"] is None
     assert any("in_reply_to" in w for w in composed.warnings)
+
+
+def test_encoded_word_in_attachment_name_never_reaches_the_wire_as_crlf() -> None:
+    """An RFC 2047 word hiding CR/LF in an attachment name is decoded and cleaned, not sent raw."""
+    name = "=?utf-8?q?Offerte=0D=0ABcc=3A_victim=40evil.example?="
+    composed = compose(make(attachments=[OutboundAttachment(name, "application/pdf", b"%PDF")]))
+    part = list(reparse(composed.as_bytes()).walk())[-1]
+    assert "bcc" not in {k.lower() for k in part.keys()}
+    assert part.get_filename() == "OfferteBcc: victim@evil.example"

@@ -55,3 +55,12 @@ def test_bad_key_is_a_clear_error():
     with pytest.raises(InvalidInput) as err:
         dkim_sign(MAIL, DkimKey("proposals.example.com", "q1", b"-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"))
     assert err.value.field == "dkim"
+
+
+def test_utf8_header_mail_verifies(keypair):
+    """Mail to a UTF-8 local part (RFC 6532 headers) is signed over its UTF-8 bytes and verifies."""
+    private, public = keypair
+    mail = MAIL.replace(b"To: klant@example.org", "To: Jürgen <jürgen@exämple.de>".encode())
+    signed = dkim_sign(mail, DkimKey("proposals.example.com", "q1", private))
+    assert dkim.verify(signed, dnsfunc=dns_for(public))
+    assert not dkim.verify(signed.replace("jürgen".encode(), "jurgen".encode()), dnsfunc=dns_for(public))

@@ -1,7 +1,7 @@
 """imap_sources.lease_holder/lease_until: which instance polls a source, and until when
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0015
 
 Several instances on one database: each source is polled by the instance holding its lease,
 which renews it while it polls; when the holder dies the lease runs out and another takes over.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
