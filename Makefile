@@ -46,10 +46,11 @@ test: venv
 test-reliability: venv
 	$(BIN)/python -m pytest tests/reliability -m reliability $(PYTEST_ARGS)
 
-# The soak on its own, for DURATION seconds (default 1800).
+# The soak on its own, for DURATION seconds (default 1800) at RATE messages a second.
 DURATION ?= 1800
+RATE ?= 8
 soak: venv
-	$(BIN)/python -m tests.reliability.soak --duration $(DURATION)
+	$(BIN)/python -m tests.reliability.soak --duration $(DURATION) --rate $(RATE)
 
 bench: venv
 	$(BIN)/python -m quotemaild.bench $(BENCH_ARGS)

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
-from pydantic import Field
 
 from quotemaild.edges.http.api.schemas import DeliveryOut, HtmlOut, Out, SystemMailOut
 from quotemaild.edges.http.deps import Ctx, CurrentActor, OwnedAttachment, OwnedMessage, Reader
