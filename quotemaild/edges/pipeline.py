@@ -25,6 +25,7 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from quotemaild.services.ingest import (
     tenant_identity,
 )
 from quotemaild.store.blobs import BIG_BYTES, read_big
+from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
 from quotemaild.store.db import make_reader
 from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
 from quotemaild.store.models import RawData, RawMessage, Tenant
@@ -188,19 +190,26 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
     done: list[Done] = []
     rest: list[_Loaded] = []
     with steps.gate.background(), sessions.begin() as session:
-        # Lock the rows where the database can (PostgreSQL: another worker or `reprocess`
-        # holding one is skipped, not waited for); SQLite has one writer and ignores this.
+        # Lock the rows where the database can (PostgreSQL: another worker, instance or
+        # `reprocess` holding one is skipped, not waited for); SQLite has one writer.
         # Held for the transaction: the session keeps loaded rows only while something refers to
         # them, and threading asks for the tenant of every message.
         tenants = list(session.scalars(select(Tenant).where(Tenant.id.in_({one.tenant_id for one in loaded}))))
         raws = {
             raw.id: raw
             for raw in session.scalars(
-                select(RawMessage)
-                .where(RawMessage.id.in_([one.raw_id for one in loaded]), RawMessage.state == RawState.PENDING)
-                .with_for_update(skip_locked=True)
+                skip_locked(
+                    select(RawMessage).where(
+                        RawMessage.id.in_([one.raw_id for one in loaded]), RawMessage.state == RawState.PENDING
+                    )
+                )
             )
         }
+        # Several instances on one PostgreSQL: one threading writer per tenant at a time, so a
+        # message and its reply processed by two instances at once meet in one request. Taken in
+        # tenant order, so two batches never wait for each other's locks.
+        for tenant_id in sorted({raw.tenant_id for raw in raws.values()}):
+            tenant_lock(session, tenant_id, Scope.THREADING)
         for index, one in enumerate(loaded):
             if index and steps.gate.wanted():
                 rest = loaded[index:]
@@ -289,9 +298,16 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def pending_ids(sessions: sessionmaker[Session], after: int = 0, limit: int | None = None) -> list[int]:
-    """Pending raw ids above `after`, ascending, at most `limit` (the index on (state, id) covers it)."""
-    query = select(RawMessage.id).where(RawMessage.state == RawState.PENDING, RawMessage.id > after).order_by(RawMessage.id)
+def pending_ids(
+    sessions: sessionmaker[Session], after: int = 0, limit: int | None = None, received_before: dt.datetime | None = None
+) -> list[int]:
+    """Pending raw ids above `after`, ascending, at most `limit` (the index on (state, id) covers
+    it); `received_before`: only mail older than that (on a shared database, what an instance
+    that died acknowledged and never processed)."""
+    query = select(RawMessage.id).where(RawMessage.state == RawState.PENDING, RawMessage.id > after)
+    if received_before is not None:
+        query = query.where(RawMessage.received_at < received_before)
+    query = query.order_by(RawMessage.id)
     if limit is not None:
         query = query.limit(limit)
     with make_reader(sessions.kw["bind"])() as session:

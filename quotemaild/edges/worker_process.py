@@ -25,6 +25,8 @@ The messages on the pipes are in `edges/processing_messages.py`.
 
 from __future__ import annotations
 
+import datetime as dt
+import datetime as dt
 import multiprocessing
 import os
 import queue
@@ -60,6 +62,12 @@ MAX_RESTART_DELAY = 30.0
 WINDOW = 2000  # pending ids the dispatcher holds at most; the rest stay in the store until needed
 BATCH_MAX = 64  # raw messages per batch (and per write transaction)
 COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the store
+# Several instances on one PostgreSQL: every ORPHAN_SWEEP seconds the dispatcher also takes mail
+# pending longer than ORPHAN_AGE, whatever its id (acknowledged by an instance that then died).
+# A living instance processes its own mail within a second or two; if it is merely slow, the
+# pipeline's row locks (SKIP LOCKED) keep the two apart.
+ORPHAN_SWEEP = 10.0
+ORPHAN_AGE = 60.0
 
 
 def restart_delay(streak: int, base: float) -> float:
@@ -142,6 +150,7 @@ class ProcessingWorker:
         self._counted = 0  # pending raw messages at the last count
         self._since_count = 0  # committed minus finished since that count
         self._counted_at = float("-inf")
+        self._swept_at = time.monotonic()
         self._stopping = False
         self._finishing = False
         self._engine: Engine | None = None
@@ -321,6 +330,7 @@ class ProcessingWorker:
                 self._take_incoming()
                 self._count_pending()
                 self._refill()
+                self._sweep_orphans()
                 self._hand_out()
             except Exception as exc:  # store trouble: try again on the next round
                 log.error("processing_dispatch_failed", error=f"{type(exc).__name__}: {exc}"[:300])
@@ -371,6 +381,21 @@ class ProcessingWorker:
             if len(found) < room:
                 self._behind = False  # all caught up: the writer's reports are complete from here
 
+    def _sweep_orphans(self) -> None:
+        assert self._sessions is not None
+        if self._sessions.kw["bind"].dialect.name == "sqlite" or self._window or self._singles:
+            return  # SQLite: one daemon per file, whose own pending mail the window already covers
+        if time.monotonic() - self._swept_at < ORPHAN_SWEEP:
+            return
+        self._swept_at = time.monotonic()
+        from quotemaild.edges.pipeline import pending_ids
+
+        before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ORPHAN_AGE)
+        found = pending_ids(self._sessions, limit=self._window_max, received_before=before)
+        with self._lock:
+            handed = {i for c in self._children.values() for i in c.handed}
+            self._window.extend(i for i in found if i not in handed)
+
     def _hand_out(self) -> None:
         with self._lock:
             if self._stopping:
@@ -382,7 +407,7 @@ class ProcessingWorker:
                     ids: tuple[int, ...] = (self._singles.popleft(),)
                 elif self._window:
                     n = min(self._batch_max, len(self._window))
-                    ids = tuple(self._window.popleft() for _ in range(n))
+                    ids = tuple(sorted(self._window.popleft() for _ in range(n)))
                 else:
                     return
                 others = tuple(i for c in self._children.values() if c is not child for i in c.handed if i < ids[-1])

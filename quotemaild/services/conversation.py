@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from quotemaild.domain.attention import on_inbound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.services.timeline import event as timeline_event
@@ -23,6 +24,7 @@ from quotemaild.store.models import (
     OutboxMessage,
     QuoteRequest,
     RawMessage,
+    RequestRead,
     TimelineEvent,
 )
 
@@ -109,8 +111,31 @@ def add_inbound_message(
     for att in parsed.attachments:
         add_attachment(session, pk, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request_id is not None and not counted:
+        _apply_inbound_effect(session, request_id, pk, kind, now)
         session.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now))
     return StoredMessage(pk, parsed.subject, from_email)
+
+
+_REQUEST_STATE = select(_REQUESTS.c.status, _REQUESTS.c.needs_attention, _REQUESTS.c.message_count).where(
+    _REQUESTS.c.id == bindparam("request_id")
+)
+_SET_ATTENTION = update(_REQUESTS).where(_REQUESTS.c.id == bindparam("request_id")).values(needs_attention=True)
+_FORGET_READS = delete(RequestRead.__table__).where(RequestRead.__table__.c.request_id == bindparam("request_id"))
+
+
+def _apply_inbound_effect(session: Session, request_id: int, message_pk: int, kind: str, now: dt.datetime) -> None:
+    """Unread again for every user; on a closed request, needs attention (`domain/attention.py`)."""
+    state = session.execute(_REQUEST_STATE, {"request_id": request_id}).one()
+    if not state.message_count:  # a new request has no readers and no flag to raise yet
+        return
+    effect = on_inbound(state.status, kind, state.needs_attention)
+    if effect.mark_unread:
+        session.execute(_FORGET_READS, {"request_id": request_id})
+    if effect.set_attention:
+        session.execute(_SET_ATTENTION, {"request_id": request_id})
+    if effect.timeline:
+        timeline(session, request_id, now, effect.timeline, SYSTEM_ACTOR, reason="inbound_on_closed",
+                 status=state.status, message=message_pk)
 
 
 def add_attachment(
