@@ -314,9 +314,12 @@ def pending_ids(
         return list(session.scalars(query))
 
 
-def pending_count(sessions: sessionmaker[Session]) -> int:
+def pending_count(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    """(Raw messages pending, the highest raw id in the store when counted)."""
     with make_reader(sessions.kw["bind"])() as session:
-        return int(session.scalar(select(func.count()).where(RawMessage.state == RawState.PENDING)) or 0)
+        count = session.scalar(select(func.count()).where(RawMessage.state == RawState.PENDING)) or 0
+        highest = session.scalar(select(func.max(RawMessage.id))) or 0
+    return int(count), int(highest)
 
 
 def wait_turn(sessions: sessionmaker[Session], others: Sequence[int], patience: float = TURN_WAIT) -> None:

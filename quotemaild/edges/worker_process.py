@@ -149,6 +149,7 @@ class ProcessingWorker:
         self._behind = True  # the store may hold pending ids above the cursor (at start: yes)
         self._counted = 0  # pending raw messages at the last count
         self._since_count = 0  # committed minus finished since that count
+        self._counted_upto = 0  # the highest raw id when counted: reports of ids up to it were counted
         self._counted_at = float("-inf")
         self._swept_at = time.monotonic()
         self._stopping = False
@@ -343,7 +344,8 @@ class ProcessingWorker:
             except queue.Empty:
                 return
             with self._lock:
-                self._since_count += len(ids)
+                # A commit reported after the count may already be in it: count only what is newer.
+                self._since_count += sum(1 for raw_id in ids if raw_id > self._counted_upto)
                 for raw_id in ids:
                     if raw_id <= self._cursor:
                         continue  # already taken from the store
@@ -360,9 +362,11 @@ class ProcessingWorker:
         from quotemaild.edges.pipeline import pending_count
 
         assert self._sessions is not None
-        counted = pending_count(self._sessions)
+        self._take_incoming()  # what was reported before the count is in it
+        counted, upto = pending_count(self._sessions)
         with self._lock:
-            self._counted, self._since_count, self._counted_at = counted, 0, time.monotonic()
+            self._counted, self._counted_upto, self._since_count = counted, upto, 0
+            self._counted_at = time.monotonic()
 
     def _refill(self) -> None:
         if not self._behind or len(self._window) > self._window_max // 2:
