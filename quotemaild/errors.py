@@ -6,9 +6,14 @@
     │   └── StoreUnavailable   locked, read-only, disk full: the sender should retry later
     ├── NotFound               an id or slug that does not exist
     ├── InvalidInput           a value given by a user or script is not acceptable (names the field)
-    │   └── InvalidTransition  a status change the workflow does not allow
+    │   ├── InvalidTransition  a status change the workflow does not allow
+    │   └── StatusConflict     a change that would make a request and its quotes disagree
+    │                          (CLI exit 4 like any invalid input; HTTP 409 Conflict)
     ├── ProcessingError        a stored message could not be parsed or threaded (it stays stored)
-    └── RemoteUnavailable      an outside service (EU VIES) cannot be reached or answers an error
+    ├── RemoteUnavailable      an outside service (EU VIES) cannot be reached or answers an error
+    ├── NotAuthenticated       no, or no valid, credentials (login, token, session)
+    ├── Forbidden              authenticated, but the role does not allow the action
+    └── Throttled              too many failed logins: try again after `retry_after` seconds
 """
 
 from __future__ import annotations
@@ -54,6 +59,19 @@ class InvalidTransition(InvalidInput):
         self.event = event
 
 
+class StatusConflict(InvalidInput):
+    """The request's status and its quotes' states would disagree (domain/quote_states.py).
+
+    E.g. `accepted` while the only quote is a draft. The HTTP API answers 409: the request is
+    fine, the move conflicts with the current state of its quotes.
+    """
+
+    def __init__(self, status: str, quotes: str) -> None:
+        super().__init__("status", f"a request cannot be {status} while {quotes}")
+        self.status = status
+        self.quotes = quotes
+
+
 class ProcessingError(QuotemailError):
     pass
 
@@ -65,3 +83,24 @@ class RemoteUnavailable(QuotemailError):
         super().__init__(f"{service} unavailable: {problem}")
         self.service = service
         self.problem = problem
+
+
+class NotAuthenticated(QuotemailError):
+    """Wrong e-mail or password, an unknown/revoked token or an expired session; says no more."""
+
+    def __init__(self, problem: str = "not authenticated") -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class Forbidden(QuotemailError):
+    def __init__(self, action: str, needs: str = "admin") -> None:
+        super().__init__(f"{action} needs the {needs} role")
+        self.action = action
+        self.needs = needs
+
+
+class Throttled(QuotemailError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from quotemaild.domain.attention import on_inbound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.store.blobs import BIG_BYTES, write_big
@@ -21,6 +22,7 @@ from quotemaild.store.models import (
     OutboxMessage,
     QuoteRequest,
     RawMessage,
+    RequestRead,
     TimelineEvent,
 )
 
@@ -100,9 +102,23 @@ def add_inbound_message(
     for att in parsed.attachments:
         add_attachment(session, message.id, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request is not None:
+        if request.message_count:  # a new request has no readers and no flag to raise yet
+            _apply_inbound_effect(session, request, message, now)
         request.message_count += 1
         request.updated_at = now
     return message
+
+
+def _apply_inbound_effect(session: Session, request: QuoteRequest, message: Message, now: dt.datetime) -> None:
+    """Unread again for every user; on a closed request, needs attention (`domain/attention.py`)."""
+    effect = on_inbound(request.status, message.kind, request.needs_attention)
+    if effect.mark_unread:
+        session.execute(delete(RequestRead).where(RequestRead.request_id == request.id))
+    if effect.set_attention:
+        request.needs_attention = True
+    if effect.timeline:
+        timeline(session, request.id, now, effect.timeline, SYSTEM_ACTOR, reason="inbound_on_closed",
+                 status=request.status, message=message.id)
 
 
 def add_attachment(

@@ -17,9 +17,9 @@ from quotemaild.edges.retention import RetentionTask
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.retention import purge_closed_raw
 from quotemaild.services.tenants import NewTenant, add_tenant
-from quotemaild.store import db
+from quotemaild.store import changes, db
 from quotemaild.errors import NotFound
-from quotemaild.store.models import Message, QuoteRequest, RawMessage
+from quotemaild.store.models import ChangeEvent, Message, QuoteRequest, RawMessage
 from quotemaild.store.queries import raw_bytes
 from tests.conftest import DOMAIN, make_mail
 
@@ -123,3 +123,16 @@ def test_migration_0003_up_down_up(config):
     assert "purged_at" in {c["name"] for c in sa_inspect(engine).get_columns("raw_messages")}
     assert db.schema_is_current(engine)
     engine.dispose()
+
+
+def test_change_events_older_than_a_week_are_pruned(sessions):
+    """The event feed keeps a week: older rows go, newer stay."""
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with sessions.begin() as s:
+        tenant = add_tenant(s, NewTenant(name="Acme", slug="acme"), FixedClock(now))
+        for days in (10, 8, 6, 0):
+            s.add(ChangeEvent(tenant_id=tenant.id, at=now - dt.timedelta(days=days), kind="note", data={}))
+    with sessions.begin() as s:
+        assert changes.prune(s, now) == 2
+    with sessions() as s:
+        assert sorted((now - e.at).days for e in s.scalars(select(ChangeEvent))) == [0, 6]

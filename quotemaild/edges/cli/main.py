@@ -17,6 +17,7 @@ from quotemaild.edges.cli import (
     requests,
     sources,
     tenants,
+    tokens,
     users,
 )
 from quotemaild.edges.cli.context import DEFAULT_ACTOR, AppContext
@@ -28,7 +29,8 @@ from quotemaild.edges.cli.context import DEFAULT_ACTOR, AppContext
     "config_path",
     envvar="QUOTEMAILD_CONFIG",
     metavar="PATH",
-    help="Config file (TOML). Also from $QUOTEMAILD_CONFIG.",
+    help="Config file (TOML). Also from $QUOTEMAILD_CONFIG; else ./quotemaild.toml, "
+         "then /etc/quotemaild/quotemaild.toml.",
 )
 @click.option(
     "--actor",
@@ -52,7 +54,8 @@ def cli(ctx: click.Context, config_path: str | None, actor: str) -> None:
 
 
 for module in (
-    admin, tenants, users, requests, request_workflow, contacts, contacts_io, messages, outbound, quotes, sources, ops
+    admin, tenants, users, requests, request_workflow, contacts, contacts_io, messages, outbound, quotes, sources, ops,
+    tokens,
 ):
     module.register(cli)
 

@@ -11,8 +11,10 @@ from quotemaild.store.models.contacts import (
     ContactCustomFieldDef,
     ContactInvoice,
     ContactPersonRow,
+    ContactReminder,
     User,
 )
+from quotemaild.store.models.identity import ApiToken, ChangeEvent, LoginThrottle, RequestRead, WebSession
 from quotemaild.store.models.outbound import AckLog, BouncedAddress, OutboxMessage, TenantTemplate
 from quotemaild.store.models.quotes import Quote, QuoteLineRow
 from quotemaild.store.models.requests import (
@@ -53,6 +55,12 @@ __all__ = [
     "ContactCustomFieldDef",
     "ContactAttachment",
     "ContactInvoice",
+    "ContactReminder",
     "Quote",
     "QuoteLineRow",
+    "ApiToken",
+    "WebSession",
+    "RequestRead",
+    "LoginThrottle",
+    "ChangeEvent",
 ]

@@ -1,0 +1,78 @@
+"""The change feed: every flush that adds a message, a request or a timeline entry (or deletes a
+request) also writes a `change_events` row, in the same transaction.
+
+So the event stream (`GET /api/v1/events`) is fed from the very commits that change the data,
+whichever process made them (the processing child, the CLI, the API), and a reader that sees an
+event can always read what it speaks of. `track(sessions)` is called by `db.make_sessionmaker`.
+
+    source                         event kind         data
+    new QuoteRequest               request            status
+    new Message on a request       message            message_id, direction, kind
+    TimelineEvent status_changed   status             from, to
+    TimelineEvent note             note               (the note's id only: bodies stay behind the API)
+    any other TimelineEvent        timeline           kind
+    deleted QuoteRequest           request_deleted
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, String, delete, event, insert, literal, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotemaild.store.models import ChangeEvent, Message, QuoteRequest, TimelineEvent
+from quotemaild.store.models.base import UtcDateTime
+
+TIMELINE_KINDS = {"status_changed": "status", "note": "note"}
+KEEP = dt.timedelta(days=7)  # a client away longer than this reloads instead of resuming
+
+
+def prune(session: Session, now: dt.datetime, limit: int = 5000) -> int:
+    """Delete up to `limit` change events older than `KEEP`; the caller commits (small batches)."""
+    ids = list(session.scalars(select(ChangeEvent.id).where(ChangeEvent.at < now - KEEP)
+                               .order_by(ChangeEvent.id).limit(limit)))
+    if ids:
+        session.execute(delete(ChangeEvent).where(ChangeEvent.id.in_(ids)))
+    return len(ids)
+
+
+def track(sessions: sessionmaker[Session]) -> None:
+    event.listen(sessions, "after_flush", _after_flush)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    direct: list[dict[str, Any]] = []
+    via_request: list[tuple[int, str, dict[str, Any], dt.datetime]] = []
+    for obj in session.new:
+        if isinstance(obj, QuoteRequest):
+            direct.append(_row(obj.tenant_id, obj.created_at, "request", obj.id, status=obj.status))
+        elif isinstance(obj, Message) and obj.request_id is not None:
+            direct.append(_row(obj.tenant_id, obj.created_at, "message", obj.request_id,
+                               message_id=obj.id, direction=obj.direction, kind=obj.kind))
+        elif isinstance(obj, TimelineEvent):
+            kind = TIMELINE_KINDS.get(obj.kind, "timeline")
+            data: dict[str, Any] = {"timeline_id": obj.id, "entry": obj.kind}
+            if kind == "status":
+                data.update({"from": obj.detail.get("from"), "to": obj.detail.get("to")})
+            via_request.append((obj.request_id, kind, data, obj.at))
+    for obj in session.deleted:
+        if isinstance(obj, QuoteRequest):
+            direct.append(_row(obj.tenant_id, obj.updated_at, "request_deleted", obj.id))
+    if not direct and not via_request:
+        return
+    conn = session.connection()
+    table = ChangeEvent.__table__
+    if direct:
+        conn.execute(insert(table), direct)
+    for request_id, kind, data, at in via_request:  # the tenant is the request's
+        conn.execute(insert(table).from_select(
+            ["tenant_id", "at", "kind", "request_id", "data"],
+            select(QuoteRequest.tenant_id, literal(at, UtcDateTime()), literal(kind, String()),
+                   QuoteRequest.id, literal(data, JSON())).where(QuoteRequest.id == request_id),
+        ))
+
+
+def _row(tenant_id: int, at: dt.datetime, kind: str, request_id: int, /, **data: Any) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "at": at, "kind": kind, "request_id": request_id, "data": data}
