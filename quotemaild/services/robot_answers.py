@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quotemaild.errors import InvalidInput, NotFound
@@ -23,11 +23,12 @@ from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.provenance import Understanding
 from quotemaild.mail.robot import AnswerContext, score_answer
 from quotemaild.services.conversation import SYSTEM_ACTOR, new_request, timeline
-from quotemaild.store.models import Message
+from quotemaild.store.models import Message, QuoteRequest
 
 ROBOT_KINDS = ("out_of_office", "auto_reply")
 VERDICTS = ("human", "robot")
 _HISTORY = 20  # earlier robot answers of one sender looked at
+ANSWER_WINDOW = dt.timedelta(days=14)  # a robot answer without threading headers: our mail this recent
 
 
 def with_context(
@@ -54,6 +55,31 @@ def unthreaded(u: Understanding) -> Understanding:
         return u
     note = f"robot score {u.robot.score:.2f} from the body only, and it answers no mail of ours: kept as a person's"
     return dataclasses.replace(u, kind="human", kind_reasons=(note, *u.robot.reasons))
+
+
+def request_answered(
+    session: Session, tenant_id: int, sender: Address | None, now: dt.datetime
+) -> QuoteRequest | None:
+    """The request a robot answer without threading headers answers: our latest mail to its sender.
+
+    Ticket desks and some gateways drop In-Reply-To; the answer still comes from the address we
+    wrote to, soon after. Only our own recent mail to that very address counts.
+    """
+    if sender is None:
+        return None
+    row = session.execute(
+        select(QuoteRequest)
+        .join(Message, Message.request_id == QuoteRequest.id)
+        .where(
+            QuoteRequest.tenant_id == tenant_id,
+            func.lower(QuoteRequest.requester_email) == sender.email.lower(),
+            Message.direction == "out",
+            Message.created_at >= now - ANSWER_WINDOW,
+        )
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    ).first()
+    return row[0] if row else None
 
 
 def answer_context(

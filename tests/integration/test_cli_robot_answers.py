@@ -119,3 +119,23 @@ def test_unattached_robot_mail_marked_human_opens_its_request(run_cli):
     detail = json.loads(run_cli("request", "show", str(out["request_id"]), "--json").stdout)
     assert detail["requester_email"] == "klant@example.org" and detail["message_count"] == 1
     assert [e["kind"] for e in detail["timeline"]] == ["request_created", "message_received", "verdict_corrected"]
+
+
+def test_robot_answer_without_threading_headers_joins_the_request_we_wrote_to(run_cli, tmp_path):
+    """A ticket desk's receipt with no In-Reply-To/References attaches, as a robot event, to the request
+    whose reply went to that address; it opens nothing."""
+    tenant, request = _setup(run_cli)
+    body = tmp_path / "reply.txt"
+    body.write_text("Hierbij onze vragen over het dak.\n", encoding="utf-8")
+    run_cli("request", "reply", str(request["id"]), "--body-file", str(body))
+    detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
+    assert any(m["direction"] == "out" for m in detail["messages"]), "our reply is stored"
+    receipt = make_mail(
+        subject="Ontvangstbevestiging [#4711]", message_id="<t1@example.org>",
+        body="Wij hebben uw e-mail goed ontvangen en antwoorden binnen 2 werkdagen.\n",
+    )
+    store_raw(run_cli.config_path, tenant["id"], receipt)
+    assert len(json.loads(run_cli("request", "list", "--json").stdout)) == 1
+    detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
+    assert [m["kind"] for m in detail["messages"] if m["direction"] == "in"] == ["human", "auto_reply"]
+    assert any(e["kind"] == "auto_reply_received" for e in detail["timeline"])

@@ -32,6 +32,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(PK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2), default=None)  # web app; None: the browser's
     email: Mapped[str] = mapped_column(String(320))  # stored lower-cased
     role: Mapped[str] = mapped_column(String(40), default="seller")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
