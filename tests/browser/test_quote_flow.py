@@ -61,6 +61,7 @@ def test_build_send_answer_accept(page, live, shot):
 
     # Accepting through the link in the mail (on this daemon's address).
     page.goto(live.base_url + "/q/" + accept.split("/q/", 1)[1])
+    page.locator('input[name="name"]').fill("Els Klant")  # the page asks who accepts
     page.get_by_role("button").click()
     expect(page.locator("body")).to_contain_text(number)
     page.goto(live.base_url + "/")
