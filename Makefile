@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
 
-.PHONY: run test test-reliability soak venv secret migrate bench clean messages
+.PHONY: run test test-pg test-reliability soak venv secret migrate bench clean messages
 
 $(BIN)/quotemaild: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,11 @@ DURATION ?= 1800
 RATE ?= 8
 soak: venv
 	$(BIN)/python -m tests.reliability.soak --duration $(DURATION) --rate $(RATE)
+
+# The store, service and integration tests again on a private PostgreSQL server (started and
+# removed by the tests themselves; needs Debian's `postgresql` package).
+test-pg: venv
+	$(BIN)/python -m pytest --store=postgresql tests/store tests/integration $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python -m quotemaild.bench $(BENCH_ARGS)

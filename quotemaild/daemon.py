@@ -46,6 +46,7 @@ from quotemaild.store import db
 from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
+from quotemaild.store.role import server_role
 
 NO_SMARTHOST_HEALTH = "no smarthost configured: outgoing mail stays queued"
 
@@ -140,6 +141,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         delay=config.store.commit_delay,
         observe=metrics.observe_commit,
         gate=gate,
+        lock_timeout=config.store.busy_timeout,
     )
     readers = db.make_reader(engine)  # read-only sessions never take SQLite's write lock
     tenants = TenantDirectory(_tenant_loader(readers))
@@ -179,6 +181,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
                 degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
+                store_role=lambda: server_role(engine),
             )
             links = QuoteLinks(sessions, sign, clock, config.mail.domain)
             api = api_context(config, sessions, readers, clock)

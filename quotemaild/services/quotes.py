@@ -32,9 +32,11 @@ from quotemaild.domain.quote_states import quote_label
 from quotemaild.domain.status import Event
 from quotemaild.domain.vat import regime_rate
 from quotemaild.errors import InvalidInput, InvalidTransition, NotFound
+from quotemaild.mail.addresses import address_key
 from quotemaild.mail.templates import pick_language
 from quotemaild.services.requests import apply_event, get_request
 from quotemaild.services.timeline import record
+from quotemaild.store.cluster import Scope, numbers_unique, tenant_lock
 from quotemaild.store.models import Contact, ContactPersonRow, Quote, QuoteLineRow, QuoteRequest, Tenant
 
 MAX_LINES = 500
@@ -61,10 +63,10 @@ def _requesting_person(session: Session, contact: Contact | None, request: Quote
     """The contact person of the card who asked (the requester's address among a person's)."""
     if contact is None or not request.requester_email:
         return None
-    wanted = request.requester_email.lower()
+    wanted = address_key(request.requester_email)  # any spelling of an IDN domain, any case
     persons = session.scalars(select(ContactPersonRow).where(ContactPersonRow.contact_id == contact.id)
                               .order_by(ContactPersonRow.position))
-    return next((p for p in persons if wanted in (e.lower() for e in p.emails)), None)
+    return next((p for p in persons if wanted in (address_key(e) for e in p.emails)), None)
 
 
 def _contact_email(contact: Contact | None, request: QuoteRequest, person: ContactPersonRow | None = None) -> str:
@@ -99,8 +101,12 @@ def write_lines(session: Session, quote: Quote, lines: Sequence[QuoteLine]) -> N
 
 
 def next_quote_number(session: Session, tenant: Tenant, today: dt.date) -> str:
-    """The next number in the tenant's format for `today`'s period (versions `-2` are not counted)."""
+    """The next number in the tenant's format for `today`'s period (versions `-2` are not counted).
+
+    Holds the tenant's number lock until the caller's transaction ends, so instances that number
+    at the same moment take turns (no duplicate, no gap)."""
     fmt = parse_format(tenant.quote_number_format, "quote_number_format")
+    tenant_lock(session, tenant.id, Scope.NUMBERS)
     existing = session.scalars(select(Quote.number).where(Quote.tenant_id == tenant.id))
     return fmt.next_number(existing, today.year, today.month)
 
@@ -144,8 +150,8 @@ def create_quote(
         contact_person=person.name if person is not None else "",
         total_vat=str(totals.vat), total_incl=str(totals.total), pdf=None, created_by=actor, created_at=now,
     )
-    session.add(quote)
-    session.flush()
+    with numbers_unique(session, "number", number):
+        session.add(quote)
     write_lines(session, quote, lines)
     record(session, request, "quote_created", actor, now, quote_id=quote.id, number=number,
            total_incl=quote.total_incl)
