@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges.housekeeping import HousekeepingTask
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.http.wiring import api_context
 from quotemaild.edges.quote_links import QuoteLinks
@@ -45,6 +46,7 @@ from quotemaild.store import db
 from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
+from quotemaild.store.role import server_role
 
 NO_SMARTHOST_HEALTH = "no smarthost configured: outgoing mail stays queued"
 
@@ -139,6 +141,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         delay=config.store.commit_delay,
         observe=metrics.observe_commit,
         gate=gate,
+        lock_timeout=config.store.busy_timeout,
     )
     readers = db.make_reader(engine)  # read-only sessions never take SQLite's write lock
     tenants = TenantDirectory(_tenant_loader(readers))
@@ -178,13 +181,16 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
                 degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
+                store_role=lambda: server_role(engine),
             )
-            links = QuoteLinks(sessions, sign, clock)
+            links = QuoteLinks(sessions, sign, clock, config.mail.domain)
             api = api_context(config, sessions, readers, clock)
             daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
+        housekeeping = HousekeepingTask(sessions, clock, wiring.send_settings(config), outbox.wake)
+        daemon.tasks.append(asyncio.create_task(housekeeping.run(), name="housekeeping"))
         log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
                  domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
     except BaseException:

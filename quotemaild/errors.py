@@ -6,7 +6,9 @@
     │   └── StoreUnavailable   locked, read-only, disk full: the sender should retry later
     ├── NotFound               an id or slug that does not exist
     ├── InvalidInput           a value given by a user or script is not acceptable (names the field)
-    │   └── InvalidTransition  a status change the workflow does not allow
+    │   ├── InvalidTransition  a status change the workflow does not allow
+    │   └── StatusConflict     a change that would make a request and its quotes disagree
+    │                          (CLI exit 4 like any invalid input; HTTP 409 Conflict)
     ├── ProcessingError        a stored message could not be parsed or threaded (it stays stored)
     ├── RemoteUnavailable      an outside service (EU VIES) cannot be reached or answers an error
     ├── NotAuthenticated       no, or no valid, credentials (login, token, session)
@@ -55,6 +57,19 @@ class InvalidTransition(InvalidInput):
         super().__init__("status", f"cannot {event} a request that is {status}")
         self.status = status
         self.event = event
+
+
+class StatusConflict(InvalidInput):
+    """The request's status and its quotes' states would disagree (domain/quote_states.py).
+
+    E.g. `accepted` while the only quote is a draft. The HTTP API answers 409: the request is
+    fine, the move conflicts with the current state of its quotes.
+    """
+
+    def __init__(self, status: str, quotes: str) -> None:
+        super().__init__("status", f"a request cannot be {status} while {quotes}")
+        self.status = status
+        self.quotes = quotes
 
 
 class ProcessingError(QuotemailError):

@@ -1,10 +1,16 @@
-"""Fixtures shared by every layer: a config on a temp SQLite store, a running daemon on port 0."""
+"""Fixtures shared by every layer: a config on a temp store, a running daemon on port 0.
+
+The store is SQLite by default; `--store=postgresql` (`make test-pg`) gives every test that builds
+a config its own fresh database on one private PostgreSQL server for the run (tests/support/
+postgres.py). Tests marked `sqlite_only` check SQLite's own machinery and are skipped there;
+tests marked `postgresql` need the server and run only in that mode.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,8 @@ from quotemaild.edges.cli.main import cli
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store import db
 from quotemaild.store.models import RawMessage
+from tests.support import postgres
+from tests.support.proc import skip_or_fail
 
 DOMAIN = "proposals.example.test"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -31,13 +39,96 @@ def config_dict(tmp_path: Path, **sections: dict[str, Any]) -> dict[str, Any]:
         "state_dir": str(tmp_path / "state"),
         "smtp": {"listen": "127.0.0.1:0"},
         "mail": {"domain": DOMAIN},
-        "store": {"url": f"sqlite:///{tmp_path / 'state' / 'q.db'}"},
+        "store": {"url": store_url(tmp_path)},
         "security": {"secret": "test-secret-0123456789abcdef"},
         "log": {"level": "debug", "format": "console"},
     }
     for name, values in sections.items():
         base.setdefault(name, {}).update(values)
     return base
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="the store every test config points at (postgresql: a private server for the run)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    STORE.kind = config.getoption("--store")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if STORE.kind == "postgresql" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="checks SQLite's own machinery"))
+        if STORE.kind != "postgresql" and item.get_closest_marker("postgresql"):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: runs in `make test-pg`"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    STORE.close()
+
+
+class _Store:
+    """Which store the run's configs use; the PostgreSQL server starts on first use."""
+
+    def __init__(self) -> None:
+        self.kind = "sqlite"
+        self._server: postgres.PostgresServer | None = None
+        self._urls: dict[str, str] = {}
+
+    def server(self) -> postgres.PostgresServer:
+        if self._server is None:
+            missing = postgres.binaries_missing()
+            if missing:
+                skip_or_fail(f"PostgreSQL binaries missing: {', '.join(missing)}")
+            self._server = postgres.start_server()
+        return self._server
+
+    def url(self, tmp_path: Path) -> str:
+        if self.kind != "postgresql":
+            return f"sqlite:///{tmp_path / 'state' / 'q.db'}"
+        key = str(tmp_path)
+        if key not in self._urls:  # one database per test dir, however often its config is built
+            self._urls[key] = self.server().new_database(tmp_path.name)
+        return self._urls[key]
+
+    def drop(self, tmp_path: Path) -> None:
+        url = self._urls.pop(str(tmp_path), None)
+        if url is not None and self._server is not None:
+            self._server.drop_database(url)
+
+    def close(self) -> None:
+        if self._server is not None:
+            postgres.stop_server(self._server)
+            self._server = None
+
+
+STORE = _Store()
+
+
+def store_url(tmp_path: Path) -> str:
+    """The store URL of a test's config: SQLite in tmp_path, or a fresh PostgreSQL database."""
+    return STORE.url(tmp_path)
+
+
+def is_postgresql() -> bool:
+    return STORE.kind == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test on PostgreSQL, its database goes (the server keeps running for the next)."""
+    path = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if STORE.kind == "postgresql" and path is not None:
+        STORE.drop(path)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> postgres.PostgresServer:
+    """The run's PostgreSQL server (started on first use), for tests that need it whatever --store says."""
+    return STORE.server()
 
 
 def write_config(path: Path, data: dict[str, Any]) -> Path:

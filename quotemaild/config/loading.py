@@ -119,14 +119,16 @@ def config_from_dict(
     elif url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         url = f"sqlite:///{_path(base, url.removeprefix('sqlite:///'))}"
     try:
-        make_url(url)
+        parsed_url = make_url(url)
     except ArgumentError as exc:
         raise ConfigError("store.url", f"not a database URL (like sqlite:///var/q.db or postgresql+psycopg://...): {url!r}") from exc
+    url = server_url(parsed_url, url)
     store = StoreConfig(
         url=url,
         busy_timeout=_positive(store_raw, "store", "busy_timeout", 5.0),
         commit_batch_max=int(_positive(store_raw, "store", "commit_batch_max", 256, integer=True)),
         commit_delay=float(_get(store_raw, "store", "commit_delay", (int, float), 0.0)),
+        pool_size=int(_positive(store_raw, "store", "pool_size", 10, integer=True)),
     )
 
     sec_raw = _table(raw, "security")
@@ -303,3 +305,21 @@ def _positive(raw: Mapping[str, Any], prefix: str, key: str, default: float, int
 def _path(base: Path, value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else (base / p)
+
+
+# Store backends the daemon runs on, and the driver each needs (a URL naming another is refused
+# here, by field, rather than by a traceback from the engine at start).
+_DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg"}}
+
+
+def server_url(parsed: Any, url: str) -> str:
+    """The store URL as the engine gets it: `postgresql://` means psycopg 3 (SQLAlchemy would
+    otherwise pick psycopg2, which we do not use); other backends and drivers are refused."""
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend not in _DRIVERS:
+        raise ConfigError("store.url", f"backend {backend!r} is not supported: use sqlite:/// or postgresql+psycopg://")
+    if backend == "postgresql" and "+" not in parsed.drivername:
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if driver not in _DRIVERS[backend]:
+        raise ConfigError("store.url", f"driver {driver!r} is not supported for {backend}: use {backend}+{min(_DRIVERS[backend])}://")
+    return url

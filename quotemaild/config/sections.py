@@ -48,6 +48,7 @@ class StoreConfig:
     busy_timeout: float = 5.0  # seconds SQLite waits on a lock before we answer 451
     commit_batch_max: int = 256
     commit_delay: float = 0.0  # extra seconds a batch waits to grow; 0 = commit what is queued
+    pool_size: int = 10  # PostgreSQL: connections per process (and as many again in a burst)
 
 
 @dataclass(frozen=True)

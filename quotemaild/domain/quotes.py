@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from quotemaild.domain.quote_states import parse_quote_state, quote_transition
 from quotemaild.domain.parsing import cents, clean_text, parse_decimal, parse_int
 from quotemaild.errors import InvalidInput
 
@@ -154,10 +155,8 @@ def validity_date(issue_date: dt.date, days: object) -> dt.date:
     return issue_date + dt.timedelta(days=count)
 
 
-# --- A quote's own life: draft -> [queued ->] sent -> accepted | rejected ------------------------
-# `queued`: its mail waits in the outbox because nothing can leave (no smarthost configured).
+# --- The customer's decision (the states themselves: domain/quote_states.py) ---------------------
 
-QUOTE_STATUSES = ("draft", "queued", "sent", "accepted", "rejected")
 DECIDED = {"accept": "accepted", "reject": "rejected"}
 
 
@@ -165,18 +164,18 @@ def decide(status: str, action: str) -> str | None:
     """The quote's status after the customer's `action` (accept/reject).
 
     None when it already has that status (a link followed twice: nothing to do); InvalidInput when
-    it was decided the other way (reopen the request and send a new quote instead).
+    it was decided the other way (reopen the request and send a new quote instead) or cannot be
+    decided in its state (superseded).
     """
     if action not in DECIDED:
         raise InvalidInput("action", f"must be accept or reject, got {action!r}")
-    if status not in QUOTE_STATUSES:
-        raise InvalidInput("status", f"unknown quote status {status!r}")
+    parse_quote_state(status, "status")
     target = DECIDED[action]
     if status == target:
         return None
     if status in DECIDED.values():
         raise InvalidInput("quote", f"was already {status}")
-    return target
+    return quote_transition(status, action).value
 
 
 def address_lines(street: str, postal_code: str, city: str, country: str, home_country: str = "BE") -> list[str]:

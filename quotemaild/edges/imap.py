@@ -15,9 +15,13 @@ off exponentially up to `imap.backoff_max` and are recorded on the source (`sour
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from email.parser import BytesHeaderParser
 
@@ -30,6 +34,7 @@ from quotemaild.edges.imap_connect import connect, describe_error
 from quotemaild.edges.writer import CommitWriter, RawInput
 from quotemaild.logs import get_logger
 from quotemaild.mail.ids import first_id
+from quotemaild.services import source_leases as leases
 from quotemaild.services import sources as svc
 from quotemaild.services.sources import SourceSnapshot
 
@@ -263,7 +268,8 @@ class ImapWorker:
 
 
 class ImapSupervisor:
-    """Starts a worker per source row and stops the ones whose row was removed; rescans periodically."""
+    """Starts a worker per source whose lease it holds, stops the ones whose row was removed or
+    whose lease another instance took; renews its leases on every rescan (`source_leases`)."""
 
     def __init__(
         self,
@@ -273,8 +279,15 @@ class ImapSupervisor:
         max_message_size: int,
         clock: Clock,
         rescan: float = 10.0,
+        lease: dt.timedelta = leases.LEASE,
     ) -> None:
         self._sessions = sessions
+        # Who we are in the sources' leases (several instances may share the database).
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease = lease
+        # SQLite: one daemon per database file (store.lock), so leases left by a daemon that was
+        # killed are ours to take at once instead of after they run out.
+        self._alone = sessions.kw["bind"].dialect.name == "sqlite"
         self._writer = writer
         self._config = config
         self._max_size = max_message_size
@@ -286,6 +299,9 @@ class ImapSupervisor:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        if self._alone:
+            with self._sessions.begin() as session:
+                leases.release_all(session)
         self.rescan()
         self._thread.start()
 
@@ -293,11 +309,16 @@ class ImapSupervisor:
         with self._lock:
             if self._stop.is_set():
                 return
-            with self._sessions() as session:
+            now = self._clock.now()
+            with self._sessions.begin() as session:
                 ids = set(svc.source_ids(session))
-                fresh = {i: svc.snapshot(session, i) for i in ids if i not in self.workers or not self.workers[i].is_alive()}
-            for source_id in [i for i in self.workers if i not in ids]:
+                held = {i for i in ids if leases.take_or_renew(session, i, self.holder, now, self._lease)}
+            for source_id in [i for i in self.workers if i not in held]:
+                if source_id in ids:
+                    log.warning("imap_lease_lost", source=source_id)
                 self.workers.pop(source_id).request_stop()
+            with self._sessions() as session:
+                fresh = {i: svc.snapshot(session, i) for i in held if i not in self.workers or not self.workers[i].is_alive()}
             for source_id, snap in fresh.items():
                 if snap is None:
                     continue
@@ -314,6 +335,11 @@ class ImapSupervisor:
             worker.request_stop()
         for worker in workers:
             worker.join(timeout)
+        try:  # another instance takes our sources at its next rescan, not when the leases run out
+            with self._sessions.begin() as session:
+                leases.release(session, self.holder)
+        except Exception as exc:  # noqa: BLE001 - the store is gone: the leases simply run out
+            log.warning("imap_lease_release_failed", error=f"{type(exc).__name__}: {exc}"[:300])
 
     def _run(self) -> None:
         while not self._stop.wait(self._rescan):

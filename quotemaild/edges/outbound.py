@@ -1,10 +1,16 @@
 """The delivery worker: hands queued outbox rows to the smarthost with aiosmtplib.
 
-It runs as a task on the daemon's loop; database work goes to a thread. A row is marked sent
-right after the smarthost's 250. The crash window: if the process dies between that 250 and the
-commit of `sent`, the row is still queued and will be delivered again after the restart — the
-same at-least-once guarantee SMTP itself gives between MTAs; the receiving side sees the same
-Message-ID twice and mail clients collapse such duplicates.
+It runs as a task on the daemon's loop; database work goes to a thread. Rows are claimed with a
+lease (`services.outbox.claim_due`), so any number of instances can run a worker on one
+database and each row is handed over by one of them; the claim of a worker that died runs out
+after `lease_for(cfg)` and another worker takes the row.
+
+A row is marked sent right after the smarthost's 250. The window SMTP itself leaves: if the
+process dies (or loses the database) between that 250 and the commit of `sent`, the row is still
+queued and is delivered again once its lease ends -- by this instance after a restart or by
+another one. That is the at-least-once guarantee SMTP gives between MTAs (RFC 1047's duplicate
+window); the receiving side sees the same Message-ID twice and mail clients collapse such
+duplicates. Everything else (several instances, a crash before the 250) never sends twice.
 
 International mail (RFC 6531): a row whose envelope or headers are not ASCII (an address with a
 UTF-8 local part; see mail/compose.py) is sent with SMTPUTF8. A smarthost that does not offer it
@@ -27,8 +33,7 @@ from quotemaild.config import OutboundConfig
 from quotemaild.domain.retry import RetryPolicy
 from quotemaild.logs import get_logger
 from quotemaild.services.held import release
-from quotemaild.services.outbox import Delivery, due, record_failure, record_sent
-from quotemaild.store.db import make_reader
+from quotemaild.services.outbox import Claim, Delivery, claim_due, confirm_claim, record_failure, record_sent
 
 log = get_logger(__name__)
 
@@ -54,6 +59,13 @@ def policy_of(cfg: OutboundConfig) -> RetryPolicy:
         maximum=dt.timedelta(seconds=cfg.retry_max),
         give_up_after=dt.timedelta(seconds=cfg.give_up_after),
     )
+
+
+def lease_for(cfg: OutboundConfig) -> dt.timedelta:
+    """How long a claim lasts: an attempt (connect, EHLO, STARTTLS, MAIL, RCPT, DATA) waits at most
+    `timeout` per step; three of them and a margin cover a slow attempt without another worker
+    stepping in, and a dead worker's rows wait at most this long."""
+    return dt.timedelta(seconds=3 * cfg.timeout + 30)
 
 
 def outcome_of_error(exc: Exception) -> Outcome:
@@ -82,6 +94,7 @@ class OutboxWorker:
         self._clock = clock
         self._helo = helo
         self._policy = policy_of(cfg)
+        self._lease = lease_for(cfg)
         self._on_attempt = on_attempt
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -119,15 +132,18 @@ class OutboxWorker:
 
     async def run_once(self, limit: int = 50) -> int:
         now = self._clock.now()
-        batch = await asyncio.to_thread(self._due, now, limit)
-        for delivery in batch:
+        claim = await asyncio.to_thread(self._claim, now, limit)
+        for delivery in claim.deliveries:
             if self._stopping:
-                break
+                break  # unclaimed rows wait for their lease to end (or for our restart)
+            if not await asyncio.to_thread(self._confirm, delivery.id, claim.until):
+                log.info("claim_lost", outbox=delivery.id)
+                continue
             outcome = await self.deliver(delivery)
             await asyncio.to_thread(self._record, delivery.id, outcome)
             if self._on_attempt is not None:
                 self._on_attempt(outcome)
-        return len(batch)
+        return len(claim.deliveries)
 
     async def deliver(self, d: Delivery) -> Outcome:
         host = self._cfg.smarthost
@@ -167,9 +183,14 @@ class OutboxWorker:
         log.info("delivered", outbox=d.id, reply=reply[:200])
         return Outcome(True, False, reply)
 
-    def _due(self, now: dt.datetime, limit: int) -> list[Delivery]:
-        with make_reader(self._sessions.kw["bind"])() as session:
-            return due(session, now, limit)
+    def _claim(self, now: dt.datetime, limit: int) -> Claim:
+        with self._sessions.begin() as session:
+            return claim_due(session, now, self._lease, limit)
+
+    def _confirm(self, outbox_id: int, held_until: dt.datetime) -> bool:
+        """Our claim still holds: renew it from now, so a long queue before it costs nothing."""
+        with self._sessions.begin() as session:
+            return confirm_claim(session, outbox_id, held_until, self._clock.now(), self._lease)
 
     def _record(self, outbox_id: int, outcome: Outcome) -> None:
         now = self._clock.now()

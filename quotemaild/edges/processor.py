@@ -8,6 +8,7 @@ process (`edges/worker_process.py`) that starts by picking up every raw message 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Final, Literal
 
@@ -27,6 +28,7 @@ from quotemaild.services.ingest import (
 )
 from quotemaild.store.blobs import read_big
 from quotemaild.store.db import make_reader
+from quotemaild.store.cluster import Scope, tenant_lock
 from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
 from quotemaild.store.models import RawData, RawMessage, Tenant
 
@@ -68,9 +70,13 @@ def process_one(
         queued = False
         del raw, data  # the raw bytes: `prepared` has what the transaction needs
         with gate.background(), sessions.begin() as session:
-            raw = session.get(RawMessage, raw_id)
+            # Several instances on one PostgreSQL: the row lock makes a second worker on the same
+            # message wait and then see it processed; the tenant lock lets a message and its reply,
+            # processed at the same moment by two instances, thread into one request.
+            raw = session.get(RawMessage, raw_id, with_for_update=True)
             if raw is None or raw.state != "pending":
                 return SKIPPED
+            tenant_lock(session, raw.tenant_id, Scope.THREADING)
             result = process_raw(session, raw, settings, clock, prepared)
             if after is not None:
                 queued = after(session, result)
@@ -112,6 +118,11 @@ def process_one(
         structlog.contextvars.unbind_contextvars("raw_id")
 
 
-def pending_ids(sessions: sessionmaker[Session]) -> list[int]:
+def pending_ids(sessions: sessionmaker[Session], received_before: dt.datetime | None = None) -> list[int]:
+    """Raw messages still pending (`received_before`: only those older than that, which on a
+    shared database are the ones an instance that died acknowledged and never processed)."""
+    query = select(RawMessage.id).where(RawMessage.state == "pending")
+    if received_before is not None:
+        query = query.where(RawMessage.received_at < received_before)
     with make_reader(sessions.kw["bind"])() as session:
-        return list(session.scalars(select(RawMessage.id).where(RawMessage.state == "pending").order_by(RawMessage.id)))
+        return list(session.scalars(query.order_by(RawMessage.id)))

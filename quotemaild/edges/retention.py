@@ -4,6 +4,8 @@
 Off while `retention.raw_days` is 0. Each batch is its own short transaction in a worker thread,
 so the SMTP commit writer waits at most one batch for the write lock. The config is read through
 a callable on every round, so a SIGHUP that changes `[retention]` takes effect on the next one.
+Several instances on one PostgreSQL database: a round runs on one of them at a time
+(`store.cluster.cluster_job`); the others skip it, and the next round finds what is left.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from quotemaild.config import RetentionConfig
 from quotemaild.logs import get_logger
 from quotemaild.services.retention import purge_closed_raw, purge_cutoff
 from quotemaild.store import changes
+from quotemaild.store.cluster import cluster_job
 
 log = get_logger(__name__)
 
@@ -34,14 +37,26 @@ class RetentionTask:
             cfg = self._settings()
             if cfg.raw_days > 0:
                 try:
-                    await asyncio.to_thread(self.purge_once, cfg)
+                    await asyncio.to_thread(self.round, cfg)
                 except Exception as exc:  # store trouble: try again next round
                     log.warning("retention_failed", error=f"{type(exc).__name__}: {exc}"[:300])
             try:
-                await asyncio.to_thread(self.prune_changes)
+                await asyncio.to_thread(self.prune_round)
             except Exception as exc:  # store trouble: try again next round
                 log.warning("change_events_prune_failed", error=f"{type(exc).__name__}: {exc}"[:300])
             await asyncio.sleep(cfg.interval)
+
+    def round(self, cfg: RetentionConfig) -> int | None:
+        """One round, unless another instance is running one (then None)."""
+        with cluster_job(self._sessions.kw["bind"], "retention") as mine:
+            if not mine:
+                log.debug("retention_skipped", reason="another instance is purging")
+                return None
+            return self.purge_once(cfg)
+
+    def prune_round(self) -> int | None:
+        with cluster_job(self._sessions.kw["bind"], "prune-changes") as mine:
+            return self.prune_changes() if mine else None
 
     def prune_changes(self) -> int:
         total = 0

@@ -17,6 +17,7 @@ Child -> parent: `("start", raw_id)` and `("done", raw_id, outcome, queued_mail,
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import queue
@@ -42,6 +43,12 @@ CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload(["quotemaild.edges.worker_process", "quotemaild.services.ingest"])
 
 _STOP = ("stop",)
+# Several instances on one PostgreSQL: an idle child looks every ORPHAN_SWEEP seconds for mail
+# pending longer than ORPHAN_AGE (acknowledged by an instance that then died). A living instance
+# processes its own mail within a second or two; if it is merely slow, the row lock in
+# `process_one` makes one of the two skip the message.
+ORPHAN_SWEEP = 10.0
+ORPHAN_AGE = 60.0
 NICE = 10
 STABLE_AFTER = 60.0  # a child that lived this long ended a crash streak: the next restart is quick
 MAX_RESTART_DELAY = 30.0
@@ -250,6 +257,8 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
     clock = SystemClock()
     settings, after = processing_side(config, clock)
     todo: deque[int] = deque(pending_ids(sessions))
+    # On a shared database, mail another instance acknowledged and did not live to process.
+    sweep = engine.dialect.name != "sqlite"
     # Ids committed before our scan may also arrive over the pipe: skip them once.
     scanned = set(todo)
     finishing = False
@@ -259,6 +268,9 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
             while not todo or conn.poll(0):
                 if finishing and not todo:
                     return
+                if sweep and not todo and not conn.poll(ORPHAN_SWEEP):
+                    todo.extend(pending_ids(sessions, clock.now() - dt.timedelta(seconds=ORPHAN_AGE)))
+                    continue
                 try:
                     msg = conn.recv()
                 except (EOFError, OSError):

@@ -7,7 +7,9 @@ the next one, so under load many messages share one fsync and durability costs l
 A failed commit fails every future of its batch with `StoreUnavailable`: the edge answers 451.
 
 How the rows go in depends on the backend (`inserts_for`): on SQLite straight through the sqlite3
-driver, elsewhere through SQLAlchemy Core. Both write the same column values (the SQLite path uses
+driver, elsewhere through SQLAlchemy Core. On PostgreSQL the engine runs with synchronous_commit
+on (`store.db`), so there too a future resolves only once the commit's WAL is flushed; a lost
+connection fails the batch (451) and the next batch reconnects. Both write the same column values (the SQLite path uses
 the models' own bind processors), which a test compares.
 """
 
@@ -73,8 +75,12 @@ class CommitWriter:
         delay: float = 0.0,
         observe: Callable[[int, float], None] | None = None,
         gate: Gate = OPEN_GATE,
+        lock_timeout: float | None = None,
     ) -> None:
         self._engine = engine
+        # PostgreSQL: seconds a commit may wait for a lock (a schema change holding the table)
+        # before it fails and the edge answers 451, as SQLite's busy timeout does.
+        self._lock_timeout = lock_timeout
         self._gate = gate  # SQLite's write lock goes to us before the processing child
         self._inserts: Inserts | None = None  # opened on the first batch, kept for the writer's life
         self._on_committed = on_committed
@@ -142,7 +148,7 @@ class CommitWriter:
         try:
             items = [item for job in jobs for item in job.items]
             if self._inserts is None:
-                self._inserts = inserts_for(self._engine)
+                self._inserts = inserts_for(self._engine, self._lock_timeout)
             with self._gate.priority():
                 new_ids = iter(self._inserts.commit(items))
             for job in jobs:
@@ -200,10 +206,10 @@ class Inserts(Protocol):
     def close(self, broken: bool) -> None: ...
 
 
-def inserts_for(engine: Engine) -> Inserts:
+def inserts_for(engine: Engine, lock_timeout: float | None = None) -> Inserts:
     if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
         return SqliteInserts(engine)
-    return CoreInserts(engine)
+    return CoreInserts(engine, lock_timeout)
 
 
 # RETURNING the ids in the order of the rows given (SQLite >= 3.35 and PostgreSQL both do this).
@@ -218,8 +224,11 @@ class CoreInserts:
     daemon's CPU under load. One connection serves the writer's life, not one from the pool per
     batch: a checkout and return cost as much as a tenth of a one-message commit."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lock_timeout: float | None = None) -> None:
         self._conn: Connection = engine.connect()
+        if lock_timeout is not None and engine.dialect.name == "postgresql":
+            self._conn.exec_driver_sql(f"SET lock_timeout = {max(1, int(lock_timeout * 1000))}")
+            self._conn.commit()
 
     def commit(self, items: Sequence[RawInput]) -> list[int]:
         with self._conn.begin():

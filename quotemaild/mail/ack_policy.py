@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from quotemaild.mail.addresses import Address, domain_key
 from quotemaild.mail.compose import LOOP_HEADER
 from quotemaild.mail.parse import ParsedMessage
+from quotemaild.mail.robot import parse_auto_submitted
 
 ACK_WINDOW = dt.timedelta(hours=24)
 LOOP_WINDOW = dt.timedelta(minutes=120)
@@ -110,8 +111,8 @@ def may_acknowledge(
 
 def _header_reasons(message: ParsedMessage) -> list[str]:
     reasons: list[str] = []
-    auto = (message.header("auto-submitted") or "").strip().lower()
-    if auto and auto.split(";")[0].strip() != "no":
+    keyword = parse_auto_submitted(message.header("auto-submitted"))  # RFC 3834: comments are no keyword
+    if keyword is not None and keyword != "no":
         reasons.append("auto-submitted")
     for name in _AUTO_HEADERS:
         if message.header(name) is not None:

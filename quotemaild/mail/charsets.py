@@ -91,13 +91,13 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _EXT_PARAM = re.compile(r'(?P<name>[A-Za-z0-9!#$&+.^_`|~-]+)\*(?:(?P<sect>\d+)(?P<ext>\*)?)?=(?P<value>"[^"]*"|[^;\s]*)')
 
 
-def repair_header_value(value: str) -> str:
-    """The header value with every encoded word and RFC 2231 parameter whose bytes do not
-    decode under their declared charset rewritten to UTF-8. Values that need nothing come back
-    unchanged (same object)."""
+def repair_header_value(value: str, parameters: bool = False) -> str:
+    """The header value with every encoded word, and with `parameters` (Content-Type,
+    Content-Disposition) every RFC 2231 parameter, whose bytes do not decode under their
+    declared charset rewritten to UTF-8. Values that need nothing come back unchanged."""
     if "=?" in value:
         value = _ENCODED_WORD.sub(_repair_encoded_word, value)
-    if "*=" in value or "*0" in value:
+    if parameters and ("*=" in value or "*0" in value):
         value = _repair_rfc2231(value)
     return value
 

@@ -37,7 +37,9 @@ from email.policy import EmailPolicy
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address, AddressError, safe_display_name, split_email
 
-KINDS = ("ack", "reply", "quote")
+# Mail no human wrote (RFC 3834): its Auto-Submitted value; sent with a null envelope sender.
+AUTOMATIC = {"ack": "auto-replied", "reminder": "auto-generated"}
+KINDS = ("ack", "reply", "quote", "reminder")  # reminder: to a seller of the tenant, automatic
 SENDER_MODES = ("tenant", "own")
 LOOP_HEADER = "X-Quotemaild-Loop"
 REFERENCES_CAP = 10
@@ -152,8 +154,8 @@ def compose(out: Outgoing) -> Composed:
         msg["In-Reply-To"] = parent
     if refs:
         msg["References"] = " ".join(refs)
-    if out.kind == "ack":
-        msg["Auto-Submitted"] = "auto-replied"
+    if out.kind in AUTOMATIC:
+        msg["Auto-Submitted"] = AUTOMATIC[out.kind]
         msg["X-Auto-Response-Suppress"] = "All"
         msg[LOOP_HEADER] = out.loop_domain.lower()
     msg.set_content(out.text)
@@ -164,7 +166,7 @@ def compose(out: Outgoing) -> Composed:
         msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=safe_filename(att.filename))
     utf8 = not all(a.username.isascii() for a in (from_, reply_to, *recipients) if a is not None)
     _check_headers(msg, OUTBOUND_UTF8_POLICY if utf8 else OUTBOUND_POLICY)
-    envelope = "" if out.kind == "ack" else (out.bounce_address or "")
+    envelope = "" if out.kind in AUTOMATIC else (out.bounce_address or "")
     rcpts = tuple(dict.fromkeys(r.addr_spec for r in recipients))
     return Composed(msg, envelope, loops_back, rcpts, tuple(warnings), smtputf8=utf8)
 

@@ -22,6 +22,8 @@ Nothing here decides identity; `provenance.py` does (sender must be the tenant).
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
+import email.header
 import email.utils
 import re
 from dataclasses import dataclass
@@ -80,6 +82,18 @@ _FIXED_FROM = [
 ]
 # Header lines that open a block with no separator line above them (Outlook desktop after "____").
 _FROM_LINES = [*fp_regexs.ORIGINAL_FROM, *_FIXED_FROM]
+
+
+_ENCODED_WORD = re.compile(r"=\?[A-Za-z0-9_.:-]{1,40}\?[QqBb]\?[^?\s]{0,400}\?=")
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    try:
+        decoded = str(email.header.make_header(email.header.decode_header(match.group(0))))
+    except (ValueError, LookupError, UnicodeDecodeError, email.errors.HeaderParseError):
+        return match.group(0)
+    # a decoded word never brings line breaks or NULs into the text
+    return "".join(ch for ch in decoded if ch not in "\r\n\x00")
 
 
 _STARRED_LABEL = re.compile(r"(?m)^([ \t]*(?:>[ \t]?)*)\*{1,2}([^*\n]{1,30}?[ \t\xa0]?:)\*{1,2}")
@@ -171,6 +185,8 @@ def parse_forward(body: str, subject: str) -> ForwardParse | None:
 def _normalise(body: str) -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     text = text.replace("\xa0\n", "\n").replace("\xa0", " ").replace("\u202f", " ").replace("\u2007", " ")
+    # Header lines pasted raw (some clients and gateways): "Von: =?UTF-8?Q?J=C3=BCrgen?= <j@x>".
+    text = _ENCODED_WORD.sub(_decode_word, text)
     # Bold labels made into text by Gmail and gateways: "*Van:* Piet" -> "Van: Piet".
     text = _STARRED_LABEL.sub(r"\1\2", text)
     try:
@@ -284,7 +300,9 @@ def _banner_sender(body: str, name: str) -> Address | None:
 
 def strip_banner(text: str) -> str:
     """The text without Outlook's first-contact banner line (it is not the customer's words)."""
-    return _BANNER_LINE.sub("", text)
+    if not _BANNER.search(text):
+        return text
+    return _BANNER_LINE.sub("", text).strip("\n")
 
 
 _BANNER_LINE = re.compile(r"(?mi)^[^\n]*" + _BANNER.pattern.split("\\s+(?P<email>")[0] + r"[^\n]*\n?")

@@ -38,7 +38,7 @@ class _CachedHeaders(HeaderRegistry):
     def __call__(self, name: str, value: str) -> Any:
         # Encoded words and RFC 2231 parameters whose bytes do not fit their charset are
         # rewritten to UTF-8 first: the stdlib would raise UnicodeDecodeError on some of them.
-        value = repair_header_value(value)
+        value = repair_header_value(value, parameters=name.lower() in _PARAMETER_HEADERS)
         try:
             if len(value) > _CACHE_MAX_VALUE:
                 return super().__call__(name, value)
@@ -48,6 +48,8 @@ class _CachedHeaders(HeaderRegistry):
 
 
 _CACHE_MAX_VALUE = 512
+# Headers with MIME parameters, where RFC 2231 `name*=charset''...` values live.
+_PARAMETER_HEADERS = frozenset({"content-type", "content-disposition"})
 
 
 @functools.lru_cache(maxsize=4096)

@@ -103,7 +103,7 @@ def understand(msg: ParsedMessage, envelope_from: str, tenant: TenantIdentity) -
         preamble=None,
         bounce=verdict.bounce,
         system=verdict.system,
-        display_text=body.text,
+        display_text=strip_banner(body.text),  # Exchange's first-contact banner is not the sender's words
         quoted_text=body.quoted,
         robot=verdict.robot,
     )

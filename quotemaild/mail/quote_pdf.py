@@ -21,18 +21,18 @@ exactly what was stored.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
 
-ENCODING = "windows-1252"
-_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ı": "i",
-                        "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L", "\u2212": "-", "\u2009": " ",
-                        "\u202f": " ", "\u00a0": " "})
+from quotemaild.mail.doc_format import ENCODING, format_date, format_money, format_number, format_percent, to_cp1252
+
+__all__ = ["Party", "QuoteDocument", "QuoteLine", "Seller", "UnicodeFont", "VatTotal", "format_date", "format_money",
+           "format_number", "format_percent", "render_quote_pdf", "to_cp1252"]
 
 LABELS: dict[str, dict[str, str]] = {
     "nl": {"title": "Offerte", "customer": "Klant", "vat_number": "Btw-nr.", "number": "Offertenummer",
@@ -40,30 +40,52 @@ LABELS: dict[str, dict[str, str]] = {
            "description": "Omschrijving", "quantity": "Aantal", "unit": "Eenheid",
            "unit_price": "Eenheidsprijs", "discount": "Korting", "vat": "Btw", "line_total": "Totaal",
            "total_excl": "Totaal excl. btw", "vat_on": "Btw {rate} op {base}",
-           "total_incl": "Totaal incl. btw"},
+           "total_incl": "Totaal incl. btw", "attn": "T.a.v.", "company_number": "Ondernemingsnr.",
+           "phone": "Tel.", "payment_terms": "Betalingsvoorwaarden",
+           "payment_days": "Betaling binnen {days} dagen na factuurdatum.", "payment_now": "Contante betaling.",
+           "terms": "Voorwaarden", "agreement": "Voor akkoord", "sign_here": "Naam, datum en handtekening",
+           "page": "Pagina {page} van {pages}"},
     "fr": {"title": "Offre de prix", "customer": "Client", "vat_number": "N° TVA", "number": "Numéro d'offre",
            "date": "Date", "valid_until": "Valable jusqu'au", "reference": "Votre référence",
            "description": "Description", "quantity": "Quantité", "unit": "Unité",
            "unit_price": "Prix unitaire", "discount": "Remise", "vat": "TVA", "line_total": "Total",
            "total_excl": "Total hors TVA", "vat_on": "TVA {rate} sur {base}",
-           "total_incl": "Total TVA comprise"},
+           "total_incl": "Total TVA comprise", "attn": "À l'attention de", "company_number": "N° d'entreprise",
+           "phone": "Tél.", "payment_terms": "Conditions de paiement",
+           "payment_days": "Paiement à {days} jours date de facture.", "payment_now": "Paiement comptant.",
+           "terms": "Conditions", "agreement": "Bon pour accord", "sign_here": "Nom, date et signature",
+           "page": "Page {page} sur {pages}"},
     "en": {"title": "Quote", "customer": "Customer", "vat_number": "VAT no.", "number": "Quote number",
            "date": "Date", "valid_until": "Valid until", "reference": "Your reference",
            "description": "Description", "quantity": "Qty", "unit": "Unit",
            "unit_price": "Unit price", "discount": "Discount", "vat": "VAT", "line_total": "Total",
            "total_excl": "Total excl. VAT", "vat_on": "VAT {rate} on {base}",
-           "total_incl": "Total incl. VAT"},
+           "total_incl": "Total incl. VAT", "attn": "Attn.", "company_number": "Company no.",
+           "phone": "Tel.", "payment_terms": "Payment terms",
+           "payment_days": "Payment within {days} days of the invoice date.", "payment_now": "Payment on receipt.",
+           "terms": "Terms and conditions", "agreement": "For agreement", "sign_here": "Name, date and signature",
+           "page": "Page {page} of {pages}"},
 }
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-_CURRENCY = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
-
-
 @dataclass(frozen=True)
 class Party:
     name: str
     address_lines: Sequence[str] = ()
     vat: str = ""
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The seller's company block (the tenant profile); empty fields are left out."""
+
+    name: str
+    address_lines: Sequence[str] = ()
+    vat: str = ""
+    company_number: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    iban: str = ""
+    bic: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,12 @@ class QuoteDocument:
     reference: str = ""
     notes: str = ""
     meta: dict[str, str] = field(default_factory=dict)  # PDF metadata extras (author, ...)
+    seller: Seller | None = None  # printed instead of `tenant` when given
+    logo: bytes | None = None  # PNG or JPEG, checked when it was stored
+    contact_person: str = ""  # the "attn." line under the customer's name
+    payment_days: int | None = None  # None: no payment terms line
+    terms: str = ""  # the seller's conditions, in the quote's language
+    signature_block: bool = True  # "voor akkoord" / "bon pour accord" / "for agreement"
 
 
 @dataclass(frozen=True)
@@ -108,6 +136,26 @@ class UnicodeFont:
 
     regular: Path
     bold: Path
+
+
+class _QuotePDF(FPDF):
+    """FPDF with our footer: "page x of y" in the quote's language and the seller's key numbers."""
+
+    footer_text: str = ""
+    page_label: str = "Page {page} of {pages}"
+    font_family_name: str = "helvetica"
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(self.font_family_name, "", 7.5)
+        self.set_text_color(90, 90, 90)
+        if self.footer_text:
+            self.cell(self.epw * 0.78, 4, self.footer_text)
+        else:
+            self.cell(self.epw * 0.78, 4, "")
+        # fpdf2 replaces {nb} by the page count when the document is closed.
+        self.cell(self.epw * 0.22, 4, self.page_label.format(page=self.page_no(), pages="{nb}"), align="R")
+        self.set_text_color(0, 0, 0)
 
 
 def render_quote_pdf(doc: QuoteDocument, font: UnicodeFont | None = None) -> bytes:
@@ -119,23 +167,31 @@ def render_quote_pdf(doc: QuoteDocument, font: UnicodeFont | None = None) -> byt
     lang = doc.language if doc.language in LABELS else "en"
     L = LABELS[lang]
 
-    pdf = FPDF(format="A4")
+    pdf = _QuotePDF(format="A4")
     pdf.core_fonts_encoding = ENCODING
     family, t = "helvetica", to_cp1252
     if font is not None:
         family, t = "quotefont", str
         pdf.add_font(family, "", str(font.regular))
         pdf.add_font(family, "B", str(font.bold))
+    pdf.font_family_name = family
+    pdf.page_label = t(L["page"])
+    pdf.footer_text = t(_footer_line(doc, L))
     pdf.set_creation_date(dt.datetime.combine(doc.issue_date, dt.time(), tzinfo=dt.UTC))
     pdf.set_title(t(f"{L['title']} {doc.number}"))
     pdf.set_author(t(doc.tenant.name))
     pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     width = pdf.epw
 
     def money(v: Decimal) -> str:
         return t(format_money(v, lang, doc.currency))
+
+    if doc.logo:
+        # Drawn from the stored bytes: fpdf2 gets no path or URL it could fetch.
+        pdf.image(io.BytesIO(doc.logo), x=pdf.l_margin, y=12, h=18, keep_aspect_ratio=True)
+        pdf.set_y(33)
 
     pdf.set_font(family, "B", 18)
     pdf.cell(width, 10, t(f"{L['title']} {doc.number}"), new_x="LMARGIN", new_y="NEXT")
@@ -144,9 +200,13 @@ def render_quote_pdf(doc: QuoteDocument, font: UnicodeFont | None = None) -> byt
     # sender (left) and customer (right)
     top = pdf.get_y()
     half = width / 2
-    _party(pdf, pdf.l_margin, top, half - 4, doc.tenant, "", L, family, t)
+    if doc.seller is not None:
+        _seller(pdf, pdf.l_margin, top, half - 4, doc.seller, L, family, t)
+    else:
+        _party(pdf, pdf.l_margin, top, half - 4, doc.tenant, "", L, family, t)
     left_end = pdf.get_y()
-    _party(pdf, pdf.l_margin + half, top, half, doc.contact, L["customer"], L, family, t)
+    _party(pdf, pdf.l_margin + half, top, half, doc.contact, L["customer"], L, family, t,
+           attn=f"{L['attn']} {doc.contact_person}" if doc.contact_person else "")
     pdf.set_xy(pdf.l_margin, max(left_end, pdf.get_y()) + 4)
 
     pdf.set_font(family, "", 10)
@@ -186,86 +246,94 @@ def render_quote_pdf(doc: QuoteDocument, font: UnicodeFont | None = None) -> byt
         pdf.cell(width * 0.7, 6, t(label), align="R")
         pdf.cell(width * 0.3, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
+    if doc.payment_days is not None:
+        pdf.ln(4)
+        pdf.set_font(family, "B", 9)
+        pdf.cell(width, 5, t(L["payment_terms"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+        text = L["payment_days"].format(days=doc.payment_days) if doc.payment_days else L["payment_now"]
+        pdf.multi_cell(width, 4.8, t(text), new_x="LMARGIN", new_y="NEXT")
     if doc.notes.strip():
         pdf.ln(6)
         pdf.set_font(family, "", 9)
         pdf.multi_cell(width, 4.8, t(doc.notes.strip()), new_x="LMARGIN", new_y="NEXT")
+    if doc.terms.strip():
+        pdf.ln(4)
+        pdf.set_font(family, "B", 8.5)
+        pdf.cell(width, 4.8, t(L["terms"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 8)
+        pdf.multi_cell(width, 4.2, t(doc.terms.strip()), new_x="LMARGIN", new_y="NEXT")
+    if doc.signature_block:
+        _signature(pdf, L, family, t)
     return bytes(pdf.output())
 
 
+def _footer_line(doc: QuoteDocument, labels: Mapping[str, str]) -> str:
+    """Legal name, VAT, IBAN/BIC in one line at the foot of every page."""
+    seller = doc.seller
+    if seller is None:
+        return doc.tenant.name
+    parts = [seller.name]
+    if seller.vat:
+        parts.append(f"{labels['vat_number']} {seller.vat}")
+    if seller.iban:
+        parts.append(f"IBAN {seller.iban}" + (f" BIC {seller.bic}" if seller.bic else ""))
+    return " - ".join(parts)
+
+
+def _signature(pdf: FPDF, labels: Mapping[str, str], family: str, t: Callable[[str], str]) -> None:
+    """A box for the customer's "voor akkoord", kept whole on one page."""
+    height = 34
+    if pdf.get_y() + height + 6 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(6)
+    x = pdf.l_margin + pdf.epw / 2
+    w = pdf.epw / 2
+    pdf.set_x(x)
+    pdf.set_font(family, "B", 10)
+    pdf.cell(w, 6, t(labels["agreement"]), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(family, "", 8)
+    pdf.cell(w, 4.5, t(labels["sign_here"]), new_x="LEFT", new_y="NEXT")
+    pdf.rect(x, pdf.get_y() + 1, w, height - 12)
+    pdf.set_y(pdf.get_y() + height - 10)
+
+
+def _seller(pdf: FPDF, x: float, y: float, w: float, seller: Seller, labels: Mapping[str, str], family: str,
+            t: Callable[[str], str]) -> None:
+    lines = [*seller.address_lines]
+    if seller.vat:
+        lines.append(f"{labels['vat_number']} {seller.vat}")
+    if seller.company_number:
+        lines.append(f"{labels['company_number']} {seller.company_number}")
+    if seller.phone:
+        lines.append(f"{labels['phone']} {seller.phone}")
+    lines.extend(v for v in (seller.email, seller.website) if v)
+    if seller.iban:
+        lines.append(f"IBAN {seller.iban}")
+    if seller.bic:
+        lines.append(f"BIC {seller.bic}")
+    pdf.set_xy(x, y)
+    pdf.set_font(family, "", 8)
+    pdf.multi_cell(w, 4.5, "", new_x="LEFT", new_y="NEXT")
+    pdf.set_font(family, "B", 11)
+    pdf.multi_cell(w, 5.5, t(seller.name), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(family, "", 9)
+    for line in lines:
+        pdf.multi_cell(w, 4.6, t(line), new_x="LEFT", new_y="NEXT")
+
+
 def _party(pdf: FPDF, x: float, y: float, w: float, party: Party, heading: str,
-           labels: Mapping[str, str], family: str, t: Callable[[str], str]) -> None:
+           labels: Mapping[str, str], family: str, t: Callable[[str], str], attn: str = "") -> None:
     pdf.set_xy(x, y)
     pdf.set_font(family, "", 8)
     pdf.multi_cell(w, 4.5, t(heading.upper()), new_x="LEFT", new_y="NEXT")
     pdf.set_font(family, "B", 11)
     pdf.multi_cell(w, 5.5, t(party.name), new_x="LEFT", new_y="NEXT")
     pdf.set_font(family, "", 10)
+    if attn:
+        pdf.multi_cell(w, 5, t(attn), new_x="LEFT", new_y="NEXT")
     lines = [*party.address_lines]
     if party.vat:
         lines.append(f"{labels['vat_number']} {party.vat}")
     for line in lines:
         pdf.multi_cell(w, 5, t(line), new_x="LEFT", new_y="NEXT")
-
-
-def format_money(value: Decimal, language: str, currency: str = "EUR") -> str:
-    """nl `€ 1.234,50`, fr `1 234,50 €`, en `€1,234.50`."""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    symbol = _CURRENCY.get(currency, currency)
-    sign = "-" if amount < 0 else ""
-    body = _group(abs(amount), language, decimals=2)
-    if language == "fr":
-        return f"{sign}{body} {symbol}"
-    if language == "nl":
-        return f"{symbol} {sign}{body}"
-    return f"{sign}{symbol}{body}"
-
-
-def format_number(value: Decimal, language: str) -> str:
-    """A quantity without trailing zeros: 2, 1,5 (nl/fr) or 1.5 (en)."""
-    d = Decimal(value).normalize()
-    decimals = max(0, -d.as_tuple().exponent)  # type: ignore[operator]
-    sign = "-" if d < 0 else ""
-    return sign + _group(abs(d), language, decimals=int(decimals))
-
-
-def format_percent(value: Decimal, language: str) -> str:
-    return f"{format_number(value, language)}{'' if language == 'en' else ' '}%"
-
-
-def format_date(value: dt.date, language: str) -> str:
-    if language == "en":
-        return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
-    sep = "/" if language == "fr" else "-"
-    return f"{value.day:02d}{sep}{value.month:02d}{sep}{value.year}"
-
-
-def to_cp1252(text: str) -> str:
-    """Text the core fonts can show: cp1252 kept, others transliterated or `?`."""
-    out: list[str] = []
-    for ch in text.translate(_EXTRA):
-        if _encodable(ch):
-            out.append(ch)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(base if base and all(_encodable(c) for c in base) else "?")
-    return "".join(out)
-
-
-def _encodable(ch: str) -> bool:
-    if ch in "\n\t" or (ch.isprintable() and ch != "\x7f"):
-        try:
-            ch.encode(ENCODING)
-            return True
-        except UnicodeEncodeError:
-            return False
-    return False
-
-
-def _group(amount: Decimal, language: str, decimals: int) -> str:
-    text = f"{amount:,.{decimals}f}"  # 1,234.50
-    if language == "en":
-        return text
-    thousands = " " if language == "fr" else "."
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", thousands)
-

@@ -97,7 +97,7 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
     (
         "says it is automatic", GENERIC, 1.0,
         _rx(
-            r"\b(?:this|it) is an? (?:automated|automatic|auto-?generated)(?: e-?mail)? (?:message|reply|response|notification|e-?mail)",
+            r"\b(?:this|it) is an? (?:automated|automatic|auto-?generated)(?: e-?mail)? (?:message|reply|response|notification|e-?mail|confirmation|acknowledge?ment|notice)",
             r"\b(?:this|the) (?:message|e-?mail|reply) (?:was|is|has been) (?:sent|generated) automatically",
             r"\bdit is een automatisch(?:e)?(?: gegenereerd)?(?: verzonden)? (?:bericht|antwoord|e-?mail|mail|reactie)",
             r"\bdit bericht (?:is|werd) automatisch (?:gegenereerd|verzonden|verstuurd)",
@@ -124,7 +124,8 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
             r"\b(?:je suis|je serai) (?:actuellement |en ce moment |momentan[ée]ment )?(?:absente?|absent\(e\)|en (?:cong[ée]s?|vacances|d[ée]placement)|"
             r"hors du bureau|indisponible)",
             r"\b(?:je suis|je serai) (?:du|jusqu['’]au|jusqu['’]à) [^.\n]{0,60}(?:absente?|en cong[ée]|en vacances)",
-            r"\bich bin (?:derzeit|zurzeit|momentan|aktuell|vom|bis|ab|leider|heute)? ?(?:[^.\n]|(?<=\d)\.){0,60}(?:nicht im b[üu]ro|abwesend|im urlaub|nicht erreichbar|au(?:ß|ss)er haus)",
+            r"\bich bin (?:derzeit|zurzeit|momentan|aktuell|vom|bis|ab|leider|heute)? ?(?:[^.\n]|(?<=\d)\.){0,60}(?:nicht im b[üu]ro|abwesend|im urlaub|nicht erreichbar|au(?:ß|ss)er haus|nicht im hause?|in elternzeit|im mutterschutz|auf (?:gesch[äa]fts|dienst)reise)",
+            r"(?:^|\n)\s*(?:absente?|absent\(e\)|afwezig|abwesend|out of (?:the )?office|ooo)\s+(?:jusqu|tot|until|till|bis|du|van|from|vom)\b",
             r"\b(?:ik ben|ben ik)\b(?:[^.\n]|(?<=\d)\.){0,40}\b(?:afwezig|niet aanwezig|niet op kantoor|met vakantie|op vakantie|"
             r"met \w*verlof|niet bereikbaar)\b",
             r"\bi(?:'m| am) (?:currently )?(?:ooo|on pto|on parental leave|on maternity leave|on paternity leave)\b",
@@ -136,7 +137,8 @@ BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
     (
         "return date or on-return promise", ABSENCE, 0.3,
         _rx(
-            r"\b(?:back|return(?:ing)?) (?:in the office )?(?:on|by|after)\b", r"\bupon my return\b", r"\bon my return\b",
+            r"\b(?:back|return(?:ing)?) (?:in the office )?(?:on|by|after)\b", r"\breturning\b",
+            r"\bwill (?:respond|reply|get back to you|answer)(?: to your (?:e-?mail|message))? (?:on|when|after|upon)\b", r"\bupon my return\b", r"\bon my return\b",
             r"\bwhen i(?:'m| am)? (?:get )?back\b", r"\bafter my return\b",
             r"\b(?:terug|weer aanwezig|weer op kantoor|opnieuw bereikbaar) (?:op|vanaf|vanaf maandag|na)\b",
             r"\bna mijn terugkeer\b", r"\bbij mijn terugkeer\b", r"\bvanaf \w+ \d{1,2} \w+ (?:ben ik )?(?:weer|terug)\b",
@@ -161,9 +163,9 @@ r"\b(?:weer|terug|opnieuw) (?:bereikbaar|aanwezig|beschikbaar|op kantoor|open)\b
     (
         "mail not read or forwarded meanwhile", ABSENCE, 0.4,
         _rx(
-            r"\b(?:limited|no|intermittent) access to (?:my )?e-?mail\b", r"\bwill not be (?:forwarded|read)\b",
-            r"\b(?:wordt|worden) (?:niet|tijdens mijn afwezigheid niet) (?:doorgestuurd|gelezen)\b", r"\bbeperkt toegang tot (?:mijn )?e-?mail\b",
-            r"\bne sera pas (?:transf[ée]r[ée]|lu)\b", r"\bacc[èe]s limit[ée] [àa] (?:mes|ma) (?:e-?mails|messagerie)\b",
+            r"\b(?:limited|no|intermittent) access to (?:my )?e-?mails?\b", r"\bwill not be (?:forwarded|read)\b",
+            r"\b(?:wordt|worden) (?:[^.\n]{0,30} )?niet (?:[^.\n]{0,20} )?(?:doorgestuurd|gelezen)\b", r"\bbeperkt toegang tot (?:mijn )?e-?mail\b",
+            r"\bne sera pas (?:transf[ée]r[ée]|lu)\b", r"\bacc[èe]s (?:limit[ée]|restreint) [àa] (?:mes|ma) (?:e-?mails|mails|messagerie|courriels)\b",
             r"\bwird nicht weitergeleitet\b", r"\b(?:keinen|eingeschr[äa]nkten) zugriff auf (?:meine )?e-?mails?\b",
             r"\bn['’]ai pas acc[èe]s [àa] (?:mes|ma) (?:e-?mails|messagerie|courriels)\b",
             r"\bgeen toegang tot (?:mijn )?e-?mail\b", r"\bniet in de gelegenheid (?:om )?(?:uw|je) (?:e-?mail|mail|bericht)",
@@ -193,10 +195,10 @@ r"\b(?:weer|terug|opnieuw) (?:bereikbaar|aanwezig|beschikbaar|op kantoor|open)\b
     (
         "says your mail was received", RECEIVED, 0.7,
         _rx(
-            r"\bwe (?:have )?(?:successfully )?received your (?:e-?mail|message|request|enquiry|inquiry)\b",
+            r"\bwe(?: have|['’]ve)? (?:successfully )?received your (?:e-?mail|message|request|enquiry|inquiry)\b",
             r"\byour (?:e-?mail|message|request) has been received\b",
-            r"\bwij hebben uw (?:e-?mail|bericht|aanvraag|vraag|mail) (?:goed |correct )?ontvangen\b",
-            r"\buw (?:e-?mail|bericht|aanvraag|vraag) (?:is|werd) (?:goed )?(?:ontvangen|geregistreerd)\b",
+            r"\bw(?:ij|e) hebben (?:uw|je|jouw) (?:e-?mail|bericht|aanvraag|vraag|mail) (?:goed |correct |in goede orde )?ontvangen\b",
+            r"\b(?:uw|je|jouw) (?:e-?mail|bericht|aanvraag|vraag) (?:is|werd) (?:goed |in goede orde )?(?:ontvangen|geregistreerd)\b",
             r"\bnous avons (?:bien )?re[çc]u votre (?:e-?mail|message|demande|courriel)\b",
             r"\bvotre (?:demande|message|e-?mail|courriel) a (?:bien )?[ée]t[ée] (?:re[çc]ue?|enregistr[ée]e?)\b",
             r"\bwir haben ihre (?:e-?mail|nachricht|anfrage) (?:erhalten|empfangen)\b",
@@ -207,8 +209,11 @@ r"\b(?:weer|terug|opnieuw) (?:bereikbaar|aanwezig|beschikbaar|op kantoor|open)\b
         "promises an answer within a delay or gives a ticket number", RECEIVED, 0.3,
         _rx(
             r"\bwithin (?:\d+|one|two|three|24|48) (?:business |working )?(?:hours|days)\b",
+            r"\b(?:beantwoorden|antwoorden|reageren|respond|reply|get back to you|r[ée]pondrons|reviendrons|melden uns|antworten)\b"
+            r"[^.\n]{0,40}\b(?:zo snel mogelijk|as soon as possible|au plus vite|dans les plus brefs d[ée]lais|"
+            r"schnellstm[öo]glich|so schnell wie m[öo]glich)",
             r"\bbinnen (?:de )?(?:\d+|twee|drie|vijf) (?:werk)?(?:dagen|uur)\b",
-            r"\bdans les (?:\d+|meilleurs) (?:heures|jours|d[ée]lais)\b", r"\bsous (?:\d+) (?:heures|jours)\b",
+            r"\bdans les (?:\d+|meilleurs|plus brefs) (?:heures|jours|d[ée]lais)\b", r"\bsous (?:\d+) (?:heures|jours)\b",
             r"\binnerhalb (?:von )?(?:\d+|zwei|drei) (?:werk)?(?:tagen|stunden)\b",
             r"\b(?:ticket|case|dossier|reference|referentie|r[ée]f[ée]rence|vorgangs?)\s*(?:number|nummer|num[ée]ro|nr\.?|no\.?|n°|#)\s*:?\s*#?\w*\d",
         ),

@@ -36,7 +36,8 @@ FALLBACK_LANGUAGE = "en"
 MAX_TEMPLATE_CHARS = 20_000
 
 _COMMON = frozenset(
-    {"tenant_name", "tenant_address", "contact_name", "subject", "reply_subject", "request_ref", "user_name"}
+    {"tenant_name", "tenant_address", "contact_name", "subject", "reply_subject", "request_ref", "user_name",
+     "signature"}
 )
 VARIABLES: dict[str, frozenset[str]] = {
     "ack": _COMMON,
@@ -51,6 +52,7 @@ _SAMPLE: dict[str, Any] = {
     "reply_subject": "Re: Offerte ramen en deuren",
     "request_ref": "#42",
     "user_name": "Els Janssens",
+    "signature": "Els Janssens\nStarcomm BV - +32 9 123 45 67",
     "body": "Beste Jan,\n\nIn bijlage de gevraagde informatie.",
     "quote_number": "OF-2026-0042",
     "quote_total": "€ 12.345,67",
@@ -98,6 +100,7 @@ def render_mail(
     subject_src, body_src = _split(text)
     subject_t, body_t = _compile(subject_src, body_src)
     values = {k: context[k] for k in VARIABLES[kind] if k in context}
+    values.setdefault("signature", "")  # the tenant's e-mail signature, when it set one
     try:
         subject = subject_t.render(values)
         body = body_t.render(values)

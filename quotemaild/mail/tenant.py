@@ -20,10 +20,9 @@ class TenantIdentity:
     known_forwarders: frozenset[str] = field(default_factory=frozenset)  # e.g. a Google Group
 
     def __post_init__(self) -> None:
-        keys = lambda values: frozenset(address_key(v) for v in values)  # noqa: E731
-        object.__setattr__(self, "proposals_addresses", keys(self.proposals_addresses))
-        object.__setattr__(self, "own_addresses", keys(self.own_addresses))
-        object.__setattr__(self, "known_forwarders", keys(self.known_forwarders))
+        object.__setattr__(self, "proposals_addresses", _keys(self.proposals_addresses))
+        object.__setattr__(self, "own_addresses", _keys(self.own_addresses))
+        object.__setattr__(self, "known_forwarders", _keys(self.known_forwarders))
         object.__setattr__(self, "own_domains", frozenset(domain_key(d) for d in self.own_domains if d))
         object.__setattr__(self, "proposals_domain", domain_key(self.proposals_domain) if self.proposals_domain else "")
 
@@ -46,6 +45,10 @@ class TenantIdentity:
 
     def is_forwarder(self, email: str) -> bool:
         return address_key(email) in self.known_forwarders
+
+
+def _keys(values: frozenset[str]) -> frozenset[str]:
+    return frozenset(address_key(v) for v in values)
 
 
 def _without_tag(email: str) -> str:

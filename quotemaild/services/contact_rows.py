@@ -148,6 +148,7 @@ def contact_view(row: ContactRow, revenue: Decimal, persons: bool = True) -> dic
         "custom": dict(row.custom), "internal_note": row.internal_note,
         "revenue": str(revenue), "converted_on": row.converted_on.isoformat() if row.converted_on else None,
         "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
+        "active": row.active if row.kind == "prospect" else None, "seller_user_id": row.seller_user_id,
     }
     if persons:
         view["persons"] = [

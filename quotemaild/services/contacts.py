@@ -24,8 +24,10 @@ from quotemaild.domain.numbering import parse_format
 from quotemaild.domain.vat import VatWarning
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.addresses import address_key
+from quotemaild.services.reminders import sync_reminders
 from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_domain
 from quotemaild.services.timeline import audit
+from quotemaild.store.cluster import Scope, numbers_unique, tenant_lock
 from quotemaild.store.models import Contact as ContactRow
 from quotemaild.store.models import ContactAttachment, ContactCustomFieldDef, ContactInvoice, Tenant
 
@@ -103,7 +105,10 @@ def vat_in_use(session: Session, tenant_id: int, exclude_id: int | None = None) 
 
 
 def next_customer_number(session: Session, tenant: Tenant, clock: Clock) -> str:
+    """The next free number. Holds the tenant's number lock until the caller's transaction ends,
+    so instances that number at the same moment take turns (no duplicate, no gap)."""
     fmt = parse_format(tenant.customer_number_format, "customer_number_format")
+    tenant_lock(session, tenant.id, Scope.NUMBERS)
     existing = session.scalars(
         select(ContactRow.number).where(ContactRow.tenant_id == tenant.id, ContactRow.number.is_not(None))
     )
@@ -114,6 +119,7 @@ def next_customer_number(session: Session, tenant: Tenant, clock: Clock) -> str:
 def _check_number_free(session: Session, tenant_id: int, number: str, contact_id: int | None) -> None:
     if not number:
         return
+    tenant_lock(session, tenant_id, Scope.NUMBERS)  # free now, and still free at our insert
     owner = session.scalar(select(ContactRow.id).where(ContactRow.tenant_id == tenant_id, ContactRow.number == number))
     if owner is not None and owner != contact_id:
         raise InvalidInput("number", f"{number} is already the number of contact {owner}")
@@ -133,8 +139,9 @@ def add_contact(session: Session, tenant: Tenant, data: Mapping[str, Any], actor
     _check_number_free(session, tenant.id, contact.number, None)
     apply_to_row(row, contact)
     row.converted_on = contact.converted_on
-    session.add(row)
-    session.flush()
+    with numbers_unique(session, "number", contact.number):
+        session.add(row)
+    sync_reminders(session, row)
     return Saved(row, warnings)
 
 
@@ -160,16 +167,22 @@ def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any]
     _check_number_free(session, row.tenant_id, contact.number, row.id)
     apply_to_row(row, contact)
     row.updated_at = clock.now()
-    session.flush()
+    with numbers_unique(session, "number", contact.number):
+        pass
+    sync_reminders(session, row)
     return Saved(row, warnings)
 
 
 def list_contacts(
-    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200
+    session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200,
+    active: bool | None = None,
 ) -> list[ContactRow]:
+    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects."""
     q = select(ContactRow).where(ContactRow.tenant_id == tenant_id)
     if kind:
         q = q.where(ContactRow.kind == ContactKind(kind).value)
+    if active is not None:
+        q = q.where(ContactRow.kind == ContactKind.PROSPECT.value, ContactRow.active.is_(active))
     if search:
         like = f"%{search}%"
         q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
@@ -204,7 +217,8 @@ def convert_contact(session: Session, contact_id: int, actor: str, clock: Clock)
     converted = convert_to_customer(to_domain(row), number, now.date())
     row.kind, row.number, row.converted_on, row.updated_at = "customer", converted.number, now.date(), now
     audit(session, row.tenant_id, "contact.convert", actor, now, {"contact_id": row.id, "number": converted.number})
-    session.flush()
+    with numbers_unique(session, "number", number):
+        pass
     return row
 
 

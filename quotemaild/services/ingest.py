@@ -163,6 +163,9 @@ def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, 
             request = session.get(QuoteRequest, outbox.request_id)
     if request is None and decision.verdict == "join" and u.kind != "system":
         request = session.get(QuoteRequest, decision.request_id)
+    if request is None and u.kind in robot_answers.ROBOT_KINDS:
+        # no threading headers (ticket desks, some gateways): the request we last wrote to this sender
+        request = robot_answers.request_answered(session, tenant.id, parsed.sender, now)
     message = add_inbound_message(
         session, tenant.id, request, raw, parsed, message_id, now,
         text=u.display_text, kind=u.kind, provenance="system" if u.kind == "system" else u.provenance, info=info,

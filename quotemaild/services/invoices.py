@@ -19,6 +19,7 @@ from quotemaild.errors import InvalidInput
 from quotemaild.services.contact_rows import to_domain
 from quotemaild.services.contacts import get_contact, next_customer_number, revenue
 from quotemaild.services.timeline import audit
+from quotemaild.store.cluster import numbers_unique
 from quotemaild.store.models import Contact as ContactRow
 from quotemaild.store.models import ContactInvoice, Tenant
 
@@ -63,5 +64,6 @@ def record_invoice(
     row.updated_at = now
     session.add(ContactInvoice(tenant_id=row.tenant_id, contact_id=row.id, invoice_number=result.invoice_number,
                                amount_cents=int(result.amount * 100), at=now, actor=actor))
-    session.flush()
+    with numbers_unique(session, "number", row.number or ""):
+        pass
     return InvoiceOutcome(row, number, result.amount, True, result.converted, result.contact.revenue)

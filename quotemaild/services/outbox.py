@@ -1,7 +1,15 @@
 """The outbox: every outgoing mail is a row first, written with the change that caused it.
 
-The delivery worker (edges/outbound.py) reads due rows and reports back through `record_sent`
-and `record_failure`; nothing here talks to a socket. The caller owns the transaction.
+The delivery worker (edges/outbound.py) claims due rows (`claim_due`), confirms each claim just
+before its attempt (`confirm_claim`) and reports back through `record_sent` and `record_failure`;
+nothing here talks to a socket. The caller owns the transaction.
+
+Claims are leases written into `next_attempt_at`: a claimed row stays `queued` but is not due
+again until its lease ends, so several instances (or a restarted one) never pick the same row
+while its holder lives, and a row whose holder died is picked up again when the lease runs out.
+The claim query skips rows another instance is claiming at the same moment (`FOR UPDATE SKIP
+LOCKED` on PostgreSQL; SQLite's write lock keeps claims apart). `confirm_claim` compares the
+lease it wrote, so a holder that stalled past its lease does not send a row someone else took.
 """
 
 from __future__ import annotations
@@ -11,12 +19,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from quotemaild.domain.retry import RetryPolicy, next_attempt
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.services.conversation import LOCAL_ALIAS_PREFIX
+from quotemaild.store.cluster import skip_locked
 from quotemaild.store.models import MessageRef, OutboxMessage, QuoteRequest, TimelineEvent
 from quotemaild.store.queries import iso
 
@@ -74,6 +83,44 @@ def due(session: Session, now: dt.datetime, limit: int = 50) -> list[Delivery]:
         .limit(limit)
     ).all()
     return [Delivery(r.id, r.envelope_from, tuple(r.rcpt_to), r.data) for r in rows]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Rows claimed together, and the lease end written into each of them."""
+
+    deliveries: list[Delivery]
+    until: dt.datetime
+
+
+def claim_due(session: Session, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> Claim:
+    """Claim up to `limit` due rows until `now + lease` (commit to make the claim visible)."""
+    until = now + lease
+    rows = session.scalars(
+        skip_locked(
+            select(OutboxMessage)
+            .where(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    ).all()
+    for row in rows:
+        row.next_attempt_at = until
+    return Claim([Delivery(r.id, r.envelope_from, tuple(r.rcpt_to), r.data) for r in rows], until)
+
+
+def confirm_claim(session: Session, outbox_id: int, held_until: dt.datetime, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Just before an attempt: still ours (our lease, still queued)? Then renew the lease from now.
+
+    False when the lease ran out and another holder took the row, or it was sent meanwhile."""
+    done = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.state == "queued",
+               OutboxMessage.next_attempt_at == held_until)
+        .values(next_attempt_at=now + lease)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return bool(getattr(done, "rowcount", 0) == 1)
 
 
 def record_sent(session: Session, outbox_id: int, reply: str, now: dt.datetime) -> None:

@@ -31,6 +31,7 @@ from quotemaild.store.models import (
     ContactAttachment,
     ContactInvoice,
     ContactPersonRow,
+    ContactReminder,
     Message,
     MessageRef,
     OutboxMessage,
@@ -188,6 +189,8 @@ def forget_contact(session: Session, contact_id: int, actor: str, clock: Clock) 
             table.tenant_id == tenant_id, func.lower(table.address).in_(addresses))).rowcount if addresses else 0
     n["contact_attachments"] = session.execute(
         delete(ContactAttachment).where(ContactAttachment.contact_id == row.id)).rowcount
+    n["contact_reminders"] = session.execute(  # their notes name the person too
+        delete(ContactReminder).where(ContactReminder.contact_id == row.id)).rowcount
     n["persons"] = len(row.persons)
     names = {row.name, *(p.name for p in row.persons)} - {""}
     n["records_redacted"] = _redact_records(session, tenant_id, addresses, names)

@@ -18,20 +18,21 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.parsing import parse_email
+from quotemaild.domain.quote_states import QuoteAction, quote_transition
 from quotemaild.domain.quotes import compute_totals
 from quotemaild.domain.status import Event
 from quotemaild.errors import InvalidInput
-from quotemaild.mail.addresses import Address
-from quotemaild.services.users import user_email_key
+from quotemaild.mail.addresses import Address, folded_email
 from quotemaild.mail.compose import OutboundAttachment, reply_subject
 from quotemaild.mail.quote_pdf import Party, QuoteDocument, VatTotal, format_date, format_money, render_quote_pdf
 from quotemaild.mail.quote_pdf import QuoteLine as PdfLine
 from quotemaild.mail.templates import RenderedMail
 from quotemaild.services.quotes import domain_lines, get_quote, quote_lines
 from quotemaild.services.requests import apply_event, get_request
+from quotemaild.services.tenant_profile import document_texts, seller_block
 from quotemaild.services.send import Queued, SendSettings, queue_mail, render_for
 from quotemaild.services.timeline import record
-from quotemaild.store.models import Quote, QuoteRequest, Tenant, User
+from quotemaild.store.models import Contact, Quote, QuoteRequest, Tenant, User
 
 
 def quote_document(session: Session, quote: Quote, domain: str) -> QuoteDocument:
@@ -53,8 +54,23 @@ def quote_document(session: Session, quote: Quote, domain: str) -> QuoteDocument
         valid_until=quote.valid_until,
         currency=quote.currency,
         reference=f"#{request.id} {request.subject}".strip() if request is not None else "",
+        notes=quote.notes,
         meta={},
+        seller=seller_block(tenant, f"{tenant.slug}@{domain}"),
+        logo=tenant.logo,
+        contact_person=quote.contact_person,
+        payment_days=_payment_days(session, tenant, quote),
+        terms=document_texts(tenant, quote.language)["terms"],
     )
+
+
+def _payment_days(session: Session, tenant: Tenant, quote: Quote) -> int | None:
+    """The customer's own payment term when its card has one, else the tenant's default (or none)."""
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    if contact is not None and contact.payment_term_days is not None:
+        return contact.payment_term_days
+    days = (tenant.profile or {}).get("payment_days")
+    return int(days) if days is not None else None
 
 
 def render_pdf_for(session: Session, quote: Quote, domain: str) -> bytes:
@@ -94,6 +110,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     quote = get_quote(session, quote_id)
     if quote.status in ("accepted", "rejected"):
         raise InvalidInput("quote", f"{quote.number} was already {quote.status}")
+    quote_transition(quote.status, QuoteAction.SEND)  # refuses an expired or superseded one
     if quote.request_id is None:
         raise InvalidInput("quote", f"{quote.number} has no request to send it from (the request was deleted)")
     request = get_request(session, quote.request_id)
@@ -102,7 +119,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     if not recipient:
         raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)")
     recipient = parse_email(recipient, "to")
-    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == user_email_key(actor)))
+    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == folded_email(actor)))
     mail = quote_mail(session, settings, quote, tenant, request, user.name if user else "")
     pdf = render_pdf_for(session, quote, settings.domain)
     now = clock.now()
@@ -113,7 +130,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     )
     quote.pdf = pdf
     if queued.held is not None:
-        quote.status = "queued"  # `quote_left` makes it `sent` when the smarthost took the mail
+        quote.status = quote_transition(quote.status, QuoteAction.QUEUE).value  # `quote_left` sends it
     else:
         quote_left(session, quote, request, actor, now, clock, recipient, queued.message_pk, queued.outbox_id)
     session.flush()
@@ -123,7 +140,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
 def quote_left(session: Session, quote: Quote, request: QuoteRequest, actor: str, now: dt.datetime, clock: Clock,
                to: str, message_pk: int | None, outbox_id: int) -> None:
     """The quote mail is on its way: the quote is `sent` and the request moves by `quote_sent`."""
-    quote.status = "sent"
+    quote.status = quote_transition(quote.status, QuoteAction.SEND).value
     quote.sent_at = now
     record(session, request, "quote_sent", actor, now, quote_id=quote.id, number=quote.number, to=to,
            message=message_pk, outbox=outbox_id)

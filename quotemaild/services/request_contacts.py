@@ -16,6 +16,7 @@ from quotemaild.domain.parsing import clean_text
 from quotemaild.errors import InvalidInput
 from quotemaild.services.contacts import Saved, add_contact, get_contact
 from quotemaild.services.requests import get_request
+from quotemaild.services.prospects import activate_for
 from quotemaild.services.timeline import record
 from quotemaild.store.models import Message, QuoteRequest, Tenant
 
@@ -74,6 +75,7 @@ def link_contact(session: Session, request_id: int, contact_id: int, actor: str,
     request.contact_id = contact.id
     record(session, request, "contact_linked", actor, clock.now(), contact_id=contact.id, name=contact.name,
            kind=contact.kind, previous=previous)
+    activate_for(session, request, actor, clock)  # a request already worked activates its prospect
     session.flush()
     return request
 

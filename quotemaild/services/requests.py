@@ -16,6 +16,8 @@ from quotemaild.domain.parsing import clean_text
 from quotemaild.domain.status import Event, Status, event_for_target, parse_status, transition
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.addresses import clean_email, safe_display_name
+from quotemaild.services.prospects import activate_for
+from quotemaild.services.quote_status import check_status_agrees
 from quotemaild.services.timeline import audit, record
 from quotemaild.services.users import find_user
 from quotemaild.store.models import (
@@ -52,13 +54,19 @@ def apply_event(session: Session, request: QuoteRequest, event: Event | str, act
     request.status = after.value
     record(session, request, "status_changed", actor, clock.now(),
            **{"from": before.value, "to": after.value, "event": event.value})
+    activate_for(session, request, actor, clock)
     return after
 
 
 def set_status(session: Session, request_id: int, target: str, actor: str, clock: Clock) -> QuoteRequest:
-    """An explicit status change (`request status ID STATUS`), as the workflow event that does it."""
+    """An explicit status change (`request status ID STATUS`), as the workflow event that does it.
+
+    InvalidTransition when the workflow has no such move; StatusConflict when the move would
+    contradict the request's quotes (e.g. `accepted` while its only quote is a draft).
+    """
     request = get_request(session, request_id)
     event = event_for_target(request.status, target, previous=request.previous_status)
+    check_status_agrees(session, request, target)
     apply_event(session, request, event, actor, clock)
     session.flush()
     return request

@@ -3,7 +3,8 @@
 `with_context` re-scores an answer that threading joined to a request, with what only the store
 knows (how long after our mail it came, whether this sender sent the same robot text before).
 `correct_verdict` lets a seller overrule the verdict either way; the change is recorded on the
-request's timeline and in the message's `info`, and the message's kind follows it.
+request's timeline and in the message's `info`, and the message's kind follows it. A message that
+was kept unattached as robot mail and is marked human opens the request it should have opened.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.mail.classify import robot_verdict
+from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.provenance import Understanding
 from quotemaild.mail.robot import AnswerContext, score_answer
-from quotemaild.services.conversation import timeline
-from quotemaild.store.models import Message
+from quotemaild.services.conversation import SYSTEM_ACTOR, new_request, timeline
+from quotemaild.store.models import Message, QuoteRequest
 
 ROBOT_KINDS = ("out_of_office", "auto_reply")
 VERDICTS = ("human", "robot")
 _HISTORY = 20  # earlier robot answers of one sender looked at
+ANSWER_WINDOW = dt.timedelta(days=14)  # a robot answer without threading headers: our mail this recent
 
 
 def with_context(
@@ -52,6 +55,31 @@ def unthreaded(u: Understanding) -> Understanding:
         return u
     note = f"robot score {u.robot.score:.2f} from the body only, and it answers no mail of ours: kept as a person's"
     return dataclasses.replace(u, kind="human", kind_reasons=(note, *u.robot.reasons))
+
+
+def request_answered(
+    session: Session, tenant_id: int, sender: Address | None, now: dt.datetime
+) -> QuoteRequest | None:
+    """The request a robot answer without threading headers answers: our latest mail to its sender.
+
+    Ticket desks and some gateways drop In-Reply-To; the answer still comes from the address we
+    wrote to, soon after. Only our own recent mail to that very address counts.
+    """
+    if sender is None:
+        return None
+    row = session.execute(
+        select(QuoteRequest)
+        .join(Message, Message.request_id == QuoteRequest.id)
+        .where(
+            QuoteRequest.tenant_id == tenant_id,
+            func.lower(QuoteRequest.requester_email) == sender.email.lower(),
+            Message.direction == "out",
+            Message.created_at >= now - ANSWER_WINDOW,
+        )
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    ).first()
+    return row[0] if row else None
 
 
 def answer_context(
@@ -125,6 +153,9 @@ def correct_verdict(session: Session, message_id: int, verdict: str, actor: str,
         history.append({"from": before, "to": after, "by": actor, "at": now.isoformat()})
         info["verdict_corrections"] = history
         message.info = info
+        if message.request_id is None and after == "human":
+            # A person's mail taken for robot mail and kept unattached: it becomes the request it was.
+            _open_request(session, message, now)
         if message.request_id is not None:
             timeline(
                 session, message.request_id, now, "verdict_corrected", actor,
@@ -137,6 +168,15 @@ def correct_verdict(session: Session, message_id: int, verdict: str, actor: str,
         "after": after,
         "changed": changed,
     }
+
+
+def _open_request(session: Session, message: Message, now: dt.datetime) -> None:
+    requester = Address(email=message.from_email, name=message.from_name or "") if message.from_email else None
+    request = new_request(session, message.tenant_id, message.subject or "", requester, now)
+    message.request_id = request.id
+    request.message_count += 1
+    timeline(session, request.id, now, "message_received", message.from_email or SYSTEM_ACTOR, message=message.id,
+             thread="a seller marked it as a person's mail", provenance=message.provenance)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.config import Config
+from quotemaild.domain.tenant_profile import text_in
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import (
     Composed,
@@ -99,7 +100,11 @@ def template_override(session: Session, tenant_id: int, kind: str, language: str
 
 
 def render_for(session: Session, tenant: Tenant, kind: str, language: str, context: dict[str, object]) -> RenderedMail:
-    return render_mail(kind, language, context, template_override(session, tenant.id, kind, language))
+    """The tenant's text (or the default) for `kind` in `language`; `signature` is the tenant's
+    e-mail signature in that language (its profile), unless the caller gives one."""
+    signature = context.get("signature") or text_in(tenant.profile or {}, "signature", language, tenant.language)
+    return render_mail(kind, language, {**context, "signature": signature},
+                       template_override(session, tenant.id, kind, language))
 
 
 def queue_mail(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.numbering import parse_format
+from quotemaild.domain.parsing import clean_text
 from quotemaild.mail.addresses import AddressError, address_key, clean_email, split_domain
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import Tenant
@@ -100,6 +101,7 @@ def tenant_address(tenant: Tenant, domain: str) -> str:
 class TenantUpdate:
     """What `tenant update` may change; None leaves a setting as it is. Add new settings here."""
 
+    name: str | None = None  # the name shown in lists and mails (the slug and address stay)
     language: str | None = None
     customer_number_format: str | None = None
     auto_reply: str | None = None  # "on" | "off"
@@ -113,6 +115,11 @@ class TenantUpdate:
 
 def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
     tenant = get_tenant(session, slug)
+    if changes.name is not None:
+        name = clean_text(changes.name, "name", 200)
+        if not " ".join(name.split()):
+            raise InvalidInput("name", "must not be empty")
+        tenant.name = " ".join(name.split())
     if changes.auto_reply is not None:
         if changes.auto_reply not in ("on", "off"):
             raise InvalidInput("auto_reply", "must be on or off")

@@ -3,11 +3,20 @@
 SQLite runs in WAL mode with `synchronous=FULL`: a commit returns only after the WAL is fsync'd,
 which is what lets the SMTP edge answer 250 after a commit. `busy_timeout` bounds how long a
 writer waits for a lock before the edge answers 451 instead.
+
+PostgreSQL (`postgresql+psycopg://`, psycopg 3) runs every session with `synchronous_commit = on`
+whatever the server's default, so a commit returns only once its WAL is flushed (and, on a
+server with synchronous standbys, confirmed by them): the same promise behind the 250. A pool of
+`[store] pool_size` connections per process, checked before use (`pool_pre_ping`), so a server
+that restarted or failed over costs the next unit of work a reconnect instead of an error.
+Migrations take a PostgreSQL advisory lock, so instances that start together migrate once.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +25,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +65,19 @@ def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages:
         event.listen(engine, "connect", _sqlite_pragmas("NORMAL" if rebuildable else "FULL", checkpoint_pages))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    if url.get_backend_name() == "postgresql":
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=store.pool_size,
+            max_overflow=store.pool_size,
+            pool_timeout=store.busy_timeout,
+            connect_args={
+                "options": "-c synchronous_commit=on",
+                "connect_timeout": max(1, int(store.busy_timeout)),
+                "application_name": "quotemaild",
+            },
+        )
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -111,13 +133,37 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     return cfg
 
 
+# pg_advisory_lock key of schema changes (any fixed 64-bit number unlikely to clash): instances
+# that start at once wait for each other, and the later ones find the schema current.
+MIGRATION_LOCK = 0x71_6D_61_69_6C_64_01  # "qmaild" 1
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Held while migrating. PostgreSQL: a session advisory lock on a connection of its own (the
+    server drops it if this process dies). SQLite: nothing; one daemon holds the file (store.lock)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
-    command.upgrade(_alembic_config(engine), revision)
+    """Bring the schema to `revision` (idempotent; once across instances starting together)."""
+    with migration_lock(engine):
+        command.upgrade(_alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(_alembic_config(engine), revision)
+    with migration_lock(engine):
+        command.downgrade(_alembic_config(engine), revision)
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -13,13 +13,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from quotemaild.config import StoreConfig
 from quotemaild.errors import ConfigError, StoreUnavailable
-from quotemaild.store.db import head_revisions, known_revisions
+from quotemaild.store.db import head_revisions, known_revisions, make_engine
 
 
 def probe_store(store: StoreConfig) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def _sqlite_revision(database: str, busy_timeout: float) -> str | None | bool:
 
 def _server_revision(store: StoreConfig) -> str | None:
     try:
-        engine = create_engine(store.url, pool_pre_ping=True)
+        engine = make_engine(store)  # with its connect timeout: a host that does not answer is reported
     except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as exc:
         raise ConfigError("store.url", f"cannot use this URL: {exc}") from exc
     try:

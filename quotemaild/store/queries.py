@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.domain.status import label
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import folded_email
 from quotemaild.store.blobs import read_big
 from quotemaild.store.models import (
     Contact,
@@ -67,14 +68,19 @@ def request_query(
     if status:
         q = q.where(QuoteRequest.status == status)
     if assignee:
-        q = q.where(User.email == assignee.strip().lower())
+        q = q.where(User.email == folded_email(assignee))
     if search:
         like = f"%{search}%"
+        number = search.strip().lstrip("#")
         q = q.where(
             or_(
                 QuoteRequest.subject.ilike(like),
                 QuoteRequest.requester_email.ilike(like),
                 QuoteRequest.requester_name.ilike(like),
+                # also the linked contact's name, the request number and the mail text
+                exists().where(Contact.id == QuoteRequest.contact_id, Contact.name.ilike(like)),
+                exists().where(Message.request_id == QuoteRequest.id, Message.text.ilike(like)),
+                *([QuoteRequest.id == int(number)] if number.isdigit() and len(number) < 16 else []),
             )
         )
     return q.order_by(QuoteRequest.updated_at.desc(), QuoteRequest.id.desc())
@@ -172,6 +178,7 @@ def message_view(m: Message) -> dict[str, Any]:
         "cc": m.cc,
         "subject": m.subject,
         "date": iso(m.date),
+        "created_at": iso(m.created_at),
         "text": m.text,
         "has_html": m.html is not None,
         "kind": m.kind,

@@ -100,7 +100,7 @@ def stack() -> Iterator[Stack]:
     skip_unless_postfix()
     root = make_temp_root("qm-pf-routing-")
     daemon_port = free_port()
-    with CaptureServer() as internet, postfix_instance(
+    with CaptureServer(smtputf8=True) as internet, postfix_instance(
         domain=DOMAIN,
         transport=f"smtp:[{LOOPBACK}]:{daemon_port}",
         relayhost=f"[{LOOPBACK}]:{internet.port}",
@@ -191,6 +191,29 @@ def test_sendmail_to_tenant_becomes_request_and_ack_leaves_through_postfix(stack
     assert "from=<>" in log
     sent = [line for line in log.splitlines() if f"to=<{customer}>" in line and "status=sent" in line]
     assert sent, log
+
+
+@pytest.mark.parametrize(("customer", "rcpt"), [
+    ("jürgen@exämple.test", "jürgen@exämple.test"),  # UTF-8 local part: SMTPUTF8 all the way
+    ("info@exämple.test", "info@xn--exmple-cua.test"),  # IDN domain only: plain ASCII with A-labels
+])
+async def test_international_customer_through_postfix(stack, customer, rcpt):
+    """Postfix relays an SMTPUTF8 mail to the daemon; the requester is the customer and the
+    acknowledgement goes back through Postfix (SMTPUTF8 only where the address needs it)."""
+    import aiosmtplib
+
+    mid = f"<intl-{rcpt.partition('@')[0].encode().hex()}@client.test>"
+    raw = _mail(customer, "Angebot für 12 Fenster", mid)
+    options = [] if customer.isascii() else ["SMTPUTF8"]
+    async with aiosmtplib.SMTP(hostname=LOOPBACK, port=stack.pf.port) as client:
+        await client.sendmail(customer, [TENANT_ADDR], raw, mail_options=options)
+    request = stack.wait(lambda: stack.request_for(mid), "the request for the international mail")
+    assert request.requester_email == customer
+    captured = stack.wait(lambda: stack.mail_to(rcpt), f"acknowledgement to {rcpt} at the capture server")
+    assert len(captured) == 1
+    ack = captured[0].data
+    assert f"<{rcpt}>".encode() in ack and ack.isascii() is rcpt.isascii()
+    assert f"In-Reply-To: {mid}".encode() in ack
 
 
 def test_unknown_recipient_is_bounced_by_postfix_with_5_1_1(stack):

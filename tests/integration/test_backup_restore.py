@@ -20,7 +20,8 @@ from quotemaild.store.models import RawMessage, Tenant
 from tests.conftest import config_dict, write_config
 from tests.integration.daemon_proc import add_tenants, cli, cli_inproc, free_port, sender, spawn, wait_port
 
-pytestmark = [pytest.mark.slow]
+# `backup`/`restore` copy an SQLite file; PostgreSQL stores are backed up with pg_dump.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 
 
 def rows(cfg_path: Path) -> tuple[list[str], list[RawMessage]]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import config_dict, write_config
+from tests.conftest import config_dict, is_postgresql, write_config
 from tests.integration.daemon_proc import cli_inproc
 
 
@@ -19,7 +19,9 @@ def test_ok_prints_listeners_and_store_state(tmp_path, run_cli):
     """Exit 0; http.listen and the store check are in the document; the schema is reported."""
     out = json.loads(check(tmp_path, http={"listen": "127.0.0.1:9100"}).stdout)
     assert out["http"]["listen"] == "127.0.0.1:9100" and out["smtp"]["listen"] == "127.0.0.1:0"
-    assert out["checks"]["store"] == {"ok": True, "backend": "sqlite", "url": out["store"]["url"], "schema": "absent",
+    # SQLite: no file yet; PostgreSQL: the database exists, with no tables yet.
+    backend, schema = ("postgresql", "empty") if is_postgresql() else ("sqlite", "absent")
+    assert out["checks"]["store"] == {"ok": True, "backend": backend, "url": out["store"]["url"], "schema": schema,
                                       "detail": out["checks"]["store"]["detail"]}
     assert out["retention"] == {"raw_days": 0, "interval": 3600.0, "batch": 500} and out["shutdown_grace"] == 30.0
     run_cli("migrate")
@@ -68,3 +70,21 @@ def test_store_that_cannot_be_created_exits_6(tmp_path):
     assert result.returncode == 6
     assert json.loads(result.stdout)["checks"]["store"]["ok"] is False
     assert "store.url" in result.stderr and "not a writable directory" in result.stderr
+
+
+@pytest.mark.postgresql
+def test_a_postgresql_server_that_does_not_answer_exits_6(tmp_path):
+    """A PostgreSQL URL whose server is not there: the store check fails, exit 6, no password shown."""
+    from tests.support.net import free_port
+
+    result = check(tmp_path, store={"url": f"postgresql://q:hunter2@127.0.0.1:{free_port()}/q", "busy_timeout": 2})
+    assert result.returncode == 6, result.stderr
+    assert json.loads(result.stdout)["checks"]["store"]["ok"] is False and "cannot connect" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "postgresql+psycopg2://u@h/db", "oracle://u@h/db"])
+def test_store_backends_other_than_sqlite_and_psycopg_are_refused(tmp_path, url):
+    """Only sqlite:/// and postgresql+psycopg:// (or plain postgresql://) are accepted, by field."""
+    result = check(tmp_path, store={"url": url})
+    assert result.returncode == 5 and "config: store.url:" in result.stderr

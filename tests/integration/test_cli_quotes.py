@@ -128,3 +128,57 @@ def test_tenant_quote_settings(run_cli, linked):
     assert quote["valid_until"] == (dt.date.fromisoformat(quote["issue_date"]) + dt.timedelta(days=14)).isoformat()
     assert "quote_number_format" in run_cli("tenant", "update", "acme", "--quote-number-format", "{x}", expect=4).stderr
     assert "quote_validity_days" in run_cli("tenant", "update", "acme", "--quote-validity-days", "400", expect=4).stderr
+
+
+def test_request_status_cannot_contradict_its_quotes(run_cli, linked):
+    """`request status` refuses (exit 4) a status its quotes contradict: accepted while the only
+    quote is a draft, quote_created once it was accepted; nothing changes."""
+    rid = str(linked["request"])
+    quote = j(run_cli, "quote", "create", "--request", rid, "--line", "A;1;10;21")
+    bad = run_cli("request", "status", rid, "accepted", expect=4)
+    assert f"its quote {quote['number']} is draft" in bad.stderr and bad.stdout == ""
+    assert j(run_cli, "request", "show", rid)["status"] == "quote_created"
+    j(run_cli, "quote", "accept", str(quote["id"]))
+    bad = run_cli("request", "status", rid, "quote_created", expect=4)
+    assert "cannot be quote_created" in bad.stderr
+    run_cli("request", "status", rid, "quote_sent", expect=4)  # a reopen would contradict the accepted quote
+    shown = j(run_cli, "request", "show", rid)
+    assert shown["status"] == "accepted"
+    assert [e["detail"]["to"] for e in shown["timeline"] if e["kind"] == "status_changed"] == [
+        "quote_created", "accepted"]
+
+
+def test_quote_list_edit_duplicate_and_delete(run_cli, linked):
+    """`quote list` prints a header and a tenant column across tenants; line commands edit a draft;
+    duplicate and delete work; a draft has no new version (exit 4)."""
+    rid = str(linked["request"])
+    quote = j(run_cli, "quote", "create", "--request", rid, "--line", "A;1;100;21", "--line", "B;1;10;21")
+    qid = str(quote["id"])
+    j(run_cli, "quote", "line", "add", qid, "C;2;5;6", "--at", "1")
+    j(run_cli, "quote", "line", "change", qid, "2", "A2;1;200;21")
+    j(run_cli, "quote", "line", "move", qid, "1", "--to", "3")
+    shown = j(run_cli, "quote", "line", "remove", qid, "2")
+    assert [line["description"] for line in shown["lines"]] == ["A2", "C"]
+    assert shown["totals"]["incl"] == "252.60"  # 200 + 21 % = 242; 10 + 6 % = 10.60
+    shown = j(run_cli, "quote", "update", qid, "--notes", "Prijs incl. plaatsing", "--validity-days", "10")
+    assert shown["notes"] == "Prijs incl. plaatsing"
+    assert "notes: Prijs incl. plaatsing" in run_cli("quote", "show", qid).stdout
+    assert "position" in run_cli("quote", "line", "remove", qid, "7", expect=4).stderr
+    assert "edit a draft" in run_cli("quote", "new-version", qid, expect=4).stderr
+    copy = j(run_cli, "quote", "duplicate", qid)
+    assert copy["number"].endswith("-0002") and copy["status"] == "draft"
+
+    text = run_cli("quote", "list").stdout.splitlines()
+    assert text[0].split() == ["TENANT", "ID", "NUMBER", "STATE", "ISSUED", "VALID", "UNTIL", "REQUEST", "TOTAL",
+                               "CONTACT"]
+    assert len(text) == 3 and text[1].startswith("acme")
+    assert run_cli("quote", "list", "--tenant", "acme").stdout.splitlines()[0].startswith("    ID  NUMBER")
+    rows = j(run_cli, "quote", "list", "--number", "0001", "--state", "draft")
+    assert [r["id"] for r in rows] == [quote["id"]] and rows[0]["tenant"] == "acme"
+    assert j(run_cli, "quote", "list", "--from", "2999-01-01") == []
+    assert run_cli("quote", "list", "--from", "2999-01-01").stdout.strip() == "(no quotes)"
+
+    run_cli("quote", "delete", qid, expect=4)  # without --yes
+    assert j(run_cli, "quote", "delete", qid, "--yes")["deleted"] is True
+    run_cli("quote", "show", qid, expect=3)
+    assert j(run_cli, "request", "show", rid)["status"] == "quote_created"  # the copy is still a draft

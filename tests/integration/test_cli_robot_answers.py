@@ -87,3 +87,55 @@ def test_body_only_robot_cues_on_mail_that_answers_nothing_of_ours_keep_the_requ
     assert len(json.loads(run_cli("request", "list", "--json").stdout)) == 1
     unattached = json.loads(run_cli("message", "list", "--unattached", "--json").stdout)
     assert [m["kind"] for m in unattached] == ["out_of_office"]
+
+
+def test_a_sender_that_answered_the_same_way_before_is_recognised(run_cli):
+    """A one-line absence note is not enough alone; the same text from a sender whose earlier answer
+    was a robot's (here marked by its header) makes it a robot answer, with that reason kept."""
+    tenant, request = _setup(run_cli)
+    first = make_mail(
+        subject="Re: Ontvangen: Offerte dakwerken", message_id="<a1@example.org>",
+        body="Ik ben tot en met vrijdag 16 augustus niet op kantoor.\n",
+        extra="In-Reply-To: <m1@example.org>\r\nAuto-Submitted: auto-replied",
+    )
+    store_raw(run_cli.config_path, tenant["id"], first)
+    _answer(run_cli, tenant, "Ik ben tot en met vrijdag 23 augustus niet op kantoor.\n", "<a2@example.org>")
+    detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
+    kinds = [m["kind"] for m in detail["messages"]]
+    assert kinds == ["human", "out_of_office", "out_of_office"], kinds
+    events = [e for e in detail["timeline"] if e["kind"] == "out_of_office_received"]
+    assert any("same text before" in r for r in events[-1]["detail"]["reasons"])
+
+
+def test_unattached_robot_mail_marked_human_opens_its_request(run_cli):
+    """Robot mail answers nothing and is kept unattached; marked human it becomes a request, on the timeline."""
+    tenant = json.loads(run_cli("tenant", "add", "Acme", "--slug", "acme", "--json").stdout)
+    store_raw(run_cli.config_path, tenant["id"], make_mail(subject="Afwezig", message_id="<u1@example.org>",
+                                                            body="Graag een offerte voor 12 ramen.\n"))
+    assert json.loads(run_cli("request", "list", "--json").stdout) == []
+    (robot,) = json.loads(run_cli("message", "list", "--unattached", "--json").stdout)
+    out = json.loads(run_cli("message", "verdict", str(robot["id"]), "human", "--json").stdout)
+    assert out["changed"] and out["request_id"] is not None
+    detail = json.loads(run_cli("request", "show", str(out["request_id"]), "--json").stdout)
+    assert detail["requester_email"] == "klant@example.org" and detail["message_count"] == 1
+    assert [e["kind"] for e in detail["timeline"]] == ["request_created", "message_received", "verdict_corrected"]
+
+
+def test_robot_answer_without_threading_headers_joins_the_request_we_wrote_to(run_cli, tmp_path):
+    """A ticket desk's receipt with no In-Reply-To/References attaches, as a robot event, to the request
+    whose reply went to that address; it opens nothing."""
+    tenant, request = _setup(run_cli)
+    body = tmp_path / "reply.txt"
+    body.write_text("Hierbij onze vragen over het dak.\n", encoding="utf-8")
+    run_cli("request", "reply", str(request["id"]), "--body-file", str(body))
+    detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
+    assert any(m["direction"] == "out" for m in detail["messages"]), "our reply is stored"
+    receipt = make_mail(
+        subject="Ontvangstbevestiging [#4711]", message_id="<t1@example.org>",
+        body="Wij hebben uw e-mail goed ontvangen en antwoorden binnen 2 werkdagen.\n",
+    )
+    store_raw(run_cli.config_path, tenant["id"], receipt)
+    assert len(json.loads(run_cli("request", "list", "--json").stdout)) == 1
+    detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
+    assert [m["kind"] for m in detail["messages"] if m["direction"] == "in"] == ["human", "auto_reply"]
+    assert any(e["kind"] == "auto_reply_received" for e in detail["timeline"])

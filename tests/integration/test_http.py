@@ -15,7 +15,7 @@ from quotemaild import daemon as daemon_mod
 from quotemaild.config import config_from_dict
 from quotemaild.edges.http import HealthSources, health
 from sqlalchemy import create_engine, text
-from tests.conftest import DOMAIN, config_dict, make_mail, start_daemon
+from tests.conftest import DOMAIN, config_dict, is_postgresql, make_mail, start_daemon
 
 
 @pytest.fixture
@@ -45,7 +45,10 @@ async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
     # no smarthost in this config: the daemon serves (200) but says what it cannot do
-    assert body == {"status": "degraded", "accepting": True, "store": {"ok": True},
+    # the store's backend, and on PostgreSQL its role (a test server is a primary with no standby)
+    store = {"ok": True, "backend": "postgresql", "role": "primary", "standbys": []} if is_postgresql() else {
+        "ok": True, "backend": "sqlite"}
+    assert body == {"status": "degraded", "accepting": True, "store": store,
                     "workers": {"commit_writer": True, "processor": True, "outbox": True},
                     "queues": {"commit": 0, "processing": 0, "outbox": 0},
                     "degraded": ["no smarthost configured: outgoing mail stays queued"]}

@@ -102,21 +102,21 @@ async def test_too_big_gets_one_552_per_recipient(tmp_path):
 
 async def test_store_failure_gives_451_per_recipient(tmp_path):
     """While the database is locked, each accepted recipient gets its own 451 4.3.0; nothing is half stored."""
-    import sqlite3
+    from tests.support.store_lock import StoreLocker
 
     cfg = config_from_dict(config_dict(tmp_path, lmtp={"listen": "127.0.0.1:0"}, store={"busy_timeout": 0.2}))
     d = await start_daemon(cfg)
-    locker = sqlite3.connect(str(tmp_path / "state" / "q.db"), isolation_level=None)
+    locker = StoreLocker(cfg.store.url)
     try:
         assert d.daemon.lmtp_server is not None
         target = d.daemon.lmtp_server.sockets[0].getsockname()[:2]
-        locker.execute("BEGIN EXCLUSIVE")
+        locker.lock()
         out = await asyncio.to_thread(lmtp_transaction, target, [d.address("acme"), d.address("other")], make_mail())
-        locker.execute("ROLLBACK")
+        locker.release()
         assert [(c, m.decode()[:5]) for c, m in out["data"]] == [(451, "4.3.0"), (451, "4.3.0")]
         assert [m.decode().split()[1] for _, m in out["data"]] == [f"<{d.address('acme')}>", f"<{d.address('other')}>"]
         with d.sessions() as s:
             assert s.scalars(select(RawMessage.id)).all() == []
     finally:
-        locker.close()
+        locker.release()
         await daemon_mod.stop(d.daemon, grace=2)

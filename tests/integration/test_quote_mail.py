@@ -97,9 +97,11 @@ async def test_quote_mail_accept_link_and_reply_thread_back(world):
     page = await client.get(accept)  # a link scanner's GET decides nothing
     assert page.status_code == 200 and f'<form method="post" action="{accept}">' in page.text
     assert (await run("quote", "show", str(quote["id"])))["status"] == "sent"
-    done = await client.post(accept)
+    nameless = await client.post(accept)  # the name of the person who accepts is asked
+    assert nameless.status_code == 422 and "Vul uw naam in" in nameless.text
+    done = await client.post(accept, data={"name": "Jan Klant"}, headers={"X-Forwarded-For": "203.0.113.7"})
     assert done.status_code == 200 and "Bedankt" in done.text and done.headers["cache-control"] == "no-store"
-    assert (await client.post(accept)).status_code == 200  # twice: harmless
+    assert (await client.post(accept, data={"name": "Jan Klant"})).status_code == 200  # twice: harmless
     assert (await client.post(reject)).status_code == 410
     assert (await client.get(reject)).status_code == 410
 
@@ -109,6 +111,8 @@ async def test_quote_mail_accept_link_and_reply_thread_back(world):
         events = s.scalars(select(TimelineEvent).where(TimelineEvent.request_id == request_id)).all()
         decided = [e for e in events if e.kind == "quote_accepted"]
         assert len(decided) == 1 and decided[0].actor == LINK_ACTOR
+        assert decided[0].detail["name"] == "Jan Klant"
+        assert decided[0].detail["address"] == "203.0.113.7"  # the proxy on 127.0.0.1 named the client
         quote_message_id = s.scalar(select(Message.message_id).where(Message.kind == "quote"))
 
     answer = make_mail(subject=f"Re: {mail['Subject']}", sender="klant@example.org", to=mail["Reply-To"],

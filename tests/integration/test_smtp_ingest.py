@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from quotemaild import daemon
 from quotemaild.config import config_from_dict
 from quotemaild.store.models import Message, QuoteRequest, RawMessage
+from tests.support.store_lock import StoreLocker
 from tests.conftest import DOMAIN, RunningDaemon, config_dict, make_mail, start_daemon
 
 pytestmark = pytest.mark.asyncio
@@ -210,22 +210,22 @@ async def test_missing_message_id_gets_a_deterministic_one(smtpd):
 async def test_store_failure_answers_451_and_recovers(tmp_path):
     """While another process holds the database lock, DATA gets 451 4.3.0; afterwards mail is taken."""
     async with daemon_with(tmp_path, store={"busy_timeout": 0.2}) as d:
-        locker = sqlite3.connect(str(tmp_path / "state" / "q.db"), isolation_level=None)
+        locker = StoreLocker(d.daemon.config.store.url)
         try:
-            locker.execute("BEGIN EXCLUSIVE")
+            locker.lock()
             async with aiosmtplib.SMTP(hostname=d.host, port=d.port) as client:
                 await client.mail("klant@example.org")
                 await client.rcpt(d.address("acme"))
                 with pytest.raises(aiosmtplib.SMTPDataError) as err:
                     await client.data(make_mail())
             assert (err.value.code, err.value.message[:5]) == (451, "4.3.0")
-            locker.execute("ROLLBACK")
+            locker.release()
             errors, _ = await send(d, make_mail(), [d.address("acme")])
             assert errors == {}
             with d.sessions() as s:
                 assert s.scalar(select(func.count()).select_from(RawMessage)) == 1
         finally:
-            locker.close()
+            locker.release()
 
 
 async def test_inbound_quotemaild_headers_are_not_trusted(smtpd):

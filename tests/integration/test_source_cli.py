@@ -7,6 +7,8 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.conftest import store_url
+
 
 @pytest.fixture
 def tenant(run_cli) -> str:
@@ -25,7 +27,7 @@ def test_add_list_remove(run_cli, tenant, tmp_path):
     listed = json.loads(run_cli("source", "list", "--json").stdout)
     assert [s["id"] for s in listed] == [added["id"]]
     assert {"state", "last_error", "last_success_at", "imported", "backoff_seconds"} <= set(listed[0])
-    db = create_engine(f"sqlite:///{tmp_path / 'state' / 'q.db'}")
+    db = create_engine(store_url(tmp_path))
     with db.connect() as conn:
         dump = "\n".join(str(row) for row in conn.execute(text("SELECT * FROM imap_sources")))
     db.dispose()

@@ -87,6 +87,20 @@ def outlook_mailto_text(lang: str, c: Person, staff: Person) -> Layout:
     return Layout(FWD["outlook"][lang], f"\n\n{'_' * 32}\n{head}\n\n{body}\n")
 
 
+def pasted_headers(lang: str, c: Person, staff: Person) -> Layout:
+    """A gateway or old client that pastes the original's raw header lines, encoded words and all."""
+    from email.header import Header
+
+    subject, body = _original(lang, c)
+    name = Header(c.name, "utf-8").encode()
+    enc_subject = Header(subject, "utf-8").encode()
+    return Layout(
+        "Fwd:",
+        f"\n\n-------- Original Message --------\nFrom: {name} <{c.email}>\nTo: {staff.email}\n"
+        f"Subject: {enc_subject}\nDate: Mon, 3 Mar 2025 09:12:31 +0100\n\n{body}\n",
+    )
+
+
 def outlook_2010(lang: str, c: Person, staff: Person) -> Layout:
     sep = {"en": "Original Message", "nl": "Oorspronkelijk bericht", "fr": "Message d'origine", "de": "Ursprüngliche Nachricht"}
     lab, (subject, body) = LABELS[lang], _original(lang, c)
@@ -294,6 +308,7 @@ CLIENTS: dict[str, Callable[[str, Person, Person], Layout]] = {
     "outlook-html-mailto": outlook_html_mailto,
     "outlook-name-only-banner": outlook_name_only,
     "outlook-mailto-text": outlook_mailto_text,
+    "pasted-raw-headers": pasted_headers,
     "new-outlook-html": new_outlook_html,
     "outlook-web": outlook_web,
     "outlook-ios": outlook_ios,
@@ -346,74 +361,7 @@ def client_forwards() -> Iterator[Fixture]:
             index += 1
 
 
-def special_forwards() -> Iterator[Fixture]:
-    """Forward of a forward, a forward attached as a message, senders rewritten by forwarding services."""
-    for i, lang in enumerate(LANGS):
-        c, middle, staff = customer(lang, 30 + i), customer(lang, 40 + i), STAFF[lang]
-        # A customer's colleague (another outsider) forwarded the request to us; staff forwards it on.
-        inner = gmail_app(lang, c, middle).text or ""
-        outer = outlook_desktop(lang, middle, staff)
-        fwd_subject = _original(lang, middle)[0]
-        text = (outer.text or "").replace(fwd_subject, f"Fwd: {fwd_subject}", 1)
-        text = text.replace(_original(lang, middle)[1], _original(lang, middle)[1].split("\n")[0] + "\n" + inner)
-        data = build(Layout(outer.prefix, text), lang, c, staff, "quoted-printable")
-        yield Fixture(f"forward-of-forward-{lang}", "forward-of-forward", lang, data, c.email)
-
-        # Staff forwarded a colleague's forward of the customer's mail (both staff blocks skipped).
-        colleague = STAFF[LANGS[(i + 1) % 4]]
-        inner2 = thunderbird(lang, c, colleague).text or ""
-        outer2 = outlook_2010(lang, colleague, staff)
-        text2 = (outer2.text or "").replace(fwd_subject, f"Fwd: {fwd_subject}", 1)
-        text2 = text2.replace(_original(lang, colleague)[1], "FYI\n" + inner2)
-        data = build(Layout(outer2.prefix, text2), lang, c, staff, "base64")
-        yield Fixture(f"staff-forward-of-staff-forward-{lang}", "forward-of-forward", lang, data, c.email)
-
-        yield Fixture(f"attached-rfc822-{lang}", "attached-message", lang, _attached(lang, c, staff), c.email)
-    yield from _rewritten()
-
-
-def _attached(lang: str, c: Person, staff: Person) -> bytes:
-    subject, body = _original(lang, c)
-    inner = EmailMessage(policy=default_policy)
-    inner["From"] = c.header
-    inner["To"] = staff.email
-    inner["Subject"] = subject
-    inner["Date"] = "Mon, 03 Mar 2025 09:12:00 +0100"
-    inner["Message-ID"] = f"<orig-{c.email}>"
-    inner.set_content(body)
-    outer = EmailMessage(policy=default_policy)
-    outer["From"] = staff.header
-    outer["To"] = PROPOSALS
-    outer["Subject"] = f"{FWD['outlook'][lang]} {subject}"
-    outer["Message-ID"] = f"<att-{c.email}>"
-    outer.set_content(PREAMBLE[lang].format(name=staff.name, email=staff.email))
-    outer.add_attachment(inner)
-    return outer.as_bytes()
-
-
-def _rewritten() -> Iterator[Fixture]:
-    """From rewritten to the tenant's own address by a forwarding service; the customer kept elsewhere."""
-    cases = (
-        ("google-groups", "nl", {"From": "'Piet via Offertes' <info@firma-mail.com>", "X-Original-From": "{c}",
-                                 "X-Original-Sender": "{e}", "Reply-To": "{c}", "List-Id": "<offertes.firma-mail.com>"}),
-        ("power-automate", "fr", {"From": "Offertes <offertes@firma-groep.eu>", "Reply-To": "{c}"}),
-        ("forwarding-service", "en", {"From": "sales@firma.be", "X-Original-From": "{c}"}),
-        ("srs-relay", "de", {"From": "Weiterleitung <info@firma-mail.com>", "Reply-To": "{c}",
-                              "Return-Path": "<SRS0=abcd=XY=web.de=hans@firma.be>"}),
-        ("x-original-sender", "en", {"From": "noreply@firma.be", "X-Original-Sender": "{e}"}),
-    )
-    for i, (name, lang, headers) in enumerate(cases):
-        c = customer(lang, 50 + i)
-        subject, body = _original(lang, c)
-        msg = EmailMessage(policy=default_policy)
-        for key, value in headers.items():
-            msg[key] = value.format(c=c.header, e=c.email)
-        msg["To"] = PROPOSALS
-        msg["Subject"] = subject
-        msg["Message-ID"] = f"<rw-{i}@firma.be>"
-        msg.set_content(body)
-        yield Fixture(f"rewritten-{name}", "rewritten-from", lang, msg.as_bytes(), c.email)
-
-
 def all_forwards() -> list[Fixture]:
+    from tests.mailfixtures.forward_specials import special_forwards
+
     return [*client_forwards(), *special_forwards()]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from sqlalchemy import select, text
 
 from quotemaild.clock import SystemClock
@@ -29,6 +31,7 @@ def test_known_sha256_finds_imap_copies_only(sessions):
         assert not known_sha256(s, tenant_id + 1, digest)
 
 
+@pytest.mark.sqlite_only  # EXPLAIN QUERY PLAN is SQLite's
 def test_the_dedupe_query_uses_the_partial_index_and_smtp_rows_stay_out_of_it(sessions):
     """EXPLAIN: the lookup searches ix_raw_messages_imap_sha, an index of IMAP rows only."""
     with sessions.begin() as s:

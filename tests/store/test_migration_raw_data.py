@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import inspect, text
 
 from quotemaild.store import db
+from tests.support.raws import sqlite_foreign_keys
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
@@ -26,7 +27,7 @@ def test_bytes_move_to_their_own_table_and_back(config):
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO tenants (id, slug, name, language, auto_reply, sender_mode, own_addresses,"
-            " own_domains, created_at) VALUES (1, 'acme', 'Acme', 'nl', 1, 'tenant', '[]', '[]', :now)"
+            " own_domains, created_at) VALUES (1, 'acme', 'Acme', 'nl', true, 'tenant', '[]', '[]', :now)"
         ), {"now": NOW})
         _raw(conn, 1, b"Subject: one\r\n\r\nhallo\r\n", purged=False)
         _raw(conn, 2, b"", purged=True)
@@ -42,7 +43,7 @@ def test_bytes_move_to_their_own_table_and_back(config):
         moved = dict(conn.execute(text("SELECT raw_id, data FROM raw_message_data ORDER BY raw_id")).all())
         ids = conn.execute(text("SELECT id FROM raw_messages ORDER BY id")).scalars().all()
         message_raw = conn.execute(text("SELECT raw_id FROM messages")).scalar()
-        dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        dangling, _ = sqlite_foreign_keys(conn)
     assert moved == {1: b"Subject: one\r\n\r\nhallo\r\n", 3: big}
     assert ids == [1, 2, 3] and message_raw == 3 and dangling == []
     assert "data" not in {c["name"] for c in inspect(engine).get_columns("raw_messages")}

@@ -1,8 +1,9 @@
 """Upgrading from revision 0001 with data in place keeps the data and adds the workflow columns."""
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from quotemaild.store import db
+from tests.support.raws import sqlite_foreign_keys
 
 NOW = "2026-01-05 09:00:00.000000"
 
@@ -14,7 +15,7 @@ def test_upgrade_from_0001_keeps_tenants_requests_and_messages(config):
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO tenants (id, slug, name, language, auto_reply, sender_mode, own_addresses,"
-            " own_domains, created_at) VALUES (1, 'acme', 'Acme', 'fr', 1, 'tenant', '[]', '[]', :now)"
+            " own_domains, created_at) VALUES (1, 'acme', 'Acme', 'fr', true, 'tenant', '[]', '[]', :now)"
         ), {"now": NOW})
         conn.execute(text(
             "INSERT INTO quote_requests (id, tenant_id, status, subject, requester_email, requester_name,"
@@ -38,8 +39,7 @@ def test_upgrade_from_0001_keeps_tenants_requests_and_messages(config):
             " needs_attention FROM quote_requests"
         )).one()
         messages = conn.execute(text("SELECT id, request_id, text FROM messages ORDER BY id")).all()
-        dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
-        foreign_keys_on = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        dangling, foreign_keys_on = sqlite_foreign_keys(conn)
     engine.dispose()
     assert tuple(tenant) == ("acme", "fr", "C{year}{seq:04}")
     assert tuple(request) == (7, "answered", "Ramen", 2, None, None, None, 0)
@@ -53,7 +53,7 @@ def test_workflow_revision_goes_down_and_up(config):
     db.migrate(engine)
     db.downgrade(engine, "0001")
     with engine.connect() as conn:
-        tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+        tables = set(inspect(conn).get_table_names())
     assert "contacts" not in tables and "quote_requests" in tables
     db.migrate(engine)
     assert db.schema_is_current(engine)

@@ -1,5 +1,6 @@
 """Migrations go up, down and up again on a temp database, and match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -31,6 +32,7 @@ def test_models_match_migrations(config):
     assert diff == []
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_is_durable(config):
     """SQLite runs in WAL mode with synchronous=FULL (2)."""
     engine = db.make_engine(config.store)
@@ -40,6 +42,7 @@ def test_sqlite_is_durable(config):
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_the_processing_engine_skips_the_fsync_and_the_daemons_keeps_it(config):
     """The processing child's engine commits with synchronous=NORMAL (its work is redone from the
     durable raw copy); the daemon's own engine, which acknowledges mail, stays FULL."""
@@ -54,6 +57,7 @@ def test_the_processing_engine_skips_the_fsync_and_the_daemons_keeps_it(config):
     durable.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_the_daemons_engine_leaves_checkpoints_to_the_processing_child(config):
     """The daemon's commit writer answers SMTP: its engine checkpoints only after a much longer
     log than the default, which the processing child's and the CLI's engines keep."""

@@ -69,6 +69,7 @@ def test_failed_commit_fails_every_future_of_the_batch(sessions):
         assert s.scalar(select(func.count()).select_from(RawMessage)) == 0
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_path_writes_what_the_core_path_writes(sessions, tenant_id):
     """The driver-level SQLite inserts store exactly the column values SQLAlchemy Core stores, a
     message of BIG_BYTES or more (written by blob I/O) too."""

@@ -52,11 +52,14 @@ class CaptureServer:
     """Threaded aiosmtpd server that keeps every message; use as a context manager.
 
     ``lmtp=True`` serves LMTP instead of SMTP (aiosmtpd's LMTP class); ``unix_path`` listens on a
-    unix socket (mode 0666) instead of 127.0.0.1:0.
+    unix socket (mode 0666) instead of 127.0.0.1:0; ``smtputf8=True`` offers SMTPUTF8.
     """
 
-    def __init__(self, host: str = LOOPBACK, *, lmtp: bool = False, unix_path: str | None = None) -> None:
+    def __init__(
+        self, host: str = LOOPBACK, *, lmtp: bool = False, unix_path: str | None = None, smtputf8: bool = False
+    ) -> None:
         self.host = host
+        self._smtputf8 = smtputf8  # offer SMTPUTF8 (RFC 6531), as a modern MTA does
         self.port = 0
         self.unix_path = unix_path
         self._lmtp = lmtp
@@ -90,7 +93,7 @@ class CaptureServer:
             proto = SMTP
 
         def factory():
-            return proto(self._handler, hostname="capture.test")
+            return proto(self._handler, hostname="capture.test", enable_SMTPUTF8=self._smtputf8)
 
         async def _serve() -> asyncio.AbstractServer:
             if self.unix_path:

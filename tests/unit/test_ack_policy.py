@@ -59,6 +59,8 @@ def test_plain_human_request_is_acknowledged() -> None:
         (dict(envelope_sender="x@mx.proposals.example.com"), "our-own-domain"),
         (dict(message=msg("Auto-Submitted: auto-replied")), "auto-submitted"),
         (dict(message=msg("Auto-Submitted: auto-generated; owner-email=x@y")), "auto-submitted"),
+        (dict(message=msg("Auto-Submitted: Auto-Replied (vacation)")), "auto-submitted"),
+        (dict(message=msg("Auto-Submitted: (sieve) auto-notified")), "auto-submitted"),
         (dict(message=msg("X-Autoreply: yes")), "header-x-autoreply"),
         (dict(message=msg("X-Autorespond: yes")), "header-x-autorespond"),
         (dict(message=msg("X-Auto-Response-Suppress: All")), "header-x-auto-response-suppress"),
@@ -82,7 +84,8 @@ def test_each_rule_says_no_with_its_reason(change: dict[str, Any], reason: str) 
 
 @pytest.mark.parametrize(
     "headers",
-    [("Auto-Submitted: no",), ("Precedence: first-class",), ("X-Mailer: Outlook",)],
+    [("Auto-Submitted: no",), ("Auto-Submitted: No (typed by a person)",), ("Precedence: first-class",),
+     ("X-Mailer: Outlook",)],
 )
 def test_harmless_headers_allow(headers: tuple[str, ...]) -> None:
     """Auto-Submitted: no and ordinary headers do not block."""

@@ -114,7 +114,7 @@ def test_usable_charset(name, usable):
     ],
 )
 def test_repair_header_value(value, expected):
-    repaired = repair_header_value(value)
+    repaired = repair_header_value(value, parameters=True)
     if expected is not None:
         assert repaired == expected
     else:
@@ -173,3 +173,11 @@ def test_rfc2231_parameters_and_raw_8bit_headers_never_raise(charset, data, raw8
            + f"Content-Type: application/pdf; name*={charset}''{pct}\r\nContent-Disposition: attachment; {param}\r\n\r\n".encode()
            + b"xx\r\n--b--\r\n")
     everything(raw)
+
+
+def test_parameter_syntax_in_a_subject_is_left_alone():
+    """Only Content-Type/Content-Disposition carry RFC 2231 parameters: a subject is not rewritten."""
+    subject = "Prijs*=x'y'z voor 12 ramen"
+    assert repair_header_value(subject) == subject
+    raw = f"From: a@example.org\r\nTo: acme-1@proposals.example.com\r\nSubject: {subject}\r\n\r\nhi\r\n"
+    assert parse_message(raw.encode()).subject == subject

@@ -146,3 +146,11 @@ def test_reveal_mailto(html, text):
 )
 def test_strip_banner(line):
     assert strip_banner(f"Hallo\n{line}\nTekst") == "Hallo\nTekst"
+
+
+def test_banner_is_cut_from_a_direct_mail_too():
+    """An auto-forwarded or direct mail that passed Exchange carries the banner at the top: not shown."""
+    data = mail("You don't often get email from piet@klant.be. Learn why this is important<https://aka.ms/x>\n\n"
+                "Graag een offerte.", subject="Offerte", sender="Piet <piet@klant.be>")
+    u = understand(parse_message(data), "piet@klant.be", TENANT)
+    assert u.display_text == "Graag een offerte."

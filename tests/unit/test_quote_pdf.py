@@ -99,8 +99,12 @@ def test_many_lines_flow_onto_more_pages(tmp_path: Path) -> None:
     pdf = render_quote_pdf(doc)
     text = pdf_text(pdf, tmp_path)
     assert "Artikel 0 " in text and "Artikel 79 " in text
-    assert text.rstrip().endswith("Prijzen geldig 30 dagen.")
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 2
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages >= 2
+    # totals, notes and the signature block come last, in that order; every page says "x van y"
+    assert text.index("Artikel 79 ") < text.index("Totaal incl. btw") < text.index("Prijzen geldig 30 dagen.") \
+        < text.index("Voor akkoord")
+    assert [f"Pagina {n} van {pages}" in text for n in range(1, pages + 1)] == [True] * pages
 
 
 def test_unknown_language_uses_english(tmp_path: Path) -> None:

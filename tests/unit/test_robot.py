@@ -128,6 +128,20 @@ ROBOT_BODIES = [
     ("en", "Our office is closed for the holidays. We will be back on 2 January."),
     ("de", "Unser Büro ist vom 24.12. bis 02.01. geschlossen. Ab dem 3. Januar sind wir wieder für Sie da."),
     ("de", "Ich befinde mich derzeit auf Geschäftsreise und habe nur eingeschränkten Zugriff auf meine E-Mails."),
+    ("nl", "Bedankt voor uw bericht. Momenteel ben ik afwezig. Vanaf 19 augustus ben ik opnieuw bereikbaar.\n"
+           "Uw bericht wordt niet automatisch doorgestuurd."),
+    ("fr", "Je suis en congé jusqu'au 19 août inclus. En cas d'urgence, vous pouvez joindre le standard."),
+    ("de", "Vielen Dank für Ihre E-Mail. Ich bin vom 05.08. bis einschließlich 16.08.2024 nicht im Haus. "
+           "Ihre Nachricht wird nicht weitergeleitet."),
+    ("en", "I'm currently on annual leave returning Monday 19th August. I will have limited access to emails."),
+    ("fr", "Absent(e) jusqu'au 19/08. Je prendrai connaissance de votre message à mon retour."),
+    ("en", "Hello, I am out of the office on Friday 16 August and will respond on Monday."),
+    ("fr", "Je suis en déplacement jusqu'au 12 septembre avec un accès restreint à mes mails."),
+    ("de", "Ich bin bis zum 30. August in Elternzeit. Ihre E-Mail wird nicht weitergeleitet."),
+    ("en", "This is an automatic confirmation that we've received your email. We will get back to you within 24 hours."),
+    ("nl", "Bedankt voor je bericht! We hebben je vraag goed ontvangen en beantwoorden deze zo snel mogelijk."),
+    ("fr", "Votre message a bien été reçu. Nous y répondrons dans les plus brefs délais."),
+    ("de", "Guten Tag, Ihre Anfrage ist bei uns eingegangen. Wir melden uns innerhalb von 48 Stunden."),
     # received tickets
     ("nl", "Wij hebben uw e-mail goed ontvangen en antwoorden binnen 2 werkdagen."),
     ("fr", "Nous avons bien reçu votre message. Votre demande sera traitée sous 48 heures."),
@@ -190,6 +204,13 @@ HUMAN_BODIES = [
     ("fr", "Nos bureaux sont fermés en août, pourriez-vous passer en septembre pour le devis ?"),
     ("en", "I'm on parental leave until May, so please call my husband about the quote."),
     ("de", "Betriebsurlaub haben wir im August, könnten Sie das Angebot vorher schicken?"),
+    ("nl", "Ik ben tot vrijdag op reis, maar u mag de offerte altijd doorsturen."),
+    ("nl", "Bedankt voor uw mail. Ik ben momenteel met vakantie, maar ik kijk ernaar na mijn terugkeer. Mag de offerte per post?"),
+    ("nl", "Sorry voor mijn late antwoord, ik was met vakantie. Wanneer kunnen jullie starten?"),
+    ("fr", "Merci, nous avons bien reçu votre accusé de réception. À bientôt."),
+    ("en", "We received your message, thanks! When can you come by for the measurements?"),
+    ("en", "Thanks for your email. I am currently on holiday but my colleague Tom can show you the roof on Tuesday."),
+    ("de", "Wir sind vom 1. bis 15. August weg, können Sie die Arbeiten danach einplanen?"),
 ]
 
 

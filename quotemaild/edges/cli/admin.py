@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from quotemaild import wiring
 from quotemaild.edges.cli.context import AppContext, emit, fail, handle_errors, pass_app
+from quotemaild.edges.cli.toml_out import to_toml
 from quotemaild.edges.processor import process_one
 from quotemaild.errors import InvalidInput, StoreUnavailable
 from quotemaild.services.ingest import IngestResult, reset_for_reprocess
@@ -62,6 +63,9 @@ def check_config(app: AppContext, as_json: bool) -> None:
     except StoreUnavailable as exc:
         store = {"ok": False, "error": str(exc)}
     cfg["checks"] = {"listeners": "ok", "store": store}
+    cfg["warnings"] = config_warnings(app)
+    for warning in cfg["warnings"]:
+        click.echo(f"quotemaild: warning: {warning}", err=True)
     emit(cfg, as_json, _config_text)
     if not store["ok"]:
         fail(f"store.url: store unavailable: {store['error']}", "store")
@@ -77,23 +81,34 @@ def effective_config(app: AppContext) -> dict[str, Any]:
     cfg["store"]["url"] = make_url(app.config.store.url).render_as_string(hide_password=True)
     cfg["state_dir"] = str(cfg["state_dir"])
     cfg["source"] = str(cfg["source"]) if cfg["source"] else None
+    smarthost = app.config.outbound.smarthost
+    cfg["outbound"]["smarthost"] = str(smarthost) if smarthost else None
+    if cfg["outbound"].get("password"):
+        cfg["outbound"]["password"] = "***"
+    if "private_key" in cfg.get("dkim", {}):
+        cfg["dkim"]["private_key"] = "***" if cfg["dkim"]["private_key"] else None
     return cfg
 
 
+def config_warnings(app: AppContext) -> list[str]:
+    """What works but will surprise: settings that keep mail from leaving."""
+    warnings = []
+    if app.config.outbound.smarthost is None:
+        warnings.append("outbound.smarthost is not set: acknowledgements, replies and quotes stay queued "
+                        "and nothing leaves (set it to your MTA, e.g. smarthost = \"127.0.0.1:25\")")
+    return warnings
+
+
 def _config_text(cfg: dict[str, Any]) -> str:
-    lines = ["config ok"]
-    for section, values in cfg.items():
-        if section == "checks":
-            store = values["store"]
-            detail = f"{store.get('backend')}, schema {store.get('schema')}" if store["ok"] else store["error"]
-            lines.append(f"check listeners: {values['listeners']}")
-            lines.append(f"check store: {'ok' if store['ok'] else 'FAILED'} ({detail})")
-        elif isinstance(values, dict):
-            for key, value in values.items():
-                lines.append(f"{section}.{key} = {value}")
-        else:
-            lines.append(f"{section} = {values}")
-    return "\n".join(lines)
+    """The effective settings as TOML, as one would write them in the file, then the checks."""
+    settings = {k: v for k, v in cfg.items() if k not in ("checks", "warnings", "source")}
+    store = cfg["checks"]["store"]
+    detail = f"{store.get('backend')}, schema {store.get('schema')}" if store["ok"] else store["error"]
+    head = [f"# config ok: {cfg['source'] or '(built-in defaults)'}"]
+    tail = ["", f"# check listeners: {cfg['checks']['listeners']}",
+            f"# check store: {'ok' if store['ok'] else 'FAILED'} ({detail})"]
+    tail += [f"# warning: {w}" for w in cfg["warnings"]]
+    return "\n".join(head) + "\n" + to_toml(settings) + "\n" + "\n".join(tail)
 
 
 @click.command()

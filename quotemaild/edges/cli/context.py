@@ -48,6 +48,14 @@ EXIT = {
 
 DEFAULT_ACTOR = "cli"
 
+# Where the config is looked for without --config or $QUOTEMAILD_CONFIG, first found wins.
+CONFIG_SEARCH = (Path("quotemaild.toml"), Path("/etc/quotemaild/quotemaild.toml"))
+
+
+def find_config(search: tuple[Path, ...] = CONFIG_SEARCH) -> Path | None:
+    """The first config file of `search` that exists (relative paths from the working directory)."""
+    return next((p for p in search if p.is_file()), None)
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -64,9 +72,12 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            if not self.config_path:
-                raise ConfigError("--config", "no config file: pass --config PATH or set QUOTEMAILD_CONFIG")
-            self._config = load_config(Path(self.config_path))
+            path = Path(self.config_path) if self.config_path else find_config()
+            if path is None:
+                looked = ", ".join(str(p) if p.is_absolute() else f"./{p}" for p in CONFIG_SEARCH)
+                raise ConfigError("--config", f"no config file: pass --config PATH, set QUOTEMAILD_CONFIG, "
+                                              f"or put one at {looked}")
+            self._config = load_config(path)
             configure_logging(self._config.log)
         return self._config
 

@@ -29,7 +29,8 @@ from quotemaild.edges.cli.context import DEFAULT_ACTOR, AppContext
     "config_path",
     envvar="QUOTEMAILD_CONFIG",
     metavar="PATH",
-    help="Config file (TOML). Also from $QUOTEMAILD_CONFIG.",
+    help="Config file (TOML). Also from $QUOTEMAILD_CONFIG; else ./quotemaild.toml, "
+         "then /etc/quotemaild/quotemaild.toml.",
 )
 @click.option(
     "--actor",

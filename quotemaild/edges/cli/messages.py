@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.files_out import write_out
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.services import robot_answers
+from quotemaild.services.attachments_out import message_attachment, message_attachments
 from quotemaild.store.queries import list_messages, raw_bytes
 
 KINDS = ("human", "bulk", "bounce", "auto_reply", "out_of_office", "system", "unprocessed", "ack", "reply", "quote")
@@ -44,16 +48,61 @@ def message_list(app: AppContext, tenant_slug: str | None, kind: str | None, una
         rows = list_messages(session, tenant_slug, kind, unattached, limit)
 
     def text(rs: list[dict]) -> str:  # type: ignore[type-arg]
-        lines = []
-        for r in rs:
-            sender = (r["from"] or {}).get("email", "-")
-            lines.append(f"{r['id']:>6} {r['kind']:<13} req={r['request_id']} {sender:<30} {r['subject'][:50]}")
+        if not rs:
+            return "(no messages)"
+        lines = table(rs, MESSAGE_COLUMNS, "", tenant=None if tenant_slug else (lambda r: r["tenant"])).splitlines()
+        out = [lines[0]]
+        for r, line in zip(rs, lines[1:], strict=True):
+            out.append(line)
             system = r["info"].get("system") if r["info"] else None
             if system:
-                lines.append(f"       code={system.get('code')} link={system.get('link')} {system.get('hint') or ''}")
-        return "\n".join(lines) or "(no messages)"
+                out.append(f"       code={system.get('code')} link={system.get('link')} {system.get('hint') or ''}")
+        return "\n".join(out)
 
     emit(rows, as_json, text)
+
+
+MESSAGE_COLUMNS = [
+    Column("ID", lambda r: r["id"], right=True, width=6),
+    Column("KIND", lambda r: r["kind"]),
+    Column("REQUEST", lambda r: r["request_id"], right=True),
+    Column("FROM", lambda r: (r["from"] or {}).get("email"), width=30),
+    Column("SUBJECT", lambda r: r["subject"][:50]),
+]
+FILE_COLUMNS = [
+    Column("N", lambda f: f["number"], right=True),
+    Column("SIZE", lambda f: f["size"], right=True),
+    Column("TYPE", lambda f: f["content_type"]),
+    Column("NAME", lambda f: f["filename"]),
+]
+
+
+@message.command("attachments")
+@click.argument("message_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def message_attachments_cmd(app: AppContext, message_id: int, as_json: bool) -> None:
+    """List a message's attachments (original name and type), numbered for `message attachment ID N`."""
+    with app.reading() as session:
+        rows = message_attachments(session, message_id)
+    emit(rows, as_json, lambda rs: table(rs, FILE_COLUMNS, "(no attachments)"))
+
+
+@message.command("attachment")
+@click.argument("message_id", type=int)
+@click.argument("number", type=int)
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="A file, or a directory to write the file into under its original name (default: stdout).")
+@pass_app
+@handle_errors
+def message_attachment_cmd(app: AppContext, message_id: int, number: int, output: Path | None) -> None:
+    """Write attachment N of a message, byte for byte (`message attachment 12 1 > plan.pdf`)."""
+    with app.reading() as session:
+        file = message_attachment(session, message_id, number)
+    written = write_out(file, output)
+    if written is not None:
+        click.echo(f"{written} ({file.content_type}, {file.size} bytes)", err=True)
 
 
 @message.command("verdict")

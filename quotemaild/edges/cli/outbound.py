@@ -6,10 +6,12 @@ import mimetypes
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
 from quotemaild import wiring
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
 from quotemaild.edges.cli.requests import request
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.errors import InvalidInput
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.mail.templates import (
@@ -23,6 +25,7 @@ from quotemaild.services.reply import reply_to_request
 from quotemaild.services.send import template_override
 from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import get_tenant
+from quotemaild.store.models import Tenant
 
 
 def read_attachment(path: Path) -> OutboundAttachment:
@@ -75,9 +78,21 @@ def outbox_list(app: AppContext, state: str | None, limit: int, as_json: bool) -
     """List outgoing mail, newest first."""
     with app.reading() as session:
         rows = list_outbox(session, state, limit)
-    emit(rows, as_json, lambda rs: "\n".join(
-        f"{r['id']:>6} {r['state']:<7} {r['kind']:<6} req={r['request_id']} to={','.join(r['to'])} tries={r['attempts']} {r['last_error'] or ''}"
-        for r in rs) or "(outbox empty)")
+        slugs = {tid: slug for tid, slug in session.execute(select(Tenant.id, Tenant.slug))}
+    for r in rows:
+        r["tenant"] = slugs.get(r["tenant_id"])
+    emit(rows, as_json, lambda rs: table(rs, OUTBOX_COLUMNS, "(outbox empty)", tenant=lambda r: r["tenant"]))
+
+
+OUTBOX_COLUMNS = [
+    Column("ID", lambda r: r["id"], right=True, width=6),
+    Column("STATE", lambda r: r["state"]),
+    Column("KIND", lambda r: r["kind"]),
+    Column("REQUEST", lambda r: r["request_id"], right=True),
+    Column("TRIES", lambda r: r["attempts"], right=True),
+    Column("TO", lambda r: ",".join(r["to"])),
+    Column("LAST ERROR", lambda r: (r["last_error"] or "")[:80]),
+]
 
 
 @outbox.command("retry")

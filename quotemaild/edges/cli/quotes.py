@@ -21,6 +21,8 @@ from quotemaild.services.quotes import create_quote, decide_quote, get_quote, qu
 def _text(view: dict[str, Any]) -> str:
     out = [f"quote {view['id']} {view['number']} [{view['status']}] for {view['contact']['name']}"
            f" (request {view['request_id']}), valid until {view['valid_until']}"]
+    if view["notes"]:
+        out.append("  notes: " + " ".join(view["notes"].split()))
     for line in view["lines"]:
         out.append(f"  {line['position']:>3}. {line['description']}  {line['quantity']} {line['unit']}"
                    f" x {line['unit_price']}  {line['vat_rate']}%  = {line['line_total']}")
@@ -30,7 +32,7 @@ def _text(view: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _show(app: AppContext, quote_id: int, as_json: bool) -> None:
+def show_quote(app: AppContext, quote_id: int, as_json: bool) -> None:
     with app.reading() as session:
         view = quote_view(session, get_quote(session, quote_id))
     emit(view, as_json, _text)
@@ -53,7 +55,7 @@ def quote_create(app: AppContext, request_id: int, lines: tuple[str, ...], as_js
     """Create a draft quote on REQUEST ID; the contact's data is copied onto it."""
     with app.transaction() as session:
         quote_id = create_quote(session, request_id, list(lines), app.actor, app.clock).id
-    _show(app, quote_id, as_json)
+    show_quote(app, quote_id, as_json)
 
 
 @quote.command("show")
@@ -63,7 +65,7 @@ def quote_create(app: AppContext, request_id: int, lines: tuple[str, ...], as_js
 @handle_errors
 def quote_show(app: AppContext, quote_id: int, as_json: bool) -> None:
     """Show a quote: copied contact data, lines, totals per VAT rate."""
-    _show(app, quote_id, as_json)
+    show_quote(app, quote_id, as_json)
 
 
 @quote.command("pdf")
@@ -111,7 +113,7 @@ def _decide(action: str):  # type: ignore[no-untyped-def]
     def command(app: AppContext, quote_id: int, as_json: bool) -> None:
         with app.transaction() as session:
             decide_quote(session, quote_id, action, app.actor, app.clock)
-        _show(app, quote_id, as_json)
+        show_quote(app, quote_id, as_json)
 
     command.__doc__ = f"Record that the customer {'accepted' if action == 'accept' else 'rejected'} the quote."
     return quote.command(action)(command)
@@ -122,4 +124,6 @@ quote_reject = _decide("reject")
 
 
 def register(cli: click.Group) -> None:
+    from quotemaild.edges.cli import quote_manage  # noqa: F401  (attaches list, line, update... to `quote`)
+
     cli.add_command(quote)

@@ -11,11 +11,12 @@ import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app, warn
 from quotemaild.edges.cli.requests import STATUSES, request
-from quotemaild.errors import InvalidInput
+from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.services import request_contacts, requests
 from quotemaild.services.contact_rows import contact_view
 from quotemaild.services.contacts import warnings_view
 from quotemaild.services.tenants import get_tenant
+from quotemaild.store.models import Tenant
 from quotemaild.store.queries import request_detail
 
 
@@ -87,7 +88,14 @@ def request_assign(app: AppContext, request_id: int, email: str | None, clear: b
     if bool(email) == clear:
         raise InvalidInput("EMAIL", "give a user's e-mail or --none (one of them)")
     with app.transaction() as session:
-        requests.assign(session, request_id, email, app.actor, app.clock)
+        try:
+            requests.assign(session, request_id, email, app.actor, app.clock)
+        except NotFound as exc:
+            if exc.what != "user":
+                raise
+            slug = session.get_one(Tenant, requests.get_request(session, request_id).tenant_id).slug
+            raise NotFound("user", f"{email} in tenant {slug} (add one with: quotemaild user add --tenant {slug} "
+                                   f"--name NAME --email {email})") from None
     _show(app, request_id, as_json, f"assigned to {email}" if email else "unassigned")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.store.queries import list_requests, request_detail, request_query
 
 STATUSES = ("received", "answered", "quote_created", "quote_sent", "accepted", "rejected", "cancelled")
@@ -38,21 +39,18 @@ def request_list(
     """List quote requests, most recently updated first."""
     with app.reading() as session:
         rows = list_requests(session, request_query(tenant_slug, status, search, assignee), limit)
-    emit(rows, as_json, _table)
+    emit(rows, as_json, lambda rs: table(rs, REQUEST_COLUMNS, "(no requests)",
+                                         tenant=None if tenant_slug else (lambda r: r["tenant"])))
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "(no requests)"
-    lines = [f"{'ID':>6}  {'STATUS':<18} {'MSGS':>4}  {'REQUESTER':<32} {'ASSIGNEE':<24} SUBJECT"]
-    for r in rows:
-        who = r["requester_email"] or r["requester_name"] or "-"
-        seller = r["assignee"] or "-"
-        lines.append(
-            f"{r['id']:>6}  {r['status_label'][:18]:<18} {r['message_count']:>4}  {who[:32]:<32} "
-            f"{seller[:24]:<24} {r['subject'][:60]}"
-        )
-    return "\n".join(lines)
+REQUEST_COLUMNS = [
+    Column("ID", lambda r: r["id"], right=True, width=6),
+    Column("STATUS", lambda r: r["status_label"], width=18),
+    Column("MSGS", lambda r: r["message_count"], right=True, width=4),
+    Column("REQUESTER", lambda r: r["requester_email"] or r["requester_name"], width=32),
+    Column("ASSIGNEE", lambda r: r["assignee"], width=24),
+    Column("SUBJECT", lambda r: r["subject"][:60]),
+]
 
 
 @request.command("show")

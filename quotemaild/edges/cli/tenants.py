@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
+from quotemaild.edges.cli.tenant_profile import apply_profile, pop_profile, profile_options
 from quotemaild.services.tenants import (
     LANGUAGES,
     NewTenant,
@@ -14,6 +16,7 @@ from quotemaild.services.tenants import (
     list_tenants,
     update_tenant,
 )
+from quotemaild.services.tenant_profile import profile_view
 from quotemaild.store.queries import tenant_view
 
 
@@ -45,7 +48,15 @@ def tenant_list(app: AppContext, as_json: bool) -> None:
     """List tenants."""
     with app.reading() as session:
         views = [tenant_view(t, app.config.mail.domain) for t in list_tenants(session)]
-    emit(views, as_json, lambda vs: "\n".join(f"{v['slug']:<30} {v['address']:<50} {v['name']}" for v in vs) or "(no tenants)")
+    emit(views, as_json, lambda vs: table(vs, TENANT_COLUMNS, "(no tenants)"))
+
+
+TENANT_COLUMNS = [
+    Column("SLUG", lambda v: v["slug"]),
+    Column("LANG", lambda v: v["language"]),
+    Column("ADDRESS", lambda v: v["address"]),
+    Column("NAME", lambda v: v["name"]),
+]
 
 
 @tenant.command("show")
@@ -62,6 +73,7 @@ def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
 
 @tenant.command("update")
 @click.argument("slug")
+@click.option("--name", metavar="NAME", help="The tenant's name (its slug and proposals address stay).")
 @click.option("--language", type=click.Choice(LANGUAGES), help="Language of mails and status labels.")
 @click.option("--customer-number-format", metavar="F",
               help="Format of new customer numbers, e.g. 'C{year}{seq:04}' ({year}, {month}, {seq}).")
@@ -75,17 +87,21 @@ def tenant_show(app: AppContext, slug: str, as_json: bool) -> None:
 @click.option("--clear-own", is_flag=True, default=None, help="Forget the own addresses and domains first.")
 @click.option("--quote-number-format", metavar="F", help="Format of new quote numbers, e.g. 'OF-{year}-{seq:04}'.")
 @click.option("--quote-validity-days", type=int, metavar="N", help="New quotes are valid N days (0-365).")
+@profile_options
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
 def tenant_update(app: AppContext, slug: str, as_json: bool, **options: object) -> None:
     """Change settings of tenant SLUG; options left out keep their value.
 
-    Each option is a field of services.tenants.TenantUpdate with the same name.
+    Each option is a field of services.tenants.TenantUpdate with the same name, or a field of the
+    company profile printed on documents (see `tenant profile`).
     """
     given = {k: v for k, v in options.items() if v is not None and v != ()}  # () = a multiple option left out
+    profile = pop_profile(given)
     changes = TenantUpdate(**given)  # type: ignore[arg-type]
     with app.transaction() as session:
+        apply_profile(session, slug, profile)
         view = tenant_view(update_tenant(session, slug, changes), app.config.mail.domain)
     if changes.sender_mode == "own":
         click.echo(
@@ -94,6 +110,30 @@ def tenant_update(app: AppContext, slug: str, as_json: bool, **options: object) 
             err=True,
         )
     emit(view, as_json)
+
+
+@tenant.command("profile")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@handle_errors
+def tenant_profile(app: AppContext, slug: str, as_json: bool) -> None:
+    """Show the company data printed on quotes (set with `tenant update SLUG --legal-name ...`)."""
+    with app.reading() as session:
+        view = profile_view(get_tenant(session, slug))
+    emit(view, as_json, _profile_text)
+
+
+def _profile_text(view: dict[str, object]) -> str:
+    lines = []
+    for key, value in view.items():
+        if isinstance(value, dict) and key in ("terms", "signature"):
+            lines.extend(f"{key}[{lang}]: {' / '.join(str(text).splitlines())}" for lang, text in value.items())
+        elif isinstance(value, dict):
+            lines.append(f"{key}: {value.get('type')} ({value.get('size')} bytes)")
+        else:
+            lines.append(f"{key}: {'-' if value is None else value}")
+    return "\n".join(lines)
 
 
 def register(cli: click.Group) -> None:

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import folded_email
 from quotemaild.store.models import User
 from quotemaild.services.identity import check_password_rules, set_password
 from quotemaild.services.tenants import get_tenant
@@ -64,8 +66,15 @@ def user_list(app: AppContext, tenant_slug: str, as_json: bool) -> None:
     """List a tenant's users."""
     with app.reading() as session:
         views = [user_view(u) for u in list_users(session, get_tenant(session, tenant_slug).id)]
-    emit(views, as_json, lambda vs: "\n".join(
-        f"{v['id']:>5}  {v['email']:<40} {v['role']:<10} {v['name']}" for v in vs) or "(no users)")
+    emit(views, as_json, lambda vs: table(vs, USER_COLUMNS, "(no users)"))
+
+
+USER_COLUMNS = [
+    Column("ID", lambda v: v["id"], right=True, width=5),
+    Column("EMAIL", lambda v: v["email"]),
+    Column("ROLE", lambda v: v["role"]),
+    Column("NAME", lambda v: v["name"]),
+]
 
 
 @user.command("set-password")
@@ -89,7 +98,7 @@ def user_set_password(app: AppContext, email: str, tenant_slug: str | None, pass
 def _user_by_email(session: Session, email: str, tenant_slug: str | None) -> User:
     if tenant_slug:
         return find_user(session, get_tenant(session, tenant_slug).id, email)
-    found = session.scalars(select(User).where(User.email == email.strip().lower())).all()
+    found = session.scalars(select(User).where(User.email == folded_email(email))).all()
     if not found:
         raise NotFound("user", email)
     if len(found) > 1:

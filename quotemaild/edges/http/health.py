@@ -20,6 +20,8 @@ class HealthSources:
     queues: Callable[[], dict[str, int]]  # may query the store: run in a thread
     # Reasons the daemon runs but cannot do all its work (e.g. no smarthost): status "degraded".
     degraded: Callable[[], list[str]] = lambda: []
+    # blocking; the backend and, on PostgreSQL, the server's role and replication lag
+    store_role: Callable[[], dict[str, Any]] = lambda: {}
 
 
 async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
@@ -30,6 +32,11 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
         store = {"ok": False, "error": f"no answer within {STORE_PING_TIMEOUT:g}s"}
     except Exception as exc:  # any driver error means: not reachable
         store = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    if store["ok"]:
+        try:
+            store.update(await asyncio.wait_for(asyncio.to_thread(sources.store_role), STORE_PING_TIMEOUT))
+        except Exception:  # noqa: BLE001 - informative only: the ping above decides health
+            pass
     workers = sources.workers()
     try:
         queues = await asyncio.wait_for(asyncio.to_thread(sources.queues), STORE_PING_TIMEOUT)

@@ -11,6 +11,7 @@ from quotemaild.store.models.contacts import (
     ContactCustomFieldDef,
     ContactInvoice,
     ContactPersonRow,
+    ContactReminder,
     User,
 )
 from quotemaild.store.models.identity import ApiToken, ChangeEvent, LoginThrottle, RequestRead, WebSession
@@ -54,6 +55,7 @@ __all__ = [
     "ContactCustomFieldDef",
     "ContactAttachment",
     "ContactInvoice",
+    "ContactReminder",
     "Quote",
     "QuoteLineRow",
     "ApiToken",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(PK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2), default=None)  # web app; None: the browser's
     email: Mapped[str] = mapped_column(String(320))  # stored lower-cased
     role: Mapped[str] = mapped_column(String(40), default="seller")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
@@ -75,6 +77,10 @@ class Contact(Base):
     converted_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # A prospect becomes active once one of its requests leaves `received` (domain/prospects.py).
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The seller who gets this card's reminders (else the assignee of its newest request).
+    seller_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
 
     persons: Mapped[list[ContactPersonRow]] = relationship(
         lazy="raise", order_by="ContactPersonRow.position", cascade="all, delete-orphan"
@@ -84,6 +90,33 @@ class Contact(Base):
         UniqueConstraint("tenant_id", "number", name="uq_contacts_tenant_number"),
         Index("ix_contacts_tenant_name", "tenant_id", "name"),
         Index("ix_contacts_tenant_vat", "tenant_id", "vat_number"),
+    )
+
+
+class ContactReminder(Base):
+    """The reminder of a card's appointment or call-back: due at its date and time, sent once.
+
+    Kept in step with the card's `moments` when the card is saved (services/reminders.py); a
+    changed date makes it pending again, an unchanged one keeps it sent.
+    """
+
+    __tablename__ = "contact_reminders"
+
+    id: Mapped[int] = mapped_column(PK, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # appointment, call_back
+    due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, skipped
+    done_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    recipient: Mapped[str] = mapped_column(String(320), default="")
+    outbox_id: Mapped[int | None] = mapped_column(PK, default=None)
+    detail: Mapped[str] = mapped_column(Text, default="")  # why it was skipped
+
+    __table_args__ = (
+        UniqueConstraint("contact_id", "kind", name="uq_contact_reminders_contact_kind"),
+        Index("ix_contact_reminders_state_due", "state", "due_at"),
     )
 
 

@@ -83,7 +83,7 @@ class ChangeEvent(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(40))
-    request_id: Mapped[int | None] = mapped_column(default=None)  # no FK: a deleted request's event stays
+    request_id: Mapped[int | None] = mapped_column(PK, default=None)  # no FK: a deleted request's event stays
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_change_events_tenant", "tenant_id", "id"),)

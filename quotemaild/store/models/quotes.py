@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -37,7 +38,7 @@ class Quote(Base):
         ForeignKey("contacts.id", ondelete="SET NULL"), default=None, index=True
     )
     number: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft, sent, accepted, rejected
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # domain/quote_states.py QuoteState
     language: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     issue_date: Mapped[dt.date] = mapped_column(Date)
@@ -54,8 +55,19 @@ class Quote(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    # A new version of a sent quote is a new row (`OF-2026-0007-2`) pointing at the one it replaces.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"), default=None)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(String(200), default="", server_default="")  # "attn." line
+    # Who accepted or rejected, and from where (the online page records the name and the address).
+    decided_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    decided_from: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
-    __table_args__ = (UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
+        Index("ix_quotes_tenant_issue_date", "tenant_id", "issue_date"),
+    )
 
 
 class QuoteLineRow(Base):

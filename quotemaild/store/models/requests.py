@@ -41,6 +41,10 @@ class Tenant(Base):
         String(60), default="OF-{year}-{seq:04}", server_default="OF-{year}-{seq:04}"
     )
     quote_validity_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # The seller's company as printed on documents (domain/tenant_profile.py lists the keys).
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    logo_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class RawMessage(Base):

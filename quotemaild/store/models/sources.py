@@ -50,4 +50,7 @@ class ImapSource(Base):
     backoff_seconds: Mapped[float] = mapped_column(default=0.0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # The instance polling this source and until when (services/source_leases.py).
+    lease_holder: Mapped[str | None] = mapped_column(String(200), default=None)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
 # --- Workflow: users, contacts (prospects and customers) -------------------------------------

@@ -1,7 +1,7 @@
 """identity and API: password hashes, API tokens, web sessions, read state, login throttle, change feed
 
 Revision ID: 0009
-Revises: 0013
+Revises: 0010
 
 Existing users keep working for assignment; they can log in once a password is set.
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0009"
-down_revision = "0013"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

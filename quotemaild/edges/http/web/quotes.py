@@ -1,0 +1,181 @@
+"""Quotes: the list (/quotes), the editor of a new quote on a request, a quote (/quotes/{id}) with
+its PDF preview, and sending it through the request (the standard mail text, the PDF attached).
+
+The editor's rows are plain form fields (`lines-N-description`, `-quantity`, `-unit`,
+`-unit_price`, `-vat_rate`, `-discount`); the server turns each filled row into the CLI's line
+spec and the quote service checks and totals them — the totals the script shows while typing
+are only a preview of what the service computes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quotemaild.edges.http.deps import Ctx, owned_quote, owned_request
+from quotemaild.edges.http.problems import from_error
+from quotemaild.edges.http.web.auth import PageActor, see_other
+from quotemaild.errors import QuotemailError
+from quotemaild.services import quote_manage, quote_send, quotes
+from quotemaild.store.models import Quote, QuoteRequest, Tenant
+from quotemaild.store.queries import quote_summaries
+
+LINE_FIELD = re.compile(r"lines-(\d{1,3})-(description|quantity|unit|unit_price|vat_rate|discount)")
+FIELDS = ("description", "quantity", "unit_price", "vat_rate", "unit", "discount")
+BLANK_ROWS = 4
+VAT_RATES = ("21", "12", "6", "0")
+
+
+def lines_from_form(form: Any) -> tuple[list[dict[str, str]], list[str]]:
+    """The filled rows of the editor, and each as a line spec `desc;qty;price;vat;unit;discount`."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in form.multi_items():
+        if match := LINE_FIELD.fullmatch(key):
+            rows.setdefault(int(match[1]), {})[match[2]] = str(value).strip()
+    filled = [rows[i] for i in sorted(rows) if rows[i].get("description") or rows[i].get("unit_price")]
+    specs = [";".join(r.get(f, "").replace(";", "\\;") for f in FIELDS) for r in filled]
+    return filled, specs
+
+
+def editor_rows(filled: list[dict[str, str]]) -> list[dict[str, str]]:
+    blank = {"description": "", "quantity": "1", "unit": "", "unit_price": "", "vat_rate": "21", "discount": ""}
+    return [*filled, *([blank] * BLANK_ROWS)] if filled else [dict(blank) for _ in range(BLANK_ROWS)]
+
+
+def router() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    @r.get("/quotes")
+    def quote_list(request: Request, actor: PageActor, ctx: Ctx) -> Response:
+        with ctx.readers() as s:
+            rows = quote_summaries(s, Quote.tenant_id == actor.tenant_id)
+            names = dict(s.execute(select(Quote.id, Quote.contact_name).where(Quote.tenant_id == actor.tenant_id)).all())
+        rows = [{**q, "contact_name": names.get(q["id"], "")} for q in reversed(rows)]
+        return request.app.state.pages.render(request, "quotes.html", section="quotes", quotes=rows)
+
+    def editor(request: Request, s: Session, request_id: int | None, filled: list[dict[str, str]], status: int = 200,
+               error: str | None = None, quote: dict[str, Any] | None = None) -> Response:
+        req = s.get_one(QuoteRequest, request_id) if request_id else None
+        return request.app.state.pages.render(
+            request, "quote_new.html", status, section="quotes", req=req, rows=editor_rows(filled),
+            vat_rates=VAT_RATES, error=error, quote=quote,
+        )
+
+    def rows_of(view: dict[str, Any]) -> list[dict[str, str]]:
+        def plain(value: str) -> str:
+            return format(Decimal(value).normalize(), "f")
+
+        return [{"description": line["description"], "quantity": plain(line["quantity"]), "unit": line["unit"],
+                 "unit_price": plain(line["unit_price"]), "vat_rate": plain(line["vat_rate"]),
+                 "discount": "" if Decimal(line["discount_percent"]) == 0 else plain(line["discount_percent"])}
+                for line in view["lines"]]
+
+    @r.get("/quotes/{quote_id}/edit")
+    def edit(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_quote(quote_id, actor, ctx)
+        with ctx.readers() as s:
+            view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
+            return editor(request, s, view["request_id"], rows_of(view), quote=view)
+
+    @r.post("/quotes/{quote_id}/lines")
+    async def save_lines(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        """A draft's lines, all at once (the service numbers and totals them again)."""
+        owned_quote(quote_id, actor, ctx)
+        filled, specs = lines_from_form(await request.form())
+
+        def work() -> Response:
+            try:
+                with ctx.sessions.begin() as s:
+                    quote_manage.replace_lines(s, quote_id, specs, actor.label, ctx.clock)
+            except QuotemailError as exc:
+                with ctx.readers() as s:
+                    view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
+                    return editor(request, s, view["request_id"], filled, from_error(exc).status, str(exc), view)
+            if ctx.feed is not None:
+                ctx.feed.wake()
+            return see_other(f"/quotes/{quote_id}?flash=quote_saved")
+
+        return await anyio.to_thread.run_sync(work)
+
+    @r.get("/requests/{request_id}/quotes/new")
+    def new_quote(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_request(request_id, actor, ctx)
+        with ctx.readers() as s:
+            return editor(request, s, request_id, [])
+
+    @r.post("/requests/{request_id}/quotes")
+    async def create(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_request(request_id, actor, ctx)
+        filled, specs = lines_from_form(await request.form())
+
+        def work() -> Response:
+            try:
+                with ctx.sessions.begin() as s:
+                    quote = quotes.create_quote(s, request_id, specs, actor.label, ctx.clock)
+                    quote_id = quote.id
+            except QuotemailError as exc:
+                with ctx.readers() as s:
+                    return editor(request, s, request_id, filled, 422, str(exc))
+            if ctx.feed is not None:
+                ctx.feed.wake()
+            return see_other(f"/quotes/{quote_id}?flash=quote_created")
+
+        return await anyio.to_thread.run_sync(work)
+
+    def quote_page(request: Request, s: Session, quote_id: int, status: int = 200,
+                   error: str | None = None) -> Response:
+        quote = quotes.get_quote(s, quote_id)
+        view = quotes.quote_view(s, quote)
+        mail = None
+        if quote.status == "draft" and quote.request_id is not None:
+            tenant = s.get_one(Tenant, quote.tenant_id)
+            req = s.get_one(QuoteRequest, quote.request_id)
+            try:
+                mail = quote_send.quote_mail(s, _ctx(request).send, quote, tenant, req,
+                                             request.state.web_user.name)
+            except QuotemailError as exc:
+                error = error or str(exc)
+        return request.app.state.pages.render(request, "quote.html", status, section="quotes", quote=view,
+                                              mail=mail, error=error)
+
+    @r.get("/quotes/{quote_id}")
+    def quote_view(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_quote(quote_id, actor, ctx)
+        with ctx.readers() as s:
+            return quote_page(request, s, quote_id)
+
+    @r.get("/quotes/{quote_id}/pdf")
+    def quote_pdf(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_quote(quote_id, actor, ctx)
+        with ctx.readers() as s:
+            quote = quotes.get_quote(s, quote_id)
+            pdf = quote_send.render_pdf_for(s, quote, ctx.send.domain)
+            name = quote.number
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+    @r.post("/quotes/{quote_id}/send")
+    def send(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_quote(quote_id, actor, ctx)
+        try:
+            with ctx.sessions.begin() as s:
+                quote_send.send_quote(s, ctx.send, quote_id, actor.label, ctx.clock)
+        except QuotemailError as exc:
+            with ctx.readers() as s:
+                return quote_page(request, s, quote_id, 422, str(exc))
+        if ctx.feed is not None:
+            ctx.feed.wake()
+        return see_other(f"/quotes/{quote_id}?flash=quote_sent")
+
+    return r
+
+
+def _ctx(request: Request) -> Any:
+    return request.app.state.api

@@ -1,0 +1,49 @@
+"""axe-core (from the axe-playwright-python package) on the main pages: no critical or serious
+violations; a page at 375 px wide does not scroll sideways."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+BLOCKING = ("critical", "serious")
+
+
+def check(page, what: str) -> None:
+    results = axe_module.Axe().run(page)
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+           for v in results.response["violations"] if v["impact"] in BLOCKING]
+    assert not bad, f"{what}: " + "\n".join(bad)
+
+
+def test_main_pages_pass_axe(page, live, shot):
+    live.add_user("axe@acme.test", "Alex Axe", role="admin")
+    live.send_mail(subject="Toegankelijk?", message_id="<axe-1@example.org>")
+    page.goto(live.base_url + "/login")
+    check(page, "login")
+    live.login(page, "axe@acme.test")
+    check(page, "inbox")
+    page.locator("#requests li", has_text="Toegankelijk?").locator("a").click()
+    check(page, "request")
+    page.get_by_role("link", name="Create quote").click()
+    check(page, "quote editor")
+    for path in ("/quotes", "/contacts", "/settings"):
+        page.goto(live.base_url + path)
+        check(page, path)
+        shot(page, "page-" + path.strip("/"))
+
+
+def test_works_at_375_px(open_page, live, shot):
+    page = open_page(viewport={"width": 375, "height": 740})
+    live.add_user("phone@acme.test", "Phoebe Phone")
+    live.send_mail(subject="Vanaf de gsm", message_id="<phone-1@example.org>")
+    live.login(page, "phone@acme.test")
+    for name, path in (("inbox-375", "/"),):
+        page.goto(live.base_url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
+        shot(page, name)
+    page.locator("#requests li", has_text="Vanaf de gsm").locator("a").click()
+    expect(page.locator("h1")).to_have_text("Vanaf de gsm")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "request-375")

@@ -1,0 +1,55 @@
+"""The inbox as a seller sees it: log in, requests listed with status and unread marker, filters."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+
+def test_login_then_inbox_lists_a_request_sent_by_smtp(page, live, shot):
+    """Mail sent to the tenant's address shows in the inbox, unread, with its status badge."""
+    live.add_user("sara@acme.test", "Sara Seller")
+    live.send_mail(subject="Prijs voor 12 ramen", message_id="<inbox-1@example.org>")
+    page.goto(live.base_url + "/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/"))
+    shot(page, "login")
+    live.login(page, "sara@acme.test")
+    row = page.locator("#requests li", has_text="Prijs voor 12 ramen")
+    expect(row).to_be_visible()
+    expect(row).to_have_class(re.compile("unread"))
+    shot(page, "inbox")
+
+
+def test_wrong_password_says_so_and_sets_no_session(page, live, console_allow):
+    """A wrong password: 401 with the form again and a message; no session cookie."""
+    console_allow.append("status of 401")
+    live.add_user("wrong@acme.test", "Wim Wrong")
+    page.goto(live.base_url + "/login")
+    page.locator("#email").fill("wrong@acme.test")
+    page.locator("#password").fill("not the password")
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert not [c for c in page.context.cookies() if c["name"] == "quotemaild_session"]
+
+
+def test_new_request_appears_without_reload_and_rows_stay_put(page, live, shot):
+    """With the inbox open, mail sent by SMTP shows up at the top through the event stream; the
+    row the seller is on keeps its place and its focus."""
+    live.add_user("lena@acme.test", "Lena Live")
+    live.send_mail(subject="Eerste aanvraag", message_id="<live-1@example.org>")
+    live.login(page, "lena@acme.test")
+    first = page.locator("#requests li", has_text="Eerste aanvraag")
+    expect(first).to_be_visible()
+    page.evaluate("window.__marker = 1")  # gone if the page reloads
+    page.keyboard.press("j")
+    focused_id = page.evaluate("document.activeElement.closest('li').dataset.id")
+
+    live.send_mail(subject="Nieuwe aanvraag live", message_id="<live-2@example.org>")
+    fresh = page.locator("#requests li", has_text="Nieuwe aanvraag live")
+    expect(fresh).to_be_visible(timeout=5000)
+    expect(page.locator("#live-note")).to_be_visible()
+    assert page.evaluate("window.__marker") == 1
+    assert page.evaluate("document.activeElement.closest('li').dataset.id") == focused_id
+    assert page.locator("#requests li").first.get_attribute("data-id") == fresh.get_attribute("data-id")
+    shot(page, "inbox-live")

@@ -1,0 +1,78 @@
+"""Build a quote on a request, send it via the request, the customer answers and accepts."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+
+from playwright.sync_api import expect
+
+from tests.conftest import make_mail
+
+
+def test_build_send_answer_accept(page, live, shot):
+    """Lines with live totals per VAT rate, the PDF, sending (the smarthost gets the mail with the
+    PDF), the customer's answer loops back into the conversation, accepting via the link."""
+    live.add_user("quinten@acme.test", "Quinten Quote")
+    live.send_mail(subject="Prijs dakwerken", sender="els@klant.test", message_id="<quote-1@klant.test>")
+    live.login(page, "quinten@acme.test")
+    page.locator("#requests li", has_text="Prijs dakwerken").locator("a").click()
+    page.get_by_role("link", name="Create quote").click()
+
+    page.locator("#lines-0-description").fill("Dakpannen leggen")
+    page.locator("#lines-0-quantity").fill("40")
+    page.locator("#lines-0-unit").fill("m²")
+    page.locator("#lines-0-unit_price").fill("25")
+    page.locator("#lines-1-description").fill("Renovatiepremie-attest")
+    page.locator("#lines-1-quantity").fill("1")
+    page.locator("#lines-1-unit_price").fill("100")
+    page.locator("#lines-1-vat_rate").select_option("6")
+    totals = page.locator("[data-totals]")
+    expect(totals.locator("[data-net]")).to_have_text(re.compile(r"1,100\.00"))
+    expect(totals.locator("[data-rates]")).to_contain_text("21")
+    expect(totals.locator("[data-gross]")).to_have_text(re.compile(r"1,316\.00"))  # 1000*1.21 + 100*1.06
+    shot(page, "quote-editor")
+    page.get_by_role("button", name="Create quote").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Quote created")
+    expect(page.locator("main")).to_contain_text("1,316.00")
+
+    # A draft's lines can be changed: the editor comes back filled in.
+    page.get_by_role("link", name="Edit lines").click()
+    expect(page.locator("#lines-0-quantity")).to_have_value("40")
+    page.locator("#lines-0-quantity").fill("44")
+    expect(page.locator("[data-gross]")).to_have_text(re.compile(r"1,437\.00"))  # 1100*1.21 + 106
+    page.get_by_role("button", name="Save lines").click()
+    expect(page.get_by_role("status")).to_contain_text("Quote saved")
+    expect(page.locator("main")).to_contain_text("1,437.00")
+    number = page.locator("h1").inner_text().split()[-1]
+    shot(page, "quote")
+
+    before = len(live.smarthost.messages)
+    page.get_by_role("button", name="Send quote").click()
+    expect(page.get_by_role("status")).to_contain_text("Quote sent")
+    sent = [m for m in live.smarthost.wait_for(before + 1, timeout=20)[before:] if number.encode() in m.data]
+    mail = email.message_from_bytes(sent[0].data, policy=policy.default)
+    assert [p.get_filename() for p in mail.iter_attachments()] == [f"{number}.pdf"]
+    text = mail.get_body(("plain",)).get_content()
+    accept = re.search(r"https?://\S+/q/\S+/accept/\S+", text).group(0)
+
+    # The customer answers the quote mail: it joins the same request.
+    reply_to = mail["Reply-To"].addresses[0].addr_spec
+    live.send(make_mail(subject=f"Re: {mail['Subject']}", sender="els@klant.test", to=reply_to,
+                        message_id="<quote-answer@klant.test>", body="Ziet er goed uit, nog een vraag over de planning.\n",
+                        extra=f"In-Reply-To: {mail['Message-ID']}"),
+              sender="els@klant.test", to=reply_to)
+    page.get_by_role("link", name=re.compile("Back to the request")).click()
+    expect(page.locator("article.msg.in").last).to_contain_text("vraag over de planning", timeout=10000)
+    expect(page.locator(".timeline")).to_contain_text(f"Quote {number} sent")
+
+    # Accepting through the link in the mail (on this daemon's address).
+    page.goto(live.base_url + "/q/" + accept.split("/q/", 1)[1])
+    page.locator("input[name=name]").fill("Els Klant")
+    page.get_by_role("button").click()
+    expect(page.locator("body")).to_contain_text(number)
+    page.goto(live.base_url + "/")
+    row = page.locator("#requests li", has_text="Prijs dakwerken")
+    expect(row.locator(".badge").last).to_have_text("Quote accepted")

@@ -1,0 +1,135 @@
+"""The web pages over a real socket: login redirect, form login, CSRF on every post, 404 across
+tenants, role checks, post/redirect/get — answers as pages, never as problem+json."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.integration.api_support import PASSWORD, api_daemon
+
+
+@pytest.fixture
+async def api(tmp_path):
+    async for a in api_daemon(tmp_path):
+        yield a
+
+
+async def form_login(api, email: str, next_url: str = "/") -> tuple[httpx.AsyncClient, str]:
+    c = api.client(follow_redirects=False)
+    r = await c.post("/login", data={"email": email, "password": PASSWORD, "next": next_url})
+    assert r.status_code == 303, r.text
+    page = await c.get("/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return c, csrf
+
+
+async def first_request_id(api, c) -> int:
+    r = await c.get("/")
+    return int(re.search(r'href="/requests/(\d+)"', r.text).group(1))
+
+
+async def test_pages_need_a_login_and_come_back_after_it(api):
+    c = api.client(follow_redirects=False)
+    r = await c.get("/contacts?kind=prospect")
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/contacts%3Fkind%3Dprospect"
+    r = await c.post("/login", data={"email": "jan@acme.test", "password": PASSWORD, "next": "/contacts"})
+    assert r.status_code == 303 and r.headers["location"] == "/contacts"
+    r = await c.get("/contacts")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+
+
+async def test_login_never_redirects_off_site(api):
+    c = api.client(follow_redirects=False)
+    r = await c.post("/login", data={"email": "jan@acme.test", "password": PASSWORD, "next": "//evil.test/x"})
+    assert r.headers["location"] == "/"
+
+
+async def test_wrong_password_is_a_page_with_401(api):
+    c = api.client()
+    r = await c.post("/login", data={"email": "jan@acme.test", "password": "nope nope nope"})
+    assert r.status_code == 401 and 'role="alert"' in r.text and "quotemaild_session" not in r.cookies
+
+
+async def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(api):
+    await api.mail(subject="CSRF proef")
+    await api.running.wait_processed(1)
+    c, csrf = await form_login(api, "jan@acme.test")
+    rid = await first_request_id(api, c)
+    r = await c.post(f"/requests/{rid}/notes", data={"body": "sneaky"})
+    assert r.status_code == 403 and "text/html" in r.headers["content-type"]
+    r = await c.post(f"/requests/{rid}/notes", data={"body": "sneaky", "csrf": csrf},
+                     headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
+    assert "sneaky" not in (await c.get(f"/requests/{rid}")).text
+    r = await c.post(f"/requests/{rid}/notes", data={"body": "legit note", "csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"] == f"/requests/{rid}?flash=note_added"
+    assert "legit note" in (await c.get(f"/requests/{rid}")).text
+
+
+async def test_another_tenant_gets_404_pages_for_our_ids(api):
+    await api.mail(subject="Alleen voor acme")
+    await api.running.wait_processed(1)
+    acme, _ = await form_login(api, "jan@acme.test")
+    rid = await first_request_id(api, acme)
+    other, csrf = await form_login(api, "olaf@other.test")
+    for path in (f"/requests/{rid}", f"/requests/{rid}/quotes/new"):
+        r = await other.get(path)
+        assert r.status_code == 404 and "text/html" in r.headers["content-type"] and "Alleen voor acme" not in r.text
+    r = await other.post(f"/requests/{rid}/notes", data={"body": "x", "csrf": csrf})
+    assert r.status_code == 404
+    assert "Alleen voor acme" not in (await other.get("/")).text
+
+
+async def test_a_seller_may_not_delete_or_open_settings(api):
+    await api.mail(subject="Niet wissen")
+    await api.running.wait_processed(1)
+    c, csrf = await form_login(api, "jan@acme.test")
+    rid = await first_request_id(api, c)
+    r = await c.post(f"/requests/{rid}/delete", data={"csrf": csrf, "confirm": "yes"})
+    assert r.status_code == 403
+    assert (await c.get("/settings")).status_code == 403
+    admin, admin_csrf = await form_login(api, "an@acme.test")
+    r = await admin.post(f"/requests/{rid}/delete", data={"csrf": admin_csrf})
+    assert r.status_code == 422 and "cannot be undone" in r.text  # the box was not ticked
+    r = await admin.post(f"/requests/{rid}/delete", data={"csrf": admin_csrf, "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"] == "/?flash=deleted"
+    assert (await admin.get(f"/requests/{rid}")).status_code == 404
+
+
+async def test_a_move_the_workflow_forbids_is_409_with_the_page(api):
+    await api.mail(subject="Verboden stap")
+    await api.running.wait_processed(1)
+    c, csrf = await form_login(api, "jan@acme.test")
+    rid = await first_request_id(api, c)
+    r = await c.post(f"/requests/{rid}/status", data={"csrf": csrf, "status": "accepted"})
+    assert r.status_code == 409 and "Verboden stap" in r.text and 'role="alert"' in r.text
+
+
+async def test_inbox_filters_are_addresses(api):
+    await api.mail(subject="Eerste", message_id="<f1@example.org>")
+    await api.mail(subject="Tweede over ramen", message_id="<f2@example.org>", body="Wij willen dakramen.\n")
+    await api.running.wait_processed(2)
+    c, _ = await form_login(api, "jan@acme.test")
+    assert "Tweede over ramen" in (await c.get("/?q=dakramen")).text  # the mail text is searched
+    assert "Eerste" not in (await c.get("/?q=dakramen")).text
+    assert "Eerste" in (await c.get("/?status=received")).text
+    assert "Eerste" not in (await c.get("/?status=answered")).text
+    assert (await c.get("/?status=bogus")).status_code == 422
+    rows = await c.get("/", headers={"X-Partial": "rows"})
+    assert rows.text.lstrip().startswith("<li") and "<html" not in rows.text
+
+
+async def test_without_a_smarthost_a_reply_says_it_is_queued_and_why(api):
+    await api.mail(subject="Geen smarthost")
+    await api.running.wait_processed(1)
+    c, csrf = await form_login(api, "jan@acme.test")
+    rid = await first_request_id(api, c)
+    r = await c.post(f"/requests/{rid}/reply", data={"csrf": csrf, "body": "Beste, hier is onze prijs."},
+                     files={"files": ("prijs.txt", b"100 EUR", "text/plain")})
+    assert r.status_code == 303 and r.headers["location"].endswith("flash=reply_queued")
+    page = (await c.get(r.headers["location"])).text
+    assert "has not been sent yet" in page and "Queued, not sent yet" in page and "smarthost" in page
+    assert "prijs.txt" in page
