@@ -197,6 +197,13 @@ def address_key(value: str) -> str:
         return unicodedata.normalize("NFC", str(value).strip()).lower()
 
 
+def folded_email(value: str) -> str:
+    """The stored form, lower-cased: how tables that keep addresses lower-cased (users) are
+    written and searched, so `Jan@XN--EXMPLE-CUA.BE` finds `jan@exämple.be`. Not an address:
+    the stripped, lower-cased text (finds nothing)."""
+    return (clean_email(value) or str(value).strip()).lower()
+
+
 def domain_key(domain: str) -> str:
     """A domain (own domains, the proposals domain) in the form domains are compared in."""
     try:

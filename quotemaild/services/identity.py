@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from quotemaild.clock import Clock
 from quotemaild.domain.parsing import clean_text
 from quotemaild.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from quotemaild.mail.addresses import folded_email
 from quotemaild.store.models import ApiToken, Tenant, User
 
 ROLES = ("seller", "admin")
@@ -105,7 +106,7 @@ def _verify(stored: str | None, password: str) -> bool:
 
 def authenticate(session: Session, email: str, password: str, tenant_slug: str | None = None) -> User:
     """The user whose password this is. An e-mail known in several tenants needs `tenant_slug`."""
-    address = email.strip().lower()
+    address = folded_email(email)
     q = select(User, Tenant.slug).join(Tenant, Tenant.id == User.tenant_id).where(User.email == address)
     if tenant_slug:
         q = q.where(Tenant.slug == tenant_slug.strip().lower())

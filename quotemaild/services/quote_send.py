@@ -22,8 +22,7 @@ from quotemaild.domain.quote_states import QuoteAction, quote_transition
 from quotemaild.domain.quotes import compute_totals
 from quotemaild.domain.status import Event
 from quotemaild.errors import InvalidInput
-from quotemaild.mail.addresses import Address
-from quotemaild.services.users import user_email_key
+from quotemaild.mail.addresses import Address, folded_email
 from quotemaild.mail.compose import OutboundAttachment, reply_subject
 from quotemaild.mail.quote_pdf import Party, QuoteDocument, VatTotal, format_date, format_money, render_quote_pdf
 from quotemaild.mail.quote_pdf import QuoteLine as PdfLine
@@ -120,7 +119,7 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     if not recipient:
         raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)")
     recipient = parse_email(recipient, "to")
-    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == user_email_key(actor)))
+    user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == folded_email(actor)))
     mail = quote_mail(session, settings, quote, tenant, request, user.name if user else "")
     pdf = render_pdf_for(session, quote, settings.domain)
     now = clock.now()

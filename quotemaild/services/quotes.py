@@ -32,6 +32,7 @@ from quotemaild.domain.quote_states import quote_label
 from quotemaild.domain.status import Event
 from quotemaild.domain.vat import regime_rate
 from quotemaild.errors import InvalidInput, InvalidTransition, NotFound
+from quotemaild.mail.addresses import address_key
 from quotemaild.mail.templates import pick_language
 from quotemaild.services.requests import apply_event, get_request
 from quotemaild.services.timeline import record
@@ -62,10 +63,10 @@ def _requesting_person(session: Session, contact: Contact | None, request: Quote
     """The contact person of the card who asked (the requester's address among a person's)."""
     if contact is None or not request.requester_email:
         return None
-    wanted = request.requester_email.lower()
+    wanted = address_key(request.requester_email)  # any spelling of an IDN domain, any case
     persons = session.scalars(select(ContactPersonRow).where(ContactPersonRow.contact_id == contact.id)
                               .order_by(ContactPersonRow.position))
-    return next((p for p in persons if wanted in (e.lower() for e in p.emails)), None)
+    return next((p for p in persons if wanted in (address_key(e) for e in p.emails)), None)
 
 
 def _contact_email(contact: Contact | None, request: QuoteRequest, person: ContactPersonRow | None = None) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.domain.parsing import clean_text, parse_email
-from quotemaild.mail.addresses import clean_email
+from quotemaild.mail.addresses import folded_email
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.store.models import Tenant, User
 
@@ -22,7 +22,7 @@ def add_user(session: Session, tenant: Tenant, name: str, email: str, role: str,
     name = clean_text(name, "name", 200)
     if not name:
         raise InvalidInput("name", "must not be empty")
-    address = parse_email(email, "email").lower()  # users are found by this lower-cased stored form
+    address = folded_email(parse_email(email, "email"))  # users are found by this form
     role = (role or DEFAULT_ROLE).strip().lower()
     if not _ROLE.fullmatch(role):
         raise InvalidInput("role", "use 1-40 of a-z, 0-9, _ and -, starting with a letter")
@@ -39,7 +39,7 @@ def list_users(session: Session, tenant_id: int) -> list[User]:
 
 
 def find_user(session: Session, tenant_id: int, email: str) -> User:
-    user = session.scalar(select(User).where(User.tenant_id == tenant_id, User.email == user_email_key(email)))
+    user = session.scalar(select(User).where(User.tenant_id == tenant_id, User.email == folded_email(email)))
     if user is None:
         raise NotFound("user", email)
     return user
@@ -48,9 +48,3 @@ def find_user(session: Session, tenant_id: int, email: str) -> User:
 def user_view(user: User) -> dict[str, Any]:
     return {"id": user.id, "tenant_id": user.tenant_id, "name": user.name, "email": user.email,
             "role": user.role, "created_at": user.created_at.isoformat()}
-
-
-def user_email_key(email: str) -> str:
-    """How a user's address is looked up: the stored form (IDN domains as U-labels) lower-cased,
-    so `Jan@XN--EXMPLE-CUA.BE` finds the user added as `jan@exämple.be`."""
-    return (clean_email(email) or email.strip()).lower()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.domain.status import label
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import folded_email
 from quotemaild.store.blobs import read_big
 from quotemaild.store.models import (
     Contact,
@@ -67,7 +68,7 @@ def request_query(
     if status:
         q = q.where(QuoteRequest.status == status)
     if assignee:
-        q = q.where(User.email == assignee.strip().lower())
+        q = q.where(User.email == folded_email(assignee))
     if search:
         like = f"%{search}%"
         number = search.strip().lstrip("#")

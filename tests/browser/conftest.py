@@ -40,7 +40,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: sync Playwright runs an event loop in this thread while it is
+# started, and the async tests that follow this package need the thread's loop free again.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     path = chromium_path()
     if path is None:
@@ -54,15 +56,15 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def smarthost() -> Iterator[CaptureServer]:
     with CaptureServer() as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory, smarthost: CaptureServer) -> Iterator[LiveDaemon]:
-    """One daemon for the whole browser session (tests use their own requests and users)."""
+    """One daemon for all browser tests (each test uses its own requests and users)."""
     daemon = start_live(tmp_path_factory.mktemp("live"), smarthost)
     yield daemon
     daemon.stop()

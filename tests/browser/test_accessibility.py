@@ -17,7 +17,7 @@ def check(page, what: str) -> None:
     assert not bad, f"{what}: " + "\n".join(bad)
 
 
-def test_main_pages_pass_axe(page, live):
+def test_main_pages_pass_axe(page, live, shot):
     live.add_user("axe@acme.test", "Alex Axe", role="admin")
     live.send_mail(subject="Toegankelijk?", message_id="<axe-1@example.org>")
     page.goto(live.base_url + "/login")
@@ -31,6 +31,7 @@ def test_main_pages_pass_axe(page, live):
     for path in ("/quotes", "/contacts", "/settings"):
         page.goto(live.base_url + path)
         check(page, path)
+        shot(page, "page-" + path.strip("/"))
 
 
 def test_works_at_375_px(open_page, live, shot):

@@ -37,6 +37,15 @@ def test_build_send_answer_accept(page, live, shot):
 
     expect(page.get_by_role("status")).to_contain_text("Quote created")
     expect(page.locator("main")).to_contain_text("1,316.00")
+
+    # A draft's lines can be changed: the editor comes back filled in.
+    page.get_by_role("link", name="Edit lines").click()
+    expect(page.locator("#lines-0-quantity")).to_have_value("40")
+    page.locator("#lines-0-quantity").fill("44")
+    expect(page.locator("[data-gross]")).to_have_text(re.compile(r"1,437\.00"))  # 1100*1.21 + 106
+    page.get_by_role("button", name="Save lines").click()
+    expect(page.get_by_role("status")).to_contain_text("Quote saved")
+    expect(page.locator("main")).to_contain_text("1,437.00")
     number = page.locator("h1").inner_text().split()[-1]
     shot(page, "quote")
 
@@ -61,6 +70,7 @@ def test_build_send_answer_accept(page, live, shot):
 
     # Accepting through the link in the mail (on this daemon's address).
     page.goto(live.base_url + "/q/" + accept.split("/q/", 1)[1])
+    page.locator("input[name=name]").fill("Els Klant")
     page.get_by_role("button").click()
     expect(page.locator("body")).to_contain_text(number)
     page.goto(live.base_url + "/")

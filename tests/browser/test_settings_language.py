@@ -37,6 +37,15 @@ def test_admin_settings_show_the_gmail_code_and_edit_the_auto_reply(page, live, 
     expect(page.locator("#tokens code")).to_have_text(re.compile(r"^qmd_"))
     shot(page, "settings")
 
+    page.locator("#user-name").fill("Vera Verkoper")
+    page.locator("#user-email").fill("vera@acme.test")
+    page.locator("#user-password").fill("een lang wachtwoord")
+    page.get_by_role("button", name="Add user").click()
+    expect(page.locator("#users")).to_contain_text("vera@acme.test")
+    page.get_by_role("button", name="Log out").click()
+    live.login(page, "vera@acme.test", "een lang wachtwoord")
+    expect(page.locator(".me")).to_contain_text("Vera Verkoper")
+
 
 def test_a_seller_switches_to_dutch_and_it_sticks(page, live, shot):
     live.add_user("nina@acme.test", "Nina Nederlands")

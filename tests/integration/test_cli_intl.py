@@ -61,3 +61,43 @@ def test_contact_list_by_address_in_any_spelling(run_cli):
     assert json.loads(run_cli("contact", "list", "--tenant", "acme", "--email", "nobody@exämple.de",
                               "--json").stdout) == []
     run_cli("contact", "list", "--tenant", "acme", "--email", "a@b.de", "--search", "x", expect=4)
+
+
+def test_users_found_in_any_spelling(run_cli):
+    """A seller added as `jürgen@exämple.de` is the assignee filter, and logs in, in another spelling."""
+    from quotemaild.config import load_config
+    from quotemaild.services.identity import authenticate, set_password
+    from quotemaild.services.users import find_user
+    from quotemaild.store import db
+
+    run_cli("tenant", "add", "Acme", "--slug", "acme")
+    run_cli("user", "add", "--tenant", "acme", "--name", "Jürgen", "--email", "jürgen@exämple.de")
+    created = json.loads(run_cli("request", "create", "--tenant", "acme", "--customer-name", "K",
+                                 "--subject", "Fenster", "--body", "x", "--json").stdout)
+    run_cli("request", "assign", str(created["id"]), "Jürgen@EXÄMPLE.de")
+    listed = json.loads(run_cli("request", "list", "--assignee", "JÜRGEN@xn--exmple-cua.de", "--json").stdout)
+    assert [r["id"] for r in listed] == [created["id"]]
+
+    engine = db.make_engine(load_config(run_cli.config_path).store)
+    try:
+        with db.make_sessionmaker(engine).begin() as s:
+            user = find_user(s, 1, "jürgen@exämple.de")
+            set_password(s, user, "correct horse battery staple")
+        with db.make_sessionmaker(engine)() as s:
+            assert authenticate(s, "JÜRGEN@xn--exmple-cua.de", "correct horse battery staple").id == user.id
+    finally:
+        engine.dispose()
+
+
+def test_quote_names_the_requesting_person_in_any_spelling(run_cli):
+    """The requester's address on a person of the linked card, spelled otherwise, picks that person."""
+    run_cli("tenant", "add", "Acme", "--slug", "acme")
+    card = json.loads(run_cli("contact", "add", "--tenant", "acme", "--name", "Müller GmbH",
+                              "--person", "Jürgen Müller;Jürgen@xn--exmple-cua.de;;Einkauf", "--json").stdout)
+    created = json.loads(run_cli("request", "create", "--tenant", "acme", "--customer-name", "K",
+                                 "--subject", "Fenster", "--body", "x", "--json").stdout)
+    run_cli("request", "set-requester", str(created["id"]), "jürgen@exämple.de")
+    run_cli("request", "link", str(created["id"]), "--contact", str(card["id"]))
+    quote = json.loads(run_cli("quote", "create", "--request", str(created["id"]), "--line", "Fenster;2;450;21",
+                               "--json").stdout)
+    assert quote["contact_person"] == "Jürgen Müller"

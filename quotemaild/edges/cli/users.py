@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
 from quotemaild.edges.cli.tables import Column, table
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.addresses import folded_email
 from quotemaild.store.models import User
 from quotemaild.services.identity import check_password_rules, set_password
 from quotemaild.services.tenants import get_tenant
@@ -97,7 +98,7 @@ def user_set_password(app: AppContext, email: str, tenant_slug: str | None, pass
 def _user_by_email(session: Session, email: str, tenant_slug: str | None) -> User:
     if tenant_slug:
         return find_user(session, get_tenant(session, tenant_slug).id, email)
-    found = session.scalars(select(User).where(User.email == email.strip().lower())).all()
+    found = session.scalars(select(User).where(User.email == folded_email(email))).all()
     if not found:
         raise NotFound("user", email)
     if len(found) > 1:

@@ -10,6 +10,7 @@ are only a preview of what the service computes.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import anyio.to_thread
@@ -19,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.edges.http.deps import Ctx, owned_quote, owned_request
+from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.errors import QuotemailError
-from quotemaild.services import quote_send, quotes
+from quotemaild.services import quote_manage, quote_send, quotes
 from quotemaild.store.models import Quote, QuoteRequest, Tenant
 from quotemaild.store.queries import quote_summaries
 
@@ -58,13 +60,49 @@ def router() -> APIRouter:
         rows = [{**q, "contact_name": names.get(q["id"], "")} for q in reversed(rows)]
         return request.app.state.pages.render(request, "quotes.html", section="quotes", quotes=rows)
 
-    def editor(request: Request, s: Session, request_id: int, filled: list[dict[str, str]], status: int = 200,
-               error: str | None = None) -> Response:
-        req = s.get_one(QuoteRequest, request_id)
+    def editor(request: Request, s: Session, request_id: int | None, filled: list[dict[str, str]], status: int = 200,
+               error: str | None = None, quote: dict[str, Any] | None = None) -> Response:
+        req = s.get_one(QuoteRequest, request_id) if request_id else None
         return request.app.state.pages.render(
             request, "quote_new.html", status, section="quotes", req=req, rows=editor_rows(filled),
-            vat_rates=VAT_RATES, error=error,
+            vat_rates=VAT_RATES, error=error, quote=quote,
         )
+
+    def rows_of(view: dict[str, Any]) -> list[dict[str, str]]:
+        def plain(value: str) -> str:
+            return format(Decimal(value).normalize(), "f")
+
+        return [{"description": line["description"], "quantity": plain(line["quantity"]), "unit": line["unit"],
+                 "unit_price": plain(line["unit_price"]), "vat_rate": plain(line["vat_rate"]),
+                 "discount": "" if Decimal(line["discount_percent"]) == 0 else plain(line["discount_percent"])}
+                for line in view["lines"]]
+
+    @r.get("/quotes/{quote_id}/edit")
+    def edit(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_quote(quote_id, actor, ctx)
+        with ctx.readers() as s:
+            view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
+            return editor(request, s, view["request_id"], rows_of(view), quote=view)
+
+    @r.post("/quotes/{quote_id}/lines")
+    async def save_lines(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        """A draft's lines, all at once (the service numbers and totals them again)."""
+        owned_quote(quote_id, actor, ctx)
+        filled, specs = lines_from_form(await request.form())
+
+        def work() -> Response:
+            try:
+                with ctx.sessions.begin() as s:
+                    quote_manage.replace_lines(s, quote_id, specs, actor.label, ctx.clock)
+            except QuotemailError as exc:
+                with ctx.readers() as s:
+                    view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
+                    return editor(request, s, view["request_id"], filled, from_error(exc).status, str(exc), view)
+            if ctx.feed is not None:
+                ctx.feed.wake()
+            return see_other(f"/quotes/{quote_id}?flash=quote_saved")
+
+        return await anyio.to_thread.run_sync(work)
 
     @r.get("/requests/{request_id}/quotes/new")
     def new_quote(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:

@@ -40,7 +40,9 @@ PROVENANCE_NAMES = {
     "system": N_("System mail"),
 }
 KIND_NAMES = {"prospect": N_("Prospect"), "customer": N_("Customer")}
-QUOTE_STATES = {"draft": N_("Draft"), "sent": N_("Sent"), "accepted": N_("Accepted"), "rejected": N_("Rejected")}
+QUOTE_STATES = {"draft": N_("Draft"), "queued": N_("Queued, not sent yet"), "sent": N_("Sent"),
+                "accepted": N_("Accepted"), "rejected": N_("Rejected"), "expired": N_("Expired"),
+                "superseded": N_("Replaced by a new version")}
 LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_GB"}
 
 

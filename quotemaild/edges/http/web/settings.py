@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.edges.http.deps import Ctx
+from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.edges.http.web.i18n import LANGUAGES
 from quotemaild.errors import QuotemailError
@@ -23,7 +24,7 @@ from quotemaild.services.identity import Actor
 from quotemaild.services.sources import list_sources, source_view
 from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import TenantUpdate, update_tenant
-from quotemaild.services.users import list_users
+from quotemaild.services.users import add_user, list_users
 from quotemaild.store.models import Tenant, TenantTemplate
 from quotemaild.store.queries import list_messages
 
@@ -82,7 +83,7 @@ def router() -> APIRouter:
             with ctx.sessions.begin() as s:
                 update_tenant(s, actor.tenant_slug, changes)
         except QuotemailError as exc:
-            return page(request, ctx, actor, 422, error=str(exc))
+            return page(request, ctx, actor, from_error(exc).status, error=str(exc))
         return see_other("/settings?flash=saved")
 
     @r.post("/settings/templates")
@@ -99,6 +100,21 @@ def router() -> APIRouter:
         except QuotemailError as exc:
             return page(request, ctx, actor, 422, kind=kind, tlang=tlang, draft=text, error=str(exc))
         return see_other(f"/settings?kind={kind}&tlang={tlang}&flash=saved#texts")
+
+    @r.post("/settings/users")
+    def add_seller(request: Request, actor: PageActor, ctx: Ctx,
+                   name: Annotated[str, Form(max_length=200)], email: Annotated[str, Form(max_length=320)],
+                   password: Annotated[str, Form(max_length=1024)], role: Annotated[str, Form()] = "seller") -> Response:
+        """A new user who can log in (the CLI's `user add --password-file`)."""
+        actor.require_admin("users")
+        try:
+            with ctx.sessions.begin() as s:
+                user = add_user(s, s.get_one(Tenant, actor.tenant_id), name, email,
+                                "admin" if role == "admin" else "seller", ctx.clock)
+                identity.set_password(s, user, password)
+        except QuotemailError as exc:
+            return page(request, ctx, actor, from_error(exc).status, error=str(exc))
+        return see_other("/settings?flash=saved#users")
 
     @r.post("/settings/tokens")
     def create_token(request: Request, actor: PageActor, ctx: Ctx,

@@ -1,7 +1,7 @@
 """a user's language for the web app
 
 Revision ID: 0015
-Revises: 0009, 0010
+Revises: 0009
 
 NULL means: follow the browser's Accept-Language.
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0015"
-down_revision = ("0009", "0010")  # also joins the two heads of this branch
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
