@@ -200,6 +200,18 @@ def stored_count(db_path: Path) -> int | None:
     return int(row[0])
 
 
+def threaded_count(db_path: Path) -> int | None:
+    """Inbound messages threaded into a request (read-only): what processing made of the mail."""
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM messages WHERE direction = 'in' AND request_id IS NOT NULL"
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return int(row[0])
+
+
 def pending_count(db_path: Path) -> int | None:
     """Stored raw messages not yet processed (read-only; None if the table is not there)."""
     try:

@@ -128,8 +128,9 @@ def render(result: dict[str, Any]) -> str:
         b = base.get("smtp_source", {}).get(str(s), {})
         q = qm.get("smtp_source", {}).get(str(s), {})
         rows.append([str(s), _rate(b), _rate(q), _fmt(result["ratio"].get(str(s)), 2),
-                     _fmt(q.get("stored")), _fmt(q.get("processed_msgs_per_s"))])  # fmt: skip
-    out += _table(["sessions", "baseline", "quotemaild", "ratio", "stored", "processed/s"], rows)
+                     _fmt(q.get("stored")), _fmt(q.get("processed_msgs_per_s")),
+                     _fmt(result["ratio"].get(f"processed_{s}"), 2)])  # fmt: skip
+    out += _table(["sessions", "baseline", "quotemaild", "ratio", "stored", "processed/s", "processed ratio"], rows)
     for s in p["sessions"]:
         runs = {name: t.get("smtp_source", {}).get(str(s), {}).get("runs_msgs_per_s") for name, t in
                 (("baseline", base), ("quotemaild", qm))}  # fmt: skip
@@ -173,7 +174,7 @@ def render(result: dict[str, Any]) -> str:
         out.append(
             f"Components, no SMTP ({comp['messages']} msgs): group-commit writer {_fmt(w['msgs_per_s'])} msgs/s "
             f"with {w['sessions']} waiting submitters (mean batch {w['mean_batch']}); processor alone "
-            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, one transaction each)"
+            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, batches of {pr.get('batch', 1)}, one transaction each)"
         )
 
     sus = result.get("sustained", {})
