@@ -49,6 +49,9 @@ class Settings:
     reuse_connections: bool = True
     drain_timeout: float = 300.0
     repeats: int = 3
+    web_requests: int = 100_000  # the web stage's store: requests of the bench tenant
+    web_runs: int = 100  # timed requests per page
+    skip_web: bool = False
 
 
 def _now() -> str:
@@ -285,6 +288,7 @@ def run(s: Settings) -> dict[str, Any]:
         "generator_sessions": max(s.sessions), "reply_ratio": 0.3,
         "reuse_connections": s.reuse_connections, "repeats": s.repeats,
         "smtp_source": drivers.smtp_source_path(),
+        "web_requests": s.web_requests, "web_runs": s.web_runs,
     }  # fmt: skip
 
     def start_baseline() -> Server:
@@ -339,6 +343,15 @@ def run(s: Settings) -> dict[str, Any]:
                                      s.log_level)
 
     result["queue_to_smarthost"] = _guard(queue_to_smarthost)
+
+    def web() -> dict[str, Any]:
+        from quotemaild.bench import web as web_stage
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        return web_stage.measure(s.workdir / "web", s.web_requests, s.web_runs, s.max_message_size, s.log_level)
+
+    result["web"] = {"status": "skipped", "reason": "--skip-web"} if s.skip_web else _guard(web)
     result["loadavg_end"] = list(os.getloadavg())
     result["finished_at"] = _now()
     return result

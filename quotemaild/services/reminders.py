@@ -30,6 +30,7 @@ from quotemaild.domain.reminders import (
     wanted,
     zone,
 )
+from quotemaild.errors import NotFound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import Outgoing, Sender, compose
 from quotemaild.mail.dkim_sign import dkim_sign
@@ -67,8 +68,6 @@ def assign_seller(session: Session, contact_id: int, email: str | None) -> Conta
     """The user (of the card's tenant) who gets the card's reminders; None: the request's assignee."""
     contact = session.get(Contact, contact_id)
     if contact is None:
-        from quotemaild.errors import NotFound
-
         raise NotFound("contact", contact_id)
     contact.seller_user_id = find_user(session, contact.tenant_id, email).id if email else None
     session.flush()
