@@ -48,6 +48,7 @@ from quotemaild.store import db
 from quotemaild.store.gate import gate_for
 from quotemaild.store.lock import StoreLock, store_lock
 from quotemaild.store.models import OutboxMessage, RawMessage, Tenant
+from quotemaild.store.notify import CHANGES, PgListener
 from quotemaild.store.role import server_role
 
 NO_SMARTHOST_HEALTH = "no smarthost configured: outgoing mail stays queued"
@@ -199,6 +200,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
             )
             links = QuoteLinks(sessions, sign, clock, config.mail.domain)
             api = api_context(config, sessions, readers, clock)
+            if isinstance(daemon.wake, PgListener) and api.feed is not None:
+                daemon.wake.on(CHANGES, api.feed.wake)  # events committed by any instance
             daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)

@@ -232,6 +232,9 @@ def render(result: dict[str, Any]) -> str:
             f"p50 {_fmt(lat['p50_ms'])} ms, p99 {_fmt(lat['p99_ms'])} ms"
         )
     out.extend(_queue_lines(result.get("queue_to_smarthost", {})))
+    web = web_lines(result.get("web", {}))
+    if web:
+        out += ["", *web]
     return "\n".join(out)
 
 
@@ -246,4 +249,22 @@ def _queue_lines(stage: dict[str, Any]) -> list[str]:
         part, lat = stage[key], stage[key]["latency"]
         out.append(f"  {key:<6} {part['matched']}/{part['queued']}: p50 {_fmt(lat['p50_ms'])} ms, "
                    f"p99 {_fmt(lat['p99_ms'])} ms (target p99 < 1000 ms)")
+    return out
+
+
+def web_lines(stage: dict[str, Any]) -> list[str]:
+    """Pages and their JSON twins: time to the last byte on loopback, through the daemon."""
+    if not stage:
+        return []
+    if _skip(stage):
+        return [f"Web app and API: {_skip(stage)}"]
+    load = stage["load"]
+    out = [f"Web app and API server time ({load['tenant_requests']} requests in the bench tenant, "
+           f"{load['messages']} messages; {stage['runs']} requests each, keep-alive, loopback; "
+           f"target p95 < {stage['target_p95_ms']:.0f} ms)"]
+    rows = [[name, _fmt(t["p50_ms"], 2), _fmt(t["p95_ms"], 2), _fmt(t["max_ms"], 2), _fmt(t["bytes"]),
+             "ok" if t["ok"] else str(t["statuses"])] for name, t in stage["pages"].items()]  # fmt: skip
+    out += _table(["page", "p50 ms", "p95 ms", "max ms", "bytes", "HTTP"], rows)
+    scans = {k: v["full_scans"] for k, v in stage["plans"].items() if v["full_scans"]}
+    out.append(f"  query plans: {'no full scan' if not scans else scans}")
     return out

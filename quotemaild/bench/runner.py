@@ -2,7 +2,8 @@
 
 Stages: throughput, then ack latency and the big message, for both servers (baseline, quotemaild);
 a sustained run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing
-smarthost. Every load is bounded in count or time and goes to 127.0.0.1 only.
+smarthost; the web app's pages and JSON API on a store of 100k requests. Every load is bounded in
+count or time and goes to 127.0.0.1 only.
 
 Both servers run side by side and each throughput run is repeated (`repeats`, default 3), the
 baseline's and quotemaild's runs taking turns: a minute in which the machine is slower then slows
@@ -49,6 +50,9 @@ class Settings:
     reuse_connections: bool = True
     drain_timeout: float = 300.0
     repeats: int = 3
+    web_requests: int = 100_000  # the web stage's store: requests of the bench tenant
+    web_runs: int = 50  # timed requests per page
+    skip_web: bool = False
 
 
 def _now() -> str:
@@ -297,6 +301,7 @@ def run(s: Settings) -> dict[str, Any]:
         "generator_sessions": max(s.sessions), "reply_ratio": 0.3,
         "reuse_connections": s.reuse_connections, "repeats": s.repeats,
         "smtp_source": drivers.smtp_source_path(),
+        "web_requests": s.web_requests, "web_runs": s.web_runs,
     }  # fmt: skip
 
     def start_baseline() -> Server:
@@ -351,6 +356,15 @@ def run(s: Settings) -> dict[str, Any]:
                                      s.log_level)
 
     result["queue_to_smarthost"] = _guard(queue_to_smarthost)
+
+    def web() -> dict[str, Any]:
+        from quotemaild.bench import web as web_stage
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        return web_stage.measure(s.workdir / "web", s.web_requests, s.web_runs, s.max_message_size, s.log_level)
+
+    result["web"] = {"status": "skipped", "reason": "--skip-web"} if s.skip_web else _guard(web)
     result["loadavg_end"] = list(os.getloadavg())
     result["finished_at"] = _now()
     return result

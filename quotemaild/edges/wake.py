@@ -7,9 +7,10 @@ reply from the CLI (or a script) expects it gone now, not at the next poll. One 
     wake_on_commit()     after that session commits, calls the store's channel `notify()`
     WakeChannel          SQLite: a datagram to the daemon's socket next to the database
                          (`<database>.wake`, beside the `<database>.lock` the daemon holds);
-                         PostgreSQL: none yet — the place for `NOTIFY` (sender) and `LISTEN`
-                         (daemon), which several daemons on one database can share.
-    listen()             in the daemon: binds the socket and calls the outbox's `wake()`.
+                         PostgreSQL: `NOTIFY` in the committing transaction itself
+                         (`store/notify.py`), heard by every instance on the database.
+    listen()             in the daemon: binds the socket (SQLite) or LISTENs (PostgreSQL) and
+                         calls the outbox's `wake()`.
 
 A notification carries nothing but "look now": the worker reads the store as on every poll, so a
 lost, duplicated or forged datagram costs at most one extra look. Sending never fails the sender:
@@ -27,11 +28,13 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.logs import get_logger
 from quotemaild.services.outbox import OUTBOX_QUEUED
 from quotemaild.store.lock import sqlite_path
+from quotemaild.store.notify import OUTBOX, PgListener
 
 log = get_logger(__name__)
 
@@ -120,6 +123,10 @@ class SocketListener:
 async def listen(store_url: str, on_wake: Callable[[], None]) -> WakeListener | None:
     """The daemon's end. Call only while holding the store lock: a socket file left by a daemon
     that died is then known to be stale and is replaced. None when the store has no channel."""
+    if make_url(store_url).get_backend_name() == "postgresql":
+        listener = PgListener(store_url)
+        listener.on(OUTBOX, on_wake)
+        return listener.start()
     path = socket_path(store_url)
     if path is None:
         if sqlite_path(store_url) is not None:

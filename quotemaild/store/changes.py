@@ -12,6 +12,9 @@ event can always read what it speaks of. `track(sessions)` is called by `db.make
     TimelineEvent note             note               (the note's id only: bodies stay behind the API)
     any other TimelineEvent        timeline           kind
     deleted QuoteRequest           request_deleted
+    a reminder sent or skipped     reminder           reminder_id, contact_id, reminder, due_at, state,
+                                                      seller (written by services/reminders.py; the
+                                                      request_id is the card's newest request, or null)
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.store.models import ChangeEvent, Message, QuoteRequest, TimelineEvent
 from quotemaild.store.models.base import UtcDateTime
+from quotemaild.store.notify import CHANGES_WRITTEN
 
 TIMELINE_KINDS = {"status_changed": "status", "note": "note"}
 KEEP = dt.timedelta(days=7)  # a client away longer than this reloads instead of resuming
@@ -62,6 +66,7 @@ def _after_flush(session: Session, _context: Any) -> None:
             direct.append(_row(obj.tenant_id, obj.updated_at, "request_deleted", obj.id))
     if not direct and not via_request:
         return
+    session.info[CHANGES_WRITTEN] = True  # PostgreSQL: NOTIFY at commit (store/notify.py)
     conn = session.connection()
     table = ChangeEvent.__table__
     if direct:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import StoreConfig
-from quotemaild.store import changes
+from quotemaild.store import changes, notify
 
 
 # WAL pages after which a commit also checkpoints (copies the log into the database file and
@@ -110,6 +110,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     change events (`store/changes.py`)."""
     sessions = sessionmaker(engine, expire_on_commit=False)
     changes.track(sessions)
+    notify.announce(sessions)  # PostgreSQL: other processes and instances hear of the commit
     return sessions
 
 
