@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from quotemaild import wiring
 from quotemaild.clock import Clock, SystemClock
 from quotemaild.config import Config, Listen
+from quotemaild.edges import lifecycle
+from quotemaild.edges.backpressure import Backpressure
 from quotemaild.edges.housekeeping import HousekeepingTask
 from quotemaild.edges.http import HealthSources, HttpServer, create_app
 from quotemaild.edges.http.wiring import api_context
@@ -73,6 +75,7 @@ class Daemon:
     imap: ImapSupervisor | None = None
     lmtp_handler: LmtpHandler | None = None
     lmtp_server: asyncio.base_events.Server | None = None
+    backpressure: Backpressure | None = None
     wake: WakeListener | None = None  # other processes that queue mail wake the outbox through it
 
     def handlers(self) -> list[IngestHandler]:
@@ -96,6 +99,12 @@ class Daemon:
 
     def queues(self) -> dict[str, int]:
         return {"commit": self.writer.depth(), "processing": self.processor.depth()}
+
+    def reconfigure(self, config: Config) -> None:
+        """What a reload changes in the running parts (see `reload.RELOADABLE`)."""
+        self.handler.limits = smtp_limits(config)
+        if self.backpressure is not None:
+            self.backpressure.limit = config.processing.max_backlog
 
 
 def smtp_limits(config: Config) -> SmtpLimits:
@@ -150,6 +159,9 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     limits = smtp_limits(config)
     bounce_tenant = _bounce_tenant(readers, sign)
     handler = IngestHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
+    backpressure = Backpressure(processor.depth, config.processing.max_backlog)
+    handler.refusing = backpressure.refusing
+    metrics.sources.extra.append(backpressure.metrics)
     writer.start()
     processor.start()
     servers: list[asyncio.base_events.Server] = []
@@ -159,11 +171,12 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         servers.append(await _serve(config.smtp.listen, factory))
         tasks = [asyncio.create_task(outbox.run(), name="outbox")]
         daemon = Daemon(config, handler, writer, processor, outbox, servers, tasks, engine=engine, tenants=tenants,
-                        metrics=metrics, notifier=notifier, lock=lock)
+                        metrics=metrics, notifier=notifier, lock=lock, backpressure=backpressure)
         wake.wake_on_commit(sessions, outbox.wake)  # mail queued in this process (HTTP, tasks)
         daemon.wake = await wake.listen(config.store.url, outbox.wake)  # ... and in others (CLI)
         if config.lmtp.listen is not None:
             daemon.lmtp_handler = LmtpHandler(config.mail.domain, tenants, writer, limits, clock, bounce_tenant)
+            daemon.lmtp_handler.refusing = backpressure.refusing
             lmtp = lmtp_factory(
                 daemon.lmtp_handler, config.smtp.hostname, limits, config.smtp.timeout, config.smtp.max_commands
             )
@@ -181,6 +194,7 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
                 accepting=lambda: handler.accepting,
                 workers=daemon.workers_alive,
                 queues=lambda: {**daemon.queues(), "outbox": _outbox_probe(readers, clock)[0]},
+                backpressure=backpressure.health,
                 degraded=lambda: [] if config.outbound.smarthost else [NO_SMARTHOST_HEALTH],
                 store_role=lambda: server_role(engine),
             )
@@ -261,9 +275,7 @@ async def stop(daemon: Daemon, grace: float = 30.0) -> None:
 
 async def run(config: Config) -> None:
     """Serve until SIGTERM or SIGINT; SIGHUP reloads (see edges/lifecycle.py)."""
-    from quotemaild.edges import lifecycle
-
-    await lifecycle.serve(config)
+    await lifecycle.serve(config, start, stop)
 
 
 def _wire_metrics(daemon: Daemon) -> None:

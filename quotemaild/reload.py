@@ -25,6 +25,7 @@ RELOADABLE = frozenset(
         "retention.interval",
         "retention.batch",
         "shutdown_grace",
+        "processing.max_backlog",
     }
 )
 _NEVER_COMPARED = frozenset({"source"})

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
 from quotemaild.config import Config
-from quotemaild.edges.processor import AfterIngest
+from quotemaild.edges.pipeline import AfterIngest
 from quotemaild.mail.tokens import Signer
 from quotemaild.services.acknowledge import acknowledge_new_request
 from quotemaild.services.ingest import IngestResult, IngestSettings

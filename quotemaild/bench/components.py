@@ -1,11 +1,11 @@
 """Where the time goes: the group-commit writer and the post-ack processor, each on its own.
 
 No SMTP here: the writer gets the same pre-built 2 KB messages from `sessions` submitting threads
-(each waits for its commit, like an SMTP session waits for its 250), then the processor threads
-the stored copies one by one, as the daemon's worker does. Both run in a subprocess
+(each waits for its commit, like an SMTP session waits for its 250), then one processing worker
+runs the pipeline over the stored copies in batches, as a daemon's processing child does. Both run in a subprocess
 (`python -m quotemaild.bench.components`) on a fresh store, so their imports and threads never
 share this process. These are the daemon's own classes (`edges/writer.py`,
-`edges/processor.py`); if their signatures change, this stage reports an error, not a number.
+`edges/pipeline.py`); if their signatures change, this stage reports an error, not a number.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
 
     from quotemaild.clock import SystemClock
     from quotemaild.config import StoreConfig
-    from quotemaild.edges.processor import process_one
+    from quotemaild.edges.pipeline import Outcome, Steps, process_batch
+    from quotemaild.edges.worker_process import BATCH_MAX
     from quotemaild.edges.writer import CommitWriter, RawInput
     from quotemaild.services.ingest import IngestSettings
     from quotemaild.store.db import make_engine, make_sessionmaker, migrate
@@ -69,7 +70,12 @@ def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
     settings = IngestSettings(domain=BENCH_DOMAIN)
     clock = SystemClock()
     t0 = time.perf_counter()
-    failed = sum(1 for i in sorted(ids) if process_one(sessions_, i, settings, clock) is None)
+    todo = sorted(ids)
+    steps = Steps(settings, clock)
+    failed = 0
+    for start in range(0, len(todo), BATCH_MAX):
+        done = process_batch(sessions_, todo[start : start + BATCH_MAX], steps)
+        failed += sum(1 for d in done if d.outcome is not Outcome.PROCESSED)
     process_s = time.perf_counter() - t0
     engine.dispose()
     return {
@@ -77,7 +83,7 @@ def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
         "writer": {"sessions": sessions, "msgs_per_s": round(messages / write_s, 1),
                    "batches": batches, "mean_batch": round(messages / batches, 1) if batches else None},
         "processor": {"msgs_per_s": round(len(ids) / process_s, 1), "ms_per_msg": round(process_s / len(ids) * 1000, 2),
-                      "failed": failed},
+                      "failed": failed, "batch": BATCH_MAX},
     }  # fmt: skip
 
 

@@ -116,7 +116,7 @@ def start_baseline(
 
 def write_config(
     workdir: Path, port: int, db_path: Path, max_message_size: int, log_level: str, smarthost: str | None = None,
-    poll_interval: float | None = None,
+    poll_interval: float | None = None, http_port: int | None = None,
 ) -> Path:
     cfg = workdir / "quotemaild-bench.toml"
     outbound = f'[outbound]\nsmarthost = "{smarthost}"\ntls = "none"\n' if smarthost else ""
@@ -130,7 +130,8 @@ def write_config(
         f'[mail]\ndomain = "{BENCH_DOMAIN}"\nmax_message_size = {max_message_size}\n\n'
         f'[store]\nurl = "sqlite:///{db_path}"\n\n'
         f'[security]\nsecret = "{secrets.token_urlsafe(32)}"\n\n'
-        f'[log]\nlevel = "{log_level}"\nformat = "json"\n\n' + outbound,
+        f'[log]\nlevel = "{log_level}"\nformat = "json"\n\n'
+        + (f'[http]\nlisten = "127.0.0.1:{http_port}"\n\n' if http_port else "") + outbound,
         encoding="utf-8",
     )
     return cfg
@@ -164,12 +165,13 @@ def start_quotemaild(
     log_level: str = "info",
     smarthost: str | None = None,
     poll_interval: float | None = None,
+    http_port: int | None = None,
 ) -> Server:
     """quotemaild with its real pipeline; a fresh store unless `db_path` points at a preloaded one."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = db_path or workdir / "quotemaild.db"
     port = free_port()
-    cfg = write_config(workdir, port, db, max_message_size, log_level, smarthost, poll_interval)
+    cfg = write_config(workdir, port, db, max_message_size, log_level, smarthost, poll_interval, http_port)
     prepare_store(cfg, create_tenant=not preloaded)
     log_path = workdir / "quotemaild.log"
     log = log_path.open("ab")
@@ -193,6 +195,18 @@ def stored_count(db_path: Path) -> int | None:
     try:
         with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
             row = conn.execute("SELECT count(*) FROM raw_messages").fetchone()
+    except sqlite3.Error:
+        return None
+    return int(row[0])
+
+
+def threaded_count(db_path: Path) -> int | None:
+    """Inbound messages threaded into a request (read-only): what processing made of the mail."""
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM messages WHERE direction = 'in' AND request_id IS NOT NULL"
+            ).fetchone()
     except sqlite3.Error:
         return None
     return int(row[0])

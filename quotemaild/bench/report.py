@@ -128,8 +128,9 @@ def render(result: dict[str, Any]) -> str:
         b = base.get("smtp_source", {}).get(str(s), {})
         q = qm.get("smtp_source", {}).get(str(s), {})
         rows.append([str(s), _rate(b), _rate(q), _fmt(result["ratio"].get(str(s)), 2),
-                     _fmt(q.get("stored")), _fmt(q.get("processed_msgs_per_s"))])  # fmt: skip
-    out += _table(["sessions", "baseline", "quotemaild", "ratio", "stored", "processed/s"], rows)
+                     _fmt(q.get("stored")), _fmt(q.get("processed_msgs_per_s")),
+                     _fmt(result["ratio"].get(f"processed_{s}"), 2)])  # fmt: skip
+    out += _table(["sessions", "baseline", "quotemaild", "ratio", "stored", "processed/s", "processed ratio"], rows)
     for s in p["sessions"]:
         runs = {name: t.get("smtp_source", {}).get(str(s), {}).get("runs_msgs_per_s") for name, t in
                 (("baseline", base), ("quotemaild", qm))}  # fmt: skip
@@ -173,7 +174,7 @@ def render(result: dict[str, Any]) -> str:
         out.append(
             f"Components, no SMTP ({comp['messages']} msgs): group-commit writer {_fmt(w['msgs_per_s'])} msgs/s "
             f"with {w['sessions']} waiting submitters (mean batch {w['mean_batch']}); processor alone "
-            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, one transaction each)"
+            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, batches of {pr.get('batch', 1)}, one transaction each)"
         )
 
     sus = result.get("sustained", {})
@@ -231,6 +232,9 @@ def render(result: dict[str, Any]) -> str:
             f"p50 {_fmt(lat['p50_ms'])} ms, p99 {_fmt(lat['p99_ms'])} ms"
         )
     out.extend(_queue_lines(result.get("queue_to_smarthost", {})))
+    web = web_lines(result.get("web", {}))
+    if web:
+        out += ["", *web]
     return "\n".join(out)
 
 
@@ -245,4 +249,22 @@ def _queue_lines(stage: dict[str, Any]) -> list[str]:
         part, lat = stage[key], stage[key]["latency"]
         out.append(f"  {key:<6} {part['matched']}/{part['queued']}: p50 {_fmt(lat['p50_ms'])} ms, "
                    f"p99 {_fmt(lat['p99_ms'])} ms (target p99 < 1000 ms)")
+    return out
+
+
+def web_lines(stage: dict[str, Any]) -> list[str]:
+    """Pages and their JSON twins: time to the last byte on loopback, through the daemon."""
+    if not stage:
+        return []
+    if _skip(stage):
+        return [f"Web app and API: {_skip(stage)}"]
+    load = stage["load"]
+    out = [f"Web app and API server time ({load['tenant_requests']} requests in the bench tenant, "
+           f"{load['messages']} messages; {stage['runs']} requests each, keep-alive, loopback; "
+           f"target p95 < {stage['target_p95_ms']:.0f} ms)"]
+    rows = [[name, _fmt(t["p50_ms"], 2), _fmt(t["p95_ms"], 2), _fmt(t["max_ms"], 2), _fmt(t["bytes"]),
+             "ok" if t["ok"] else str(t["statuses"])] for name, t in stage["pages"].items()]  # fmt: skip
+    out += _table(["page", "p50 ms", "p95 ms", "max ms", "bytes", "HTTP"], rows)
+    scans = {k: v["full_scans"] for k, v in stage["plans"].items() if v["full_scans"]}
+    out.append(f"  query plans: {'no full scan' if not scans else scans}")
     return out

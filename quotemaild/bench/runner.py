@@ -2,7 +2,8 @@
 
 Stages: throughput, then ack latency and the big message, for both servers (baseline, quotemaild);
 a sustained run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing
-smarthost. Every load is bounded in count or time and goes to 127.0.0.1 only.
+smarthost; the web app's pages and JSON API on a store of 100k requests. Every load is bounded in
+count or time and goes to 127.0.0.1 only.
 
 Both servers run side by side and each throughput run is repeated (`repeats`, default 3), the
 baseline's and quotemaild's runs taking turns: a minute in which the machine is slower then slows
@@ -49,6 +50,9 @@ class Settings:
     reuse_connections: bool = True
     drain_timeout: float = 300.0
     repeats: int = 3
+    web_requests: int = 100_000  # the web stage's store: requests of the bench tenant
+    web_runs: int = 50  # timed requests per page
+    skip_web: bool = False
 
 
 def _now() -> str:
@@ -128,13 +132,19 @@ def check_big_message(server: Server, s: Settings) -> dict[str, Any]:
 def _measured_run(server: Server, s: Settings, sessions: int) -> dict[str, Any]:
     """One smtp-source run; for quotemaild also what got stored and how long processing lagged."""
     before = procs.stored_count(server.db_path) if server.db_path is not None else None
+    threaded_before = procs.threaded_count(server.db_path) if server.db_path is not None else None
     r = drivers.run_smtp_source(server.host, server.port, _load(s, s.n, sessions))
     if server.db_path is not None:
         after = procs.stored_count(server.db_path)
         r["stored"] = after - before if after is not None and before is not None else None
         r["drain"] = procs.wait_drained(server.db_path, s.drain_timeout)
         total = r["wall_s"] + (r["drain"]["drain_s"] or 0)
-        r["processed_msgs_per_s"] = round(r["stored"] / total, 1) if r["stored"] and total else None
+        # Processed: acknowledged AND threaded into a request, counted in the store after the
+        # drain, over the time from the first message to the last one processed.
+        threaded_after = procs.threaded_count(server.db_path)
+        threaded = threaded_after - threaded_before if threaded_after is not None and threaded_before is not None else None
+        r["threaded"] = threaded
+        r["processed_msgs_per_s"] = round(threaded / total, 1) if threaded and total else None
     return r
 
 
@@ -146,9 +156,10 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**rated[(len(rated) - 1) // 2], "runs_msgs_per_s": [r.get("msgs_per_s") for r in runs]}
 
 
-def median_ratio(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> float | None:
-    """quotemaild over baseline for each pair of runs taken in turn, then the median of those."""
-    ratios = [q["msgs_per_s"] / b["msgs_per_s"] for b, q in pairs if b.get("msgs_per_s") and q.get("msgs_per_s")]
+def median_ratio(pairs: list[tuple[dict[str, Any], dict[str, Any]]], key: str = "msgs_per_s") -> float | None:
+    """quotemaild's `key` (accepted, or processed, msgs/s) over the baseline's msgs/s for each pair
+    of runs taken in turn, then the median of those."""
+    ratios = [q[key] / b["msgs_per_s"] for b, q in pairs if b.get("msgs_per_s") and q.get(key)]
     return round(statistics.median(ratios), 3) if ratios else None
 
 
@@ -158,11 +169,12 @@ def throughput(servers: dict[str, Server], s: Settings) -> dict[str, Any]:
     Returns `by_server`: per server {"smtp_source": {sessions: median run}} (or the reason
     smtp-source is missing), and `ratio`: per session count the median ratio quotemaild/baseline."""
     ratio: dict[str, float | None] = {str(n): None for n in s.sessions}
+    processed_ratio: dict[str, float | None] = {str(n): None for n in s.sessions}
     for server in servers.values():
         warm = drivers.run_smtp_source(server.host, server.port, _load(s, min(200, s.n), max(s.sessions)))
         if "skipped" in warm:
             skipped = {"smtp_source_skipped": warm["skipped"], "smtp_source": {}}
-            return {"by_server": {name: skipped for name in servers}, "ratio": ratio}
+            return {"by_server": {name: skipped for name in servers}, "ratio": ratio, "processed_ratio": processed_ratio}
         if server.db_path is not None:
             procs.wait_drained(server.db_path, s.drain_timeout)
     by_server: dict[str, dict[str, Any]] = {name: {"smtp_source": {}} for name in servers}
@@ -174,8 +186,10 @@ def throughput(servers: dict[str, Server], s: Settings) -> dict[str, Any]:
         for name in servers:
             by_server[name]["smtp_source"][str(sessions)] = median_run(runs[name])
         if "baseline" in runs and "quotemaild" in runs:
-            ratio[str(sessions)] = median_ratio(list(zip(runs["baseline"], runs["quotemaild"], strict=True)))
-    return {"by_server": by_server, "ratio": ratio}
+            pairs = list(zip(runs["baseline"], runs["quotemaild"], strict=True))
+            ratio[str(sessions)] = median_ratio(pairs)
+            processed_ratio[str(sessions)] = median_ratio(pairs, "processed_msgs_per_s")
+    return {"by_server": by_server, "ratio": ratio, "processed_ratio": processed_ratio}
 
 
 def latency_and_memory(server: Server, s: Settings) -> dict[str, Any]:
@@ -213,6 +227,8 @@ def bench_servers(starters: dict[str, Callable[[], Server]], s: Settings) -> tup
                 targets[name] = _guard(lambda name=name, server=server: {**measured["by_server"][name],
                                                                          **latency_and_memory(server, s)})  # fmt: skip
     ratio = measured.get("ratio") or {str(n): None for n in s.sessions}
+    # Processed (threaded into a request) quotemaild msgs/s over the baseline's accepted msgs/s.
+    ratio = {**ratio, **{f"processed_{n}": r for n, r in (measured.get("processed_ratio") or {}).items()}}
     return {name: targets[name] for name in starters}, ratio
 
 
@@ -285,6 +301,7 @@ def run(s: Settings) -> dict[str, Any]:
         "generator_sessions": max(s.sessions), "reply_ratio": 0.3,
         "reuse_connections": s.reuse_connections, "repeats": s.repeats,
         "smtp_source": drivers.smtp_source_path(),
+        "web_requests": s.web_requests, "web_runs": s.web_runs,
     }  # fmt: skip
 
     def start_baseline() -> Server:
@@ -339,6 +356,15 @@ def run(s: Settings) -> dict[str, Any]:
                                      s.log_level)
 
     result["queue_to_smarthost"] = _guard(queue_to_smarthost)
+
+    def web() -> dict[str, Any]:
+        from quotemaild.bench import web as web_stage
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        return web_stage.measure(s.workdir / "web", s.web_requests, s.web_runs, s.max_message_size, s.log_level)
+
+    result["web"] = {"status": "skipped", "reason": "--skip-web"} if s.skip_web else _guard(web)
     result["loadavg_end"] = list(os.getloadavg())
     result["finished_at"] = _now()
     return result

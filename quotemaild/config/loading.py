@@ -174,7 +174,11 @@ def config_from_dict(
 
     proc_raw = _table(raw, "processing")
     _only(proc_raw, "processing", {f.name for f in dataclasses.fields(ProcessingConfig)})
-    processing = ProcessingConfig(message_timeout=_positive(proc_raw, "processing", "message_timeout", 300.0))
+    processing = ProcessingConfig(
+        message_timeout=_positive(proc_raw, "processing", "message_timeout", 300.0),
+        workers=_count(proc_raw, "processing", "workers", ProcessingConfig.workers),
+        max_backlog=_count(proc_raw, "processing", "max_backlog", ProcessingConfig.max_backlog),
+    )
 
     outbound = _outbound(_table(raw, "outbound"), base)
     vies_raw = _table(raw, "vies")
@@ -300,6 +304,14 @@ def _positive(raw: Mapping[str, Any], prefix: str, key: str, default: float, int
     if value <= 0:
         raise ConfigError(f"{prefix}.{key}", f"must be greater than 0, got {value!r}")
     return value
+
+
+def _count(raw: Mapping[str, Any], prefix: str, key: str, default: int) -> int:
+    """A whole number >= 0 (0 has a meaning of its own: automatic, or no limit)."""
+    value = _get(raw, prefix, key, int, default)
+    if isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{prefix}.{key}", f"must be a whole number >= 0, got {value!r}")
+    return int(value)
 
 
 def _path(base: Path, value: str) -> Path:

@@ -124,6 +124,11 @@ class ProcessingConfig:
     # Seconds the processing child may spend on one message before it is killed and the message
     # kept as failed (visible, `reprocess` runs it again); a normal message takes milliseconds.
     message_timeout: float = 300.0
+    # Processing child processes; 0: the number of cores minus one, at least 1.
+    workers: int = 0
+    # Raw messages pending processing past which new SMTP/LMTP transactions get 451 4.3.2
+    # (try again later) instead of growing the backlog without bound; 0: no limit.
+    max_backlog: int = 100_000
 
 
 @dataclass(frozen=True)

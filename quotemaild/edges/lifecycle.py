@@ -9,6 +9,9 @@
 
 Notification (READY, STATUS, WATCHDOG, RELOADING, STOPPING) goes through `edges.notify`, a
 no-op without $NOTIFY_SOCKET.
+
+The composition root (`daemon.py`) hands in how to start and stop a daemon; this module never
+imports it, so the import graph has no circle (root -> lifecycle, never back).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, Protocol
 
-from quotemaild import daemon as daemon_mod
 from quotemaild.config import Config, load_config
 from quotemaild.edges.notify import Notifier, watchdog
 from quotemaild.errors import ConfigError
@@ -30,12 +34,34 @@ STATUS_EVERY = 10.0
 STOP_MARGIN = 30.0  # seconds beyond shutdown_grace for the final commit and the workers
 
 
-async def serve(config: Config, notifier: Notifier | None = None) -> None:
+class Running(Protocol):
+    """What the life cycle needs of a started daemon (`daemon.Daemon`)."""
+
+    config: Config
+    handler: Any
+    processor: Any
+    tenants: Any
+    notifier: Notifier
+    http: Any
+    tasks: list[asyncio.Task[None]]
+
+    def bound(self) -> list[str]: ...
+
+    def workers_alive(self) -> dict[str, bool]: ...
+
+    def reconfigure(self, config: Config) -> None: ...  # the reloadable keys applied to the parts
+
+
+Start = Callable[..., Awaitable[Any]]  # (config, notifier=...) -> a started daemon
+Stop = Callable[..., Awaitable[None]]  # (daemon, grace=...) -> drained and stopped
+
+
+async def serve(config: Config, start: Start, stop: Stop, notifier: Notifier | None = None) -> None:
     notifier = notifier or Notifier()
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     reloads: set[asyncio.Task[None]] = set()
-    current: daemon_mod.Daemon | None = None
+    current: Running | None = None
     hup_pending = False
 
     def on_hup() -> None:
@@ -53,7 +79,7 @@ async def serve(config: Config, notifier: Notifier | None = None) -> None:
         loop.add_signal_handler(sig, stop_requested.set)
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     try:
-        daemon = await daemon_mod.start(config, notifier=notifier)
+        daemon: Running = await start(config, notifier=notifier)
     except BaseException:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
@@ -73,14 +99,14 @@ async def serve(config: Config, notifier: Notifier | None = None) -> None:
         # The drain may take shutdown_grace; flushing and stopping the workers a little more.
         notifier.stopping(f"draining {len(daemon.handler.connections)} sessions",
                           extend_seconds=daemon.config.shutdown_grace + STOP_MARGIN)
-        await daemon_mod.stop(daemon, grace=daemon.config.shutdown_grace)
+        await stop(daemon, grace=daemon.config.shutdown_grace)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         notifier.close()
 
 
-async def reload(daemon: daemon_mod.Daemon) -> None:
+async def reload(daemon: Running) -> None:
     notifier = daemon.notifier
     notifier.send("RELOADING=1", f"MONOTONIC_USEC={time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000}")
     applied: tuple[str, ...] = ()
@@ -95,7 +121,7 @@ async def reload(daemon: daemon_mod.Daemon) -> None:
             if any(key.startswith("log.") for key in applied):
                 configure_logging(plan.config.log)
                 daemon.processor.set_log(plan.config.log)
-            daemon.handler.limits = daemon_mod.smtp_limits(plan.config)
+            daemon.reconfigure(plan.config)
         if daemon.tenants is not None:
             await asyncio.to_thread(daemon.tenants.reload)
     except ConfigError as exc:
@@ -115,7 +141,7 @@ async def reload(daemon: daemon_mod.Daemon) -> None:
     notifier.send("READY=1", "STATUS=" + status_line(daemon, needs_restart))
 
 
-def status_line(daemon: daemon_mod.Daemon, needs_restart: tuple[str, ...] = ()) -> str:
+def status_line(daemon: Running, needs_restart: tuple[str, ...] = ()) -> str:
     parts = [f"smtp {', '.join(daemon.bound())}"]
     if daemon.http is not None:
         parts.append(f"http {daemon.http.address}")
@@ -127,7 +153,7 @@ def status_line(daemon: daemon_mod.Daemon, needs_restart: tuple[str, ...] = ()) 
     return line
 
 
-async def _status_updates(daemon: daemon_mod.Daemon) -> None:
+async def _status_updates(daemon: Running) -> None:
     while True:
         await asyncio.sleep(STATUS_EVERY)
         daemon.notifier.status(status_line(daemon))

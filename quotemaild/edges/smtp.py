@@ -114,6 +114,8 @@ class IngestHandler:
         self.stats = SmtpStats()
         self.accepting = True
         self.connections: set[QuotemailSMTP] = set()  # open sessions, for the drain on shutdown
+        # True while the processing backlog is over its limit (see edges/backpressure.py).
+        self.refusing: Callable[[], bool] = lambda: False
         self.per_client: dict[str, int] = {}  # peer IP -> open sessions
         self._disk_checked_at = float("-inf")
         self._disk_ok = True
@@ -122,6 +124,9 @@ class IngestHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
         _bind(session)
+        if self.refusing():
+            self.stats.reject("451")
+            return codes.BACKLOG_FULL
         if not self._disk_has_room():
             self.stats.reject("452")
             log.warning("disk_low", path=str(self.limits.free_space_path))

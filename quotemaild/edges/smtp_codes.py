@@ -13,6 +13,7 @@ STORE_TROUBLE = "451 4.3.0 Temporary local problem storing the message, try agai
 INTERNAL_TROUBLE = "451 4.3.0 Temporary local problem, try again later"
 DISK_LOW = "452 4.3.1 Insufficient system storage, try again later"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
+BACKLOG_FULL = "451 4.3.2 Too much mail waiting to be processed, try again later"
 TOO_MANY_UNKNOWN = "421 4.7.0 Too many unknown recipients, closing connection"
 TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from your address, try again later"
 NO_VALID_RECIPIENTS = "554 5.5.1 No valid recipients"

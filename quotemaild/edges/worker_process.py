@@ -1,22 +1,31 @@
-"""Processing in a child process: parse, understand and thread stored mail off the SMTP loop.
+"""Processing in child processes: parse, understand and thread stored mail off the SMTP loop.
 
 Parsing and threading cost about ten times what accepting a message costs, and in the daemon's
-own process they hold the GIL that the event loop and the commit writer need: a 250 then waits on
-a parse of somebody else's mail. So the daemon starts one child process for this work and hands
-it the ids of committed raw copies over a pipe; the child reports each outcome back.
+own process they hold the GIL that the event loop and the commit writer need. So the daemon
+starts `[processing] workers` child processes for this work (`edges/pipeline.py` is what each
+runs on a batch) and a dispatcher thread that hands them batches of raw ids.
+
+The dispatcher holds a bounded window of pending ids: the ids the commit writer reports go into
+it while there is room; past that it only notes that the store is ahead and refills from the
+store (pending ids above the last one it took) when the window runs low. So the daemon's memory
+stays flat however far processing falls behind, and what was pending at start is found the same
+way. Each batch goes to exactly one child, so no two children ever work on the same raw message;
+a batch carries the lower ids other children hold, and the child writes only after those (a
+reply never overtakes its original, see `pipeline.wait_turn`).
 
 Nothing here is needed for durability: a raw copy stays `pending` until the transaction that
-stores its parsed message commits, and every child starts by picking up what is pending. So a
-child that dies (a crash in a C library, the OOM killer) loses nothing. The parent records the
-message it had in hand as failed (kept and visible, `reprocess` runs it again) so one poisonous
-mail cannot crash the child forever, and starts a new child.
+stores its parsed message commits. A child that dies (a crash in a C library, the OOM killer,
+or killed for taking longer than `message_timeout`) loses nothing: a batch of one in its hands
+is recorded as failed (kept and visible, `reprocess` runs it again) so one poisonous mail cannot
+crash children forever; a bigger batch is handed out again one message at a time, so only the
+message that kills a child is marked. A new child takes the dead one's place.
 
-Parent -> child: `("ids", [raw ids])`, `("log", LogConfig)`, `("stop", finish_queue)`.
-Child -> parent: `("start", raw_id)` and `("done", raw_id, outcome, queued_mail, backlog)`.
+The messages on the pipes are in `edges/processing_messages.py`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import datetime as dt
 import multiprocessing
 import os
@@ -26,11 +35,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
 from quotemaild.clock import SystemClock
 from quotemaild.config import Config, LogConfig
+from quotemaild.edges.processing_messages import Batch, Finished, SetLog, Started, Stop
 from quotemaild.logs import configure_logging, get_logger
 from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
 
@@ -40,18 +54,20 @@ log = get_logger(__name__)
 # code, so a (re)start costs milliseconds and the child inherits none of the daemon's sockets,
 # threads or locks (a plain fork of a threaded process can copy a held lock).
 CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["quotemaild.edges.worker_process", "quotemaild.services.ingest"])
+CONTEXT.set_forkserver_preload(["quotemaild.edges.worker_process", "quotemaild.edges.pipeline"])
 
-_STOP = ("stop",)
-# Several instances on one PostgreSQL: an idle child looks every ORPHAN_SWEEP seconds for mail
-# pending longer than ORPHAN_AGE (acknowledged by an instance that then died). A living instance
-# processes its own mail within a second or two; if it is merely slow, the row lock in
-# `process_one` makes one of the two skip the message.
-ORPHAN_SWEEP = 10.0
-ORPHAN_AGE = 60.0
 NICE = 10
 STABLE_AFTER = 60.0  # a child that lived this long ended a crash streak: the next restart is quick
 MAX_RESTART_DELAY = 30.0
+WINDOW = 2000  # pending ids the dispatcher holds at most; the rest stay in the store until needed
+BATCH_MAX = 64  # raw messages per batch (and per write transaction)
+COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the store
+# Several instances on one PostgreSQL: every ORPHAN_SWEEP seconds the dispatcher also takes mail
+# pending longer than ORPHAN_AGE, whatever its id (acknowledged by an instance that then died).
+# A living instance processes its own mail within a second or two; if it is merely slow, the
+# pipeline's row locks (SKIP LOCKED) keep the two apart.
+ORPHAN_SWEEP = 10.0
+ORPHAN_AGE = 60.0
 
 
 def restart_delay(streak: int, base: float) -> float:
@@ -67,8 +83,37 @@ def crash_streak(previous: int, lived: float, stable_after: float = STABLE_AFTER
     return previous + 1 if lived < stable_after else 1
 
 
+def default_workers() -> int:
+    """The number of cores minus one (the daemon's event loop and writer keep one), at least 1."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclass
+class _Child:
+    """One processing child and what the parent knows of it."""
+
+    slot: int
+    conn: Connection
+    proc: multiprocessing.process.BaseProcess
+    spawned_at: float
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+    handed: tuple[int, ...] = ()  # the batch sent and not finished (the dispatcher's view)
+    in_hand: tuple[int, ...] = ()  # the batch the child said it started
+    in_hand_since: float = 0.0
+    killed_why: str | None = None
+    streak: int = 0
+
+    def send(self, msg: object) -> bool:
+        with self.send_lock:
+            try:
+                self.conn.send(msg)
+                return True
+            except (OSError, ValueError):
+                return False  # gone: its reader sees the end and replaces it
+
+
 class ProcessingWorker:
-    """The parent's handle on the processing child; same surface as the in-process worker had."""
+    """The parent's handle on the processing children and their dispatcher."""
 
     def __init__(
         self,
@@ -78,221 +123,346 @@ class ProcessingWorker:
         on_lost: Callable[[int, str], None] | None = None,
         restart_delay: float = 1.0,
         message_timeout: float | None = None,
+        workers: int | None = None,
+        window: int = WINDOW,
+        batch_max: int = BATCH_MAX,
     ) -> None:
         self._config = config
         self._gate = gate  # shared with the commit writer, which goes first
         self._notify = notify  # outgoing mail was queued: wake the delivery worker
-        self._on_lost = on_lost  # (raw id, why): the child died with this message in hand
+        self._on_lost = on_lost  # (raw id, why): a child died with this message alone in hand
         self._restart_delay = restart_delay
-        # Seconds one message may take; None: the config's [processing] message_timeout.
+        # Seconds one batch may take; None: the config's [processing] message_timeout.
         self._message_timeout = message_timeout if message_timeout is not None else config.processing.message_timeout
-        self._outgoing: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._conn: Connection | None = None
-        self._proc: multiprocessing.process.BaseProcess | None = None
+        configured = config.processing.workers
+        self._workers = workers or configured or default_workers()
+        self._window_max = window
+        self._batch_max = batch_max
+        self._incoming: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()  # children, handing out, stopping
+        self._children: dict[int, _Child] = {}
+        self._readers: list[threading.Thread] = []
+        self._window: deque[int] = deque()
+        self._singles: deque[int] = deque()  # a dead child's batch, handed out one by one
+        self._cursor = 0  # the highest raw id ever put in the window
+        self._behind = True  # the store may hold pending ids above the cursor (at start: yes)
+        self._counted = 0  # pending raw messages at the last count
+        self._since_count = 0  # committed minus finished since that count
+        self._counted_upto = 0  # the highest raw id when counted: reports of ids up to it were counted
+        self._counted_at = float("-inf")
+        self._swept_at = time.monotonic()
         self._stopping = False
-        self._in_hand: int | None = None
-        self._in_hand_since = 0.0  # time.monotonic() of the child's "start"
-        self._killed_why: str | None = None  # set when we killed the child ourselves
-        self._spawned_at = 0.0
-        self._streak = 0  # crashes in a row (see crash_streak)
-        self._backlog = 0
+        self._finishing = False
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
         self.processed = 0
         self.failed = 0
         self.restarts = 0  # children replaced since start (crashed or killed), for health and tests
         self.timeouts = 0  # of those, killed for taking longer than message_timeout
-        self._sender = threading.Thread(target=self._send_loop, name="processing-send", daemon=True)
-        self._reader = threading.Thread(target=self._read_loop, name="processing-read", daemon=True)
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="processing-dispatch", daemon=True)
+
+    # -- the daemon's side ------------------------------------------------------------------
 
     def start(self) -> None:
-        self._spawn()
-        self._sender.start()
-        self._reader.start()
+        from quotemaild.store import db
+
+        self._engine = db.make_engine(self._config.store)
+        self._sessions = db.make_sessionmaker(self._engine)
+        for slot in range(self._workers):
+            self._spawn(slot)
+        self._dispatcher.start()
 
     def enqueue(self, raw_ids: Iterable[int]) -> None:
-        """Never blocks (the commit writer calls this): a sender thread feeds the pipe."""
+        """Never blocks (the commit writer calls this): the dispatcher thread takes it from here."""
         ids = list(raw_ids)
         if ids:
-            self._outgoing.put(("ids", ids))
+            self._incoming.put(ids)
+            self._wake.set()
 
     def set_log(self, cfg: LogConfig) -> None:
-        self._outgoing.put(("log", cfg))
+        with self._lock:
+            children = list(self._children.values())
+        for child in children:
+            child.send(SetLog(cfg))
 
     def stop(self, timeout: float = 30.0, finish_queue: bool = True) -> None:
-        """End the child after what is queued, or (`finish_queue=False`, shutdown) after the
-        message in hand; what is left stays pending in the store and is picked up on the next start."""
-        self._stopping = True
-        self._outgoing.put(("stop", finish_queue))
-        self._outgoing.put(_STOP)
-        proc = self._proc
-        if proc is not None:
-            proc.join(timeout)
-            if proc.is_alive():
-                log.warning("processing_child_killed", after_s=timeout)
-                proc.kill()
-                proc.join(5)
-        self._sender.join(5)
-        self._reader.join(5)
+        """End the children after every pending message, or (`finish_queue=False`, shutdown)
+        after the batch in hand; what is left stays pending in the store for the next start."""
+        deadline = time.monotonic() + timeout
+        if finish_queue:
+            self._finishing = True
+            self._wake.set()
+            while time.monotonic() < deadline and self._dispatcher.is_alive() and not self._drained():
+                time.sleep(0.02)
+        with self._lock:
+            self._stopping = True
+            children = list(self._children.values())
+        self._wake.set()
+        for child in children:
+            child.send(Stop())
+        for child in children:
+            child.proc.join(max(0.1, deadline - time.monotonic()))
+            if child.proc.is_alive():
+                log.warning("processing_child_killed", after_s=timeout, pid=child.proc.pid)
+                child.proc.kill()
+                child.proc.join(5)
+        self._dispatcher.join(5)
+        for reader in list(self._readers):
+            reader.join(5)
+        if self._engine is not None:
+            self._engine.dispose()
 
     def depth(self) -> int:
-        """Raw messages the child has been told about and not finished (approximate)."""
-        return self._backlog + self._outgoing.qsize()
+        """Raw messages pending in the store (the last count, plus committed minus finished since)."""
+        return max(0, self._counted + self._since_count)
 
     def is_alive(self) -> bool:
-        """The child runs, or is being replaced after it died (health and the watchdog ask this)."""
-        return self._reader.is_alive() and not self._stopping
+        """The children run, or are being replaced (health and the watchdog ask this)."""
+        return self._dispatcher.is_alive() and not self._stopping
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        """The first child's pid (tests, logs)."""
+        child = self._children.get(0)
+        return child.proc.pid if child is not None else None
 
-    def _spawn(self) -> None:
+    def pids(self) -> list[int]:
+        return [c.proc.pid for c in self._children.values() if c.proc.pid is not None]
+
+    def in_hand(self) -> tuple[int, ...]:
+        """The raw ids the children are working on now."""
+        return tuple(i for c in list(self._children.values()) for i in c.in_hand)
+
+    # -- children ---------------------------------------------------------------------------
+
+    def _spawn(self, slot: int, streak: int = 0) -> None:
         parent_end, child_end = CONTEXT.Pipe()
         proc = CONTEXT.Process(
-            target=child_main, args=(child_end, self._config, self._gate), name="quotemaild-processing"
+            target=child_main, args=(child_end, self._config, self._gate), name=f"quotemaild-processing-{slot}"
         )
         proc.start()
         child_end.close()
+        child = _Child(slot, parent_end, proc, time.monotonic(), streak=streak)
         with self._lock:
-            self._conn, self._proc = parent_end, proc
-            self._spawned_at = time.monotonic()
-            self._killed_why = None
-        log.info("processing_child_started", pid=proc.pid)
+            self._children[slot] = child
+        reader = threading.Thread(target=self._read_loop, args=(child,), name=f"processing-read-{slot}", daemon=True)
+        self._readers = [r for r in self._readers if r.is_alive()] + [reader]
+        reader.start()
+        self._wake.set()
+        log.info("processing_child_started", pid=proc.pid, slot=slot)
 
-    def _send_loop(self) -> None:
+    def _read_loop(self, child: _Child) -> None:
         while True:
-            item = self._outgoing.get()
-            if item is _STOP:
-                return
-            with self._lock:
-                conn = self._conn
             try:
-                if conn is not None:
-                    conn.send(item)
-            except (OSError, ValueError):
-                pass  # child gone: those ids stay pending and its successor scans for them
-
-    def _read_loop(self) -> None:
-        while True:
-            with self._lock:
-                conn, proc = self._conn, self._proc
-            assert conn is not None and proc is not None
-            try:
-                if not conn.poll(1.0):
-                    self._check_in_hand(proc)
+                if not child.conn.poll(1.0):
+                    self._check_in_hand(child)
                     continue
-                msg = conn.recv()
+                msg = child.conn.recv()
             except (EOFError, OSError):
-                proc.join(5)
-                if self._stopping:
-                    return
-                self._child_lost(proc)
-                if self._stopping:
-                    return
-                continue
-            self._handle(msg)
+                child.proc.join(5)
+                if not self._stopping:
+                    self._child_lost(child)
+                return
+            if isinstance(msg, Started):
+                child.in_hand, child.in_hand_since = msg.raw_ids, time.monotonic()
+            elif isinstance(msg, Finished):
+                self._finished(child, msg)
 
-    def _check_in_hand(self, proc: multiprocessing.process.BaseProcess) -> None:
-        """Kill a child stuck on one message; the read loop then sees it end like a crash."""
-        in_hand = self._in_hand
-        if in_hand is None or self._killed_why is not None or self._stopping:
+    def _finished(self, child: _Child, msg: Finished) -> None:
+        with self._lock:
+            child.in_hand = child.handed = ()
+            self.processed += len(msg.processed)
+            self.failed += len(msg.failed)
+            self._since_count -= len(msg.processed) + len(msg.failed)
+        self._wake.set()
+        if msg.queued_mail and self._notify is not None:
+            self._notify()
+
+    def _check_in_hand(self, child: _Child) -> None:
+        """Kill a child stuck on a batch; its read loop then sees it end like a crash."""
+        if not child.in_hand or child.killed_why is not None or self._stopping:
             return
-        took = time.monotonic() - self._in_hand_since
+        took = time.monotonic() - child.in_hand_since
         if took <= self._message_timeout:
             return
-        self._killed_why = f"processing took longer than {self._message_timeout:g} s; stopped"
+        child.killed_why = f"processing took longer than {self._message_timeout:g} s; stopped"
         self.timeouts += 1
-        log.error("processing_timeout", raw_id=in_hand, seconds=round(took, 1), pid=proc.pid)
-        proc.kill()
+        log.error("processing_timeout", raw_ids=list(child.in_hand)[:10], seconds=round(took, 1), pid=child.proc.pid)
+        child.proc.kill()
 
-    def _handle(self, msg: tuple[Any, ...]) -> None:
-        if msg[0] == "start":
-            self._in_hand = msg[1]
-            self._in_hand_since = time.monotonic()
-        elif msg[0] == "done":
-            _, _raw_id, outcome, queued, backlog = msg
-            self._in_hand = None
-            self._backlog = backlog
-            if outcome == "processed":
-                self.processed += 1
-            elif outcome == "failed":
-                self.failed += 1
-            if queued and self._notify is not None:
-                self._notify()
-
-    def _child_lost(self, proc: multiprocessing.process.BaseProcess) -> None:
-        why = self._killed_why or f"processing process ended unexpectedly (exit code {proc.exitcode})"
-        in_hand, self._in_hand = self._in_hand, None
-        self._streak = crash_streak(self._streak, time.monotonic() - self._spawned_at)
+    def _child_lost(self, child: _Child) -> None:
+        proc = child.proc
+        why = child.killed_why or f"processing process ended unexpectedly (exit code {proc.exitcode})"
+        lost = child.in_hand or child.handed
+        streak = crash_streak(child.streak, time.monotonic() - child.spawned_at)
         if proc.pid is not None and self._gate.release_for(proc.pid):
             log.warning("processing_gate_released", pid=proc.pid)  # it died inside its write transaction
-        if self._killed_why is None:
-            log.error("processing_child_died", exitcode=proc.exitcode, raw_id=in_hand)
-        if in_hand is not None and self._on_lost is not None:
-            try:
-                self._on_lost(in_hand, why)
-                self.failed += 1
-            except Exception as exc:  # store trouble: it stays pending and is tried again
-                log.error("failure_not_recorded", raw_id=in_hand, error=f"{type(exc).__name__}: {exc}"[:300])
+        if child.killed_why is None:
+            log.error("processing_child_died", exitcode=proc.exitcode, raw_ids=list(lost)[:10])
+        if len(lost) == 1 and child.in_hand:
+            self._record_lost(lost[0], why)
+        elif lost:
+            with self._lock:  # which one killed it is not known: each again, alone
+                self._singles.extend(lost)
         self.restarts += 1
-        time.sleep(restart_delay(self._streak, self._restart_delay))
+        time.sleep(restart_delay(streak, self._restart_delay))
         if not self._stopping:
-            self._spawn()
+            self._spawn(child.slot, streak)
+
+    def _record_lost(self, raw_id: int, why: str) -> None:
+        if self._on_lost is None:
+            return
+        try:
+            self._on_lost(raw_id, why)
+            self.failed += 1
+            with self._lock:
+                self._since_count -= 1
+        except Exception as exc:  # store trouble: it stays pending and is tried again
+            log.error("failure_not_recorded", raw_id=raw_id, error=f"{type(exc).__name__}: {exc}"[:300])
+
+    # -- the dispatcher ---------------------------------------------------------------------
+
+    def _dispatch_loop(self) -> None:
+        while not self._stopping:
+            self._wake.wait(0.5)
+            self._wake.clear()
+            try:
+                self._take_incoming()
+                self._count_pending()
+                self._refill()
+                self._sweep_orphans()
+                self._hand_out()
+            except Exception as exc:  # store trouble: try again on the next round
+                log.error("processing_dispatch_failed", error=f"{type(exc).__name__}: {exc}"[:300])
+                time.sleep(0.5)
+
+    def _take_incoming(self) -> None:
+        while True:
+            try:
+                ids = self._incoming.get_nowait()
+            except queue.Empty:
+                return
+            with self._lock:
+                # A commit reported after the count may already be in it: count only what is newer.
+                self._since_count += sum(1 for raw_id in ids if raw_id > self._counted_upto)
+                for raw_id in ids:
+                    if raw_id <= self._cursor:
+                        continue  # already taken from the store
+                    if len(self._window) >= self._window_max:
+                        self._behind = True  # it waits in the store; a refill finds it
+                        continue
+                    if not self._behind:
+                        self._window.append(raw_id)
+                        self._cursor = raw_id
+
+    def _count_pending(self) -> None:
+        if time.monotonic() - self._counted_at < COUNT_EVERY:
+            return
+        from quotemaild.edges.pipeline import pending_count
+
+        assert self._sessions is not None
+        self._take_incoming()  # what was reported before the count is in it
+        counted, upto = pending_count(self._sessions)
+        with self._lock:
+            self._counted, self._counted_upto, self._since_count = counted, upto, 0
+            self._counted_at = time.monotonic()
+
+    def _refill(self) -> None:
+        if not self._behind or len(self._window) > self._window_max // 2:
+            return
+        from quotemaild.edges.pipeline import pending_ids
+
+        assert self._sessions is not None
+        room = self._window_max - len(self._window)
+        found = pending_ids(self._sessions, after=self._cursor, limit=room)
+        with self._lock:
+            handed = {i for c in self._children.values() for i in c.handed}
+            for raw_id in found:
+                if raw_id not in handed:
+                    self._window.append(raw_id)
+                self._cursor = max(self._cursor, raw_id)
+            if len(found) < room:
+                self._behind = False  # all caught up: the writer's reports are complete from here
+
+    def _sweep_orphans(self) -> None:
+        assert self._sessions is not None
+        if self._sessions.kw["bind"].dialect.name == "sqlite" or self._window or self._singles:
+            return  # SQLite: one daemon per file, whose own pending mail the window already covers
+        if time.monotonic() - self._swept_at < ORPHAN_SWEEP:
+            return
+        self._swept_at = time.monotonic()
+        from quotemaild.edges.pipeline import pending_ids
+
+        before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ORPHAN_AGE)
+        found = pending_ids(self._sessions, limit=self._window_max, received_before=before)
+        with self._lock:
+            handed = {i for c in self._children.values() for i in c.handed}
+            self._window.extend(i for i in found if i not in handed)
+
+    def _hand_out(self) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            for child in sorted(self._children.values(), key=lambda c: c.slot):
+                if child.handed or not child.proc.is_alive():
+                    continue
+                if self._singles:
+                    ids: tuple[int, ...] = (self._singles.popleft(),)
+                elif self._window:
+                    n = min(self._batch_max, len(self._window))
+                    ids = tuple(sorted(self._window.popleft() for _ in range(n)))
+                else:
+                    return
+                others = tuple(i for c in self._children.values() if c is not child for i in c.handed if i < ids[-1])
+                child.handed = ids
+                if not child.send(Batch(ids, others)):
+                    child.handed = ()
+                    self._singles.extendleft(reversed(ids))
+
+    def _drained(self) -> bool:
+        with self._lock:
+            idle = all(not c.handed for c in self._children.values())
+            return idle and not self._window and not self._singles and not self._behind and self._incoming.empty()
 
 
 def child_main(conn: Connection, config: Config, gate: Gate) -> None:
-    """The child: build the processing side from the config, then work until told or orphaned."""
+    """A child: build the processing side from the config, then run batches until told or orphaned."""
     # The parent decides when we stop (SIGTERM goes to it; Ctrl-C reaches the whole group).
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     # Background work: when the CPUs are busy, accepting mail (the parent) goes first.
     os.nice(NICE)
     configure_logging(config.log)
-    from quotemaild.edges.processor import pending_ids, process_one
+    from quotemaild.edges.pipeline import Outcome, Steps, process_batch, wait_turn
     from quotemaild.store import db
     from quotemaild.wiring import processing_side
 
     engine = db.make_engine(config.store, rebuildable=True)  # no fsync per processing commit
     sessions = db.make_sessionmaker(engine)
     clock = SystemClock()
-    settings, after = processing_side(config, clock)
-    todo: deque[int] = deque(pending_ids(sessions))
-    # On a shared database, mail another instance acknowledged and did not live to process.
-    sweep = engine.dialect.name != "sqlite"
-    # Ids committed before our scan may also arrive over the pipe: skip them once.
-    scanned = set(todo)
-    finishing = False
-    queued: list[bool] = []  # set by the hook when the message queued outgoing mail
+    settings, acknowledge = processing_side(config, clock)
+    steps = Steps(settings, clock, acknowledge, gate)
     try:
         while True:
-            while not todo or conn.poll(0):
-                if finishing and not todo:
-                    return
-                if sweep and not todo and not conn.poll(ORPHAN_SWEEP):
-                    todo.extend(pending_ids(sessions, clock.now() - dt.timedelta(seconds=ORPHAN_AGE)))
-                    continue
-                try:
-                    msg = conn.recv()
-                except (EOFError, OSError):
-                    return  # the parent is gone: what is left stays pending for the next start
-                if msg[0] == "ids":
-                    for raw_id in msg[1]:
-                        if raw_id in scanned:
-                            scanned.discard(raw_id)
-                        else:
-                            todo.append(raw_id)
-                elif msg[0] == "log":
-                    configure_logging(msg[1])
-                elif msg[0] == "stop":
-                    if not msg[1]:
-                        return
-                    finishing = True
-            raw_id = todo.popleft()
-            conn.send(("start", raw_id))
-            queued.clear()
-            result = process_one(sessions, raw_id, settings, clock, after, lambda: queued.append(True), gate)
-            outcome = "failed" if result is None else ("skipped" if result == "skipped" else "processed")
-            conn.send(("done", raw_id, outcome, bool(queued), len(todo)))
+            try:
+                msg: Any = conn.recv()
+            except (EOFError, OSError):
+                return  # the parent is gone: what is left stays pending for the next start
+            if isinstance(msg, Batch):
+                conn.send(Started(msg.raw_ids))
+                others = msg.others
+                done = process_batch(sessions, msg.raw_ids, steps, (lambda: wait_turn(sessions, others)) if others else None)
+                conn.send(Finished(
+                    processed=tuple(d.raw_id for d in done if d.outcome is Outcome.PROCESSED),
+                    failed=tuple(d.raw_id for d in done if d.outcome is Outcome.FAILED),
+                    skipped=tuple(d.raw_id for d in done if d.outcome is Outcome.SKIPPED),
+                    queued_mail=any(d.queued_mail for d in done),
+                ))  # fmt: skip
+            elif isinstance(msg, SetLog):
+                configure_logging(msg.config)
+            elif isinstance(msg, Stop):
+                return
     except (BrokenPipeError, EOFError, GateAbandoned):
         return  # the daemon is gone: what is left stays pending for the next start
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
@@ -19,13 +20,20 @@ from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.robot import AnswerContext, RobotScore, score_answer
 from quotemaild.mail.system_mail import SystemInfo, detect_system_mail
 
-HUMAN = "human"
-BOUNCE = "bounce"
-AUTO_REPLY = "auto_reply"
-OUT_OF_OFFICE = "out_of_office"
-BULK = "bulk"
-SYSTEM = "system"
-KINDS = (HUMAN, BOUNCE, AUTO_REPLY, OUT_OF_OFFICE, BULK, SYSTEM)
+
+class Kind(StrEnum):
+    """What a message is (`messages.kind`); the values are what the store holds."""
+
+    HUMAN = "human"
+    BOUNCE = "bounce"
+    AUTO_REPLY = "auto_reply"
+    OUT_OF_OFFICE = "out_of_office"
+    BULK = "bulk"
+    SYSTEM = "system"
+
+
+HUMAN, BOUNCE, AUTO_REPLY, OUT_OF_OFFICE, BULK, SYSTEM = Kind
+KINDS = tuple(Kind)
 
 _OOO_SUBJECT = re.compile(
     r"^\s*(?:\[[^\]]*\]\s*)?(?:"

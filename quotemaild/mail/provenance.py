@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from quotemaild.mail import autoforward
 from quotemaild.mail.addresses import Address, parse_address_list
@@ -43,13 +44,19 @@ from quotemaild.mail.robot import RobotScore
 from quotemaild.mail.system_mail import SystemInfo
 from quotemaild.mail.tenant import TenantIdentity
 
-DIRECT = "direct"
-AUTO_FORWARD = "auto_forward"
-MANUAL_FORWARD = "manual_forward"
-BCC = "bcc"
-REPLY = "reply"
-SYSTEM_PROVENANCE = "system"
-PROVENANCES = (DIRECT, AUTO_FORWARD, MANUAL_FORWARD, BCC, REPLY, SYSTEM_PROVENANCE)
+class Provenance(StrEnum):
+    """How a message reached us (`messages.provenance`); the values are what the store holds."""
+
+    DIRECT = "direct"
+    AUTO_FORWARD = "auto_forward"
+    MANUAL_FORWARD = "manual_forward"
+    BCC = "bcc"
+    REPLY = "reply"
+    SYSTEM = "system"
+
+
+DIRECT, AUTO_FORWARD, MANUAL_FORWARD, BCC, REPLY, SYSTEM_PROVENANCE = Provenance
+PROVENANCES = tuple(Provenance)
 
 _NO_REPLY = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|noreply[-+.].*|no-?reply[-+.].*|mailer|forms?|"

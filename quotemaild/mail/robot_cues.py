@@ -75,7 +75,9 @@ SUBJECTS: tuple[tuple[re.Pattern[str], str, float, str], ...] = tuple(
         (r"bouwverlof|jaarlijkse sluiting|vakantiesluiting|kantoor gesloten|fermeture (?:annuelle|estivale)|"
          r"cong[ée] du b[âa]timent|office closed|closed for (?:the )?holidays?|betriebsurlaub|betriebsferien|sommerpause",
          _STRICT, ABSENCE, WEAK, "office-closed subject"),
-                # ticket desks: "[Ticket#2024...] ..." / "Case 12345: ..."
+                (r"ticket (?:re[çc]u|received|ontvangen|erhalten|cr[ée]{2}|created|aangemaakt|er[öo]ffnet)|request received",
+         r"", RECEIVED, WEAK, "ticket-received subject"),
+        # ticket desks: "[Ticket#2024...] ..." / "Case 12345: ..."
         (r"(?:ticket|case|dossier|zaak|vorgang)\s*(?:#|nr\.?|no\.?|n°)?\s*\d{3,}", r"", RECEIVED, 0.4,
          "ticket-number subject"),
     )
@@ -196,7 +198,7 @@ r"\b(?:weer|terug|opnieuw) (?:bereikbaar|aanwezig|beschikbaar|op kantoor|open)\b
         "says your mail was received", RECEIVED, 0.7,
         _rx(
             r"\bwe(?: have|['’]ve)? (?:successfully )?received your (?:e-?mail|message|request|enquiry|inquiry)\b",
-            r"\byour (?:e-?mail|message|request) has been received\b",
+            r"\byour (?:e-?mail|message|request|ticket)(?: \(?#?\d+\)?)? has been (?:received|logged|registered)\b",
             r"\bw(?:ij|e) hebben (?:uw|je|jouw) (?:e-?mail|bericht|aanvraag|vraag|mail) (?:goed |correct |in goede orde )?ontvangen\b",
             r"\b(?:uw|je|jouw) (?:e-?mail|bericht|aanvraag|vraag) (?:is|werd) (?:goed |in goede orde )?(?:ontvangen|geregistreerd)\b",
             r"\bnous avons (?:bien )?re[çc]u votre (?:e-?mail|message|demande|courriel)\b",
@@ -211,7 +213,11 @@ r"\b(?:weer|terug|opnieuw) (?:bereikbaar|aanwezig|beschikbaar|op kantoor|open)\b
             r"\bwithin (?:\d+|one|two|three|24|48) (?:business |working )?(?:hours|days)\b",
             r"\b(?:beantwoorden|antwoorden|reageren|respond|reply|get back to you|r[ée]pondrons|reviendrons|melden uns|antworten)\b"
             r"[^.\n]{0,40}\b(?:zo snel mogelijk|as soon as possible|au plus vite|dans les plus brefs d[ée]lais|"
-            r"schnellstm[öo]glich|so schnell wie m[öo]glich)",
+            r"schnellstm[öo]glich|so schnell wie m[öo]glich|sous peu|shortly|binnenkort|in k[üu]rze)",
+            r"\bnum[ée]ro de (?:ticket|dossier|r[ée]f[ée]rence)\b", r"\b(?:ticket|dossier|vorgangs)nummer\b",
+            # helpdesks' reply marker (Zendesk, Freshdesk, OTRS): "##- Please type your reply above this line -##"
+            r"\b(?:type|write) your reply above this line\b", r"\breply above this line\b",
+            r"\bantwoord boven deze lijn\b", r"\bau-dessus de cette ligne\b", r"\boberhalb dieser (?:linie|zeile)\b",
             r"\bbinnen (?:de )?(?:\d+|twee|drie|vijf) (?:werk)?(?:dagen|uur)\b",
             r"\bdans les (?:\d+|meilleurs|plus brefs) (?:heures|jours|d[ée]lais)\b", r"\bsous (?:\d+) (?:heures|jours)\b",
             r"\binnerhalb (?:von )?(?:\d+|zwei|drei) (?:werk)?(?:tagen|stunden)\b",

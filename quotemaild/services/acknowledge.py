@@ -19,7 +19,8 @@ from quotemaild.mail.compose import reply_subject
 from quotemaild.mail.templates import pick_language, render_mail
 from quotemaild.services.ingest import SYSTEM_ACTOR, IngestResult
 from quotemaild.services.send import SendSettings, queue_mail, template_override
-from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant, TimelineEvent
+from quotemaild.services.timeline import event
+from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant
 
 ACK_LOOKBACK = dt.timedelta(hours=24)
 # Only mail the customer sent to us is acknowledged; a forward by the tenant's own staff or a
@@ -137,4 +138,4 @@ def _hard_bounced(session: Session, tenant_id: int, address: str) -> bool:
 
 
 def _timeline(session: Session, request_id: int, now: dt.datetime, kind: str, detail: dict[str, object]) -> None:
-    session.add(TimelineEvent(request_id=request_id, at=now, kind=kind, actor=SYSTEM_ACTOR, detail=detail))
+    event(session, request_id, now, kind, SYSTEM_ACTOR, **detail)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from quotemaild.clock import Clock
+from quotemaild.domain.raw_state import RawState
 from quotemaild.mail.parse import ParsedMessage, generated_message_id, parse_message
 from quotemaild.mail.provenance import Understanding, as_reply, understand
 from quotemaild.mail.tenant import TenantIdentity
@@ -113,7 +115,7 @@ def process_raw(
         return IngestResult(raw.id, decision, message_pk, request_id, tenant.id, raw.mail_from, parsed, u)
 
     if decision.verdict == "duplicate":
-        _mark(raw, "processed", f"duplicate: {decision.reason}", now)
+        _mark_processed(session, raw, f"duplicate: {decision.reason}", now)
         return result(duplicate_of, None)
 
     info = _info(u)
@@ -122,14 +124,14 @@ def process_raw(
 
     if decision.verdict == "join":
         assert decision.request_id is not None
-        request = session.get_one(QuoteRequest, decision.request_id)
+        request_id = decision.request_id
         u = as_reply(u)
     else:
-        request = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now)
+        request_id = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now, 1)
     message = add_inbound_message(
         session,
         tenant.id,
-        request,
+        request_id,
         raw,
         parsed,
         message_id,
@@ -140,17 +142,18 @@ def process_raw(
         forwarded_by=u.forwarded_by,
         requester_confidence=u.requester_confidence,
         info=info,
+        counted=decision.verdict != "join",
     )
     timeline(
-        session, request.id, now, "message_received", message.from_email or SYSTEM_ACTOR,
+        session, request_id, now, "message_received", message.from_email or SYSTEM_ACTOR,
         message=message.id, thread=decision.reason, provenance=u.provenance,
     )
     if u.preamble and u.preamble.strip():
         # the forwarder's own words above the forward read like an internal note
-        timeline(session, request.id, now, "note", u.forwarded_by or SYSTEM_ACTOR, body=u.preamble.strip(), internal=True, source="forward")
-    _mark(raw, "processed", None, now)
+        timeline(session, request_id, now, "note", u.forwarded_by or SYSTEM_ACTOR, body=u.preamble.strip(), internal=True, source="forward")
+    _mark_processed(session, raw, None, now)
     session.flush()
-    return result(message.id, request.id)
+    return result(message.id, request_id)
 
 
 def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, info, now, result):  # type: ignore[no-untyped-def]
@@ -167,14 +170,14 @@ def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, 
         # no threading headers (ticket desks, some gateways): the request we last wrote to this sender
         request = robot_answers.request_answered(session, tenant.id, parsed.sender, now)
     message = add_inbound_message(
-        session, tenant.id, request, raw, parsed, message_id, now,
+        session, tenant.id, request.id if request else None, raw, parsed, message_id, now,
         text=u.display_text, kind=u.kind, provenance="system" if u.kind == "system" else u.provenance, info=info,
     )
     if outbox is not None:
         kinds.apply_bounce(session, outbox, u.bounce, message, now)
     elif request is not None:
         kinds.note_auto_reply(session, request, message, u.kind, now, u.kind_reasons)
-    _mark(raw, "processed", None, now)
+    _mark(raw, RawState.PROCESSED, None, now)
     session.flush()
     return result(message.id, request.id if request else None)
 
@@ -209,16 +212,16 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
     now = clock.now()
     remove_derived(session, raw.id)
     data = read_big(session, RawData.data, raw.id) or b""
-    request = new_request(session, raw.tenant_id, _best_effort_subject(data) or "(message could not be processed)", None, now)
-    request.message_count = 1
+    subject = (_best_effort_subject(data) or "(message could not be processed)")[:998]
+    request_id = new_request(session, raw.tenant_id, subject, None, now, message_count=1)
     message = Message(
         tenant_id=raw.tenant_id,
-        request_id=request.id,
+        request_id=request_id,
         raw_id=raw.id,
         direction="in",
         message_id=f"<failed-{raw.sha256}@quotemaild.invalid>",
         references=[],
-        subject=request.subject,
+        subject=subject,
         to=[],
         cc=[],
         reply_to=[],
@@ -232,18 +235,18 @@ def record_failure(session: Session, raw_id: int, error: str, clock: Clock) -> i
     session.add(message)
     session.flush()
     add_attachment(session, message.id, f"message-{raw.id}.eml", "message/rfc822", data, raw.sha256)
-    timeline(session, request.id, now, "processing_failed", SYSTEM_ACTOR, raw=raw.id, error=error[:2000])
+    timeline(session, request_id, now, "processing_failed", SYSTEM_ACTOR, raw=raw.id, error=error[:2000])
     raw.attempts += 1
-    _mark(raw, "failed", error[:2000], now)
+    _mark(raw, RawState.FAILED, error[:2000], now)
     session.flush()
-    return request.id
+    return request_id
 
 
 def reset_for_reprocess(session: Session, raw_id: int) -> RawMessage:
     """Forget what earlier processing derived from this raw message, so it can run again."""
     raw = session.get_one(RawMessage, raw_id)
     remove_derived(session, raw.id)
-    raw.state = "pending"
+    raw.state = RawState.PENDING
     raw.error = None
     session.flush()
     return raw
@@ -276,33 +279,59 @@ def _signed_requests(
     return _own_request(session, tenant_id, token), _own_request(session, tenant_id, marker)
 
 
+# Threading's look-ups, built once, on the tables (Core): each runs once or twice per message, and
+# through the ORM's execution path a select of one column costs several times the query.
+_REFS = MessageRef.__table__
+_MESSAGES = Message.__table__
+_REQUESTS = QuoteRequest.__table__
+_OWN_REQUEST = select(_REQUESTS.c.id).where(
+    _REQUESTS.c.id == bindparam("request_id"), _REQUESTS.c.tenant_id == bindparam("tenant_id")
+)
+_KNOWN_MESSAGE = select(_REFS.c.message_pk).where(
+    _REFS.c.tenant_id == bindparam("tenant_id"), _REFS.c.value == bindparam("value")
+).limit(1)
+_REQUESTS_FOR_IDS = (
+    select(_REFS.c.value, _MESSAGES.c.request_id)
+    .join(_MESSAGES, _MESSAGES.c.id == _REFS.c.message_pk)
+    .where(_REFS.c.tenant_id == bindparam("tenant_id"), _REFS.c.value.in_(bindparam("values", expanding=True)))
+)
+
+
 def _own_request(session: Session, tenant_id: int, request_id: int | None) -> int | None:
     if request_id is None:
         return None
-    return session.scalar(
-        select(QuoteRequest.id).where(QuoteRequest.id == request_id, QuoteRequest.tenant_id == tenant_id)
-    )
+    return session.execute(_OWN_REQUEST, {"request_id": request_id, "tenant_id": tenant_id}).scalar()
 
 
 def _known_message(session: Session, tenant_id: int, message_id: str) -> int | None:
-    return session.scalar(
-        select(MessageRef.message_pk).where(MessageRef.tenant_id == tenant_id, MessageRef.value == message_id)
-    )
+    return session.execute(_KNOWN_MESSAGE, {"tenant_id": tenant_id, "value": message_id}).scalar()
 
 
 def _requests_for_ids(session: Session, tenant_id: int, ids: list[str]) -> dict[str, int | None]:
     """Known request per candidate id; also by local part, for providers that rewrote our id
     into one built from the queue id the smarthost gave us (see services/outbox.record_sent)."""
     aliases = {LOCAL_ALIAS_PREFIX + i.strip("<>").rpartition("@")[0]: i for i in ids if "@" in i}
-    rows = session.execute(
-        select(MessageRef.value, Message.request_id)
-        .join(Message, Message.id == MessageRef.message_pk)
-        .where(MessageRef.tenant_id == tenant_id, MessageRef.value.in_([*ids, *aliases]))
-    ).all()
+    rows = session.execute(_REQUESTS_FOR_IDS, {"tenant_id": tenant_id, "values": [*ids, *aliases]}).all()
     found: dict[str, int | None] = {}
     for value, request_id in rows:
         found.setdefault(aliases.get(value, value), request_id)
     return found
+
+
+_RAWS = RawMessage.__table__
+_MARK_PROCESSED = (
+    update(_RAWS)
+    .where(_RAWS.c.id == bindparam("raw_id"))
+    .values(state=RawState.PROCESSED, error=bindparam("error"),
+            processed_at=bindparam("now", type_=_RAWS.c.processed_at.type))
+)  # fmt: skip
+
+
+def _mark_processed(session: Session, raw: RawMessage, error: str | None, now: dt.datetime) -> None:
+    """The hot path's UPDATE as one Core statement; the loaded row is told, not made dirty."""
+    session.execute(_MARK_PROCESSED, {"raw_id": raw.id, "error": error, "now": now})
+    for key, value in (("state", RawState.PROCESSED), ("error", error), ("processed_at", now)):
+        set_committed_value(raw, key, value)
 
 
 def _mark(raw: RawMessage, state: str, error: str | None, now: dt.datetime) -> None:

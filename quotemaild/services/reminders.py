@@ -6,7 +6,7 @@
   transaction as the outbox row: a reminder is sent once, and one that fell due while the daemon
   was stopped goes out once after it starts, however often it restarts. The seller is the card's
   own (`contact assign`), else the assignee of its newest request; without one the reminder is
-  marked skipped with the reason.
+  marked skipped with the reason. Either way a `reminder` event goes to the API's event stream.
 The caller owns the transaction.
 """
 
@@ -30,13 +30,14 @@ from quotemaild.domain.reminders import (
     wanted,
     zone,
 )
+from quotemaild.errors import NotFound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import Outgoing, Sender, compose
 from quotemaild.mail.dkim_sign import dkim_sign
 from quotemaild.services.outbox import new_outbox_row
 from quotemaild.services.send import SendSettings
 from quotemaild.services.users import find_user
-from quotemaild.store.models import Contact, ContactReminder, QuoteRequest, Tenant, User
+from quotemaild.store.models import ChangeEvent, Contact, ContactReminder, QuoteRequest, Tenant, User
 
 BATCH = 50
 
@@ -67,8 +68,6 @@ def assign_seller(session: Session, contact_id: int, email: str | None) -> Conta
     """The user (of the card's tenant) who gets the card's reminders; None: the request's assignee."""
     contact = session.get(Contact, contact_id)
     if contact is None:
-        from quotemaild.errors import NotFound
-
         raise NotFound("contact", contact_id)
     contact.seller_user_id = find_user(session, contact.tenant_id, email).id if email else None
     session.flush()
@@ -98,11 +97,22 @@ def send_due(session: Session, settings: SendSettings, clock: Clock, limit: int 
         row.done_at = now
         if seller is None:
             row.state, row.detail = SKIPPED, "no seller: assign the card (contact assign) or one of its requests"
-            continue
-        row.outbox_id = _queue(session, settings, row, contact, seller, now)
-        row.state, row.recipient = SENT, seller.email
+        else:
+            row.outbox_id = _queue(session, settings, row, contact, seller, now)
+            row.state, row.recipient = SENT, seller.email
+        _announce(session, row, contact, now)
     session.flush()
     return rows
+
+
+def _announce(session: Session, row: ContactReminder, contact: Contact, now: dt.datetime) -> None:
+    """The reminder in the API's event stream (`store/changes.py`), in the same transaction: ids,
+    time and seller only; the note and the card stay behind the API."""
+    request_id = session.scalar(select(QuoteRequest.id).where(QuoteRequest.contact_id == contact.id)
+                                .order_by(QuoteRequest.created_at.desc(), QuoteRequest.id.desc()).limit(1))
+    session.add(ChangeEvent(tenant_id=row.tenant_id, at=now, kind="reminder", request_id=request_id, data={
+        "reminder_id": row.id, "contact_id": contact.id, "reminder": row.kind, "due_at": row.due_at.isoformat(),
+        "state": row.state, "seller": row.recipient or None}))
 
 
 def _queue(session: Session, settings: SendSettings, row: ContactReminder, contact: Contact, seller: User,

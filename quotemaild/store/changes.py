@@ -12,6 +12,9 @@ event can always read what it speaks of. `track(sessions)` is called by `db.make
     TimelineEvent note             note               (the note's id only: bodies stay behind the API)
     any other TimelineEvent        timeline           kind
     deleted QuoteRequest           request_deleted
+    a reminder sent or skipped     reminder           reminder_id, contact_id, reminder, due_at, state,
+                                                      seller (written by services/reminders.py; the
+                                                      request_id is the card's newest request, or null)
 """
 
 from __future__ import annotations

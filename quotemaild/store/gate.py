@@ -40,6 +40,8 @@ class Gate(Protocol):
 
     def background(self) -> Any: ...  # a context manager around a processing transaction
 
+    def wanted(self) -> bool: ...  # the commit writer waits: a processing transaction should end soon
+
     def release_for(self, pid: int) -> bool: ...  # a dead child's hold on the lock, undone
 
 
@@ -51,6 +53,9 @@ class _Open:
     @contextmanager
     def background(self) -> Iterator[None]:
         yield
+
+    def wanted(self) -> bool:
+        return False
 
     def release_for(self, pid: int) -> bool:
         return False
@@ -116,6 +121,9 @@ class WriteGate:
         finally:
             self.holder.value = 0
             self.lock.release()
+
+    def wanted(self) -> bool:
+        return bool(self.waiting.value)
 
     def release_for(self, pid: int) -> bool:
         """The processing child `pid` died (killed, crashed): release the lock if it held it.

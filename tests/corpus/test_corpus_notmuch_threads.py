@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges.processor import process_one
+from quotemaild.edges.pipeline import Steps, process_batch, process_one
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.models import Message, RawMessage
@@ -29,8 +29,10 @@ def _date(data: bytes) -> dt.datetime:
         return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def test_default_corpus_threads_like_notmuch(corpus_dir, sessions):
-    """Fed in date order, the notmuch default corpus forms notmuch's 24 threads with its counts."""
+@pytest.mark.parametrize("batch", [1, 7, 64], ids=["one-by-one", "batches-of-7", "batches-of-64"])
+def test_default_corpus_threads_like_notmuch(corpus_dir, sessions, batch):
+    """Fed in date order, the notmuch default corpus forms notmuch's 24 threads with its counts,
+    whether processed one by one or in batches (replies in the batch of their original)."""
     expected_file = corpus_dir / "notmuch" / "expected-output" / "notmuch-search-tag-inbox"
     expected = Counter(int(m) for m in re.findall(r"\[(\d+)/\d+\]", expected_file.read_text()))
     mails = sorted(
@@ -41,6 +43,7 @@ def test_default_corpus_threads_like_notmuch(corpus_dir, sessions):
     with sessions.begin() as s:
         tenant_id = add_tenant(s, NewTenant("Acme", "acme"), clock).id
     settings = IngestSettings(domain=DOMAIN)
+    stored: list[int] = []
     for data in mails:
         with sessions.begin() as s:
             row = RawMessage(
@@ -51,7 +54,12 @@ def test_default_corpus_threads_like_notmuch(corpus_dir, sessions):
             s.add(row)
             s.flush()
             raw_id = row.id
-        process_one(sessions, raw_id, settings, clock)
+        if batch == 1:
+            process_one(sessions, raw_id, settings, clock)
+        else:
+            stored.append(raw_id)
+    for start in range(0, len(stored), batch):
+        process_batch(sessions, stored[start : start + batch], Steps(settings, clock))
     with sessions() as s:
         sizes = Counter(
             n for (n,) in s.execute(

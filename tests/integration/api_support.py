@@ -35,7 +35,7 @@ class Api:
 
     def client(self, token: str | None = None, **kw: Any) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
-        c = httpx.AsyncClient(base_url=self.base, headers=headers, timeout=10, **kw)
+        c = httpx.AsyncClient(base_url=self.base, headers=headers, timeout=30, **kw)  # a loaded machine
         self.clients.append(c)
         return c
 

@@ -78,6 +78,23 @@ async def test_a_note_and_a_status_change_are_streamed(api):
     assert (got[1]["data"]["from"], got[1]["data"]["to"]) == ("received", "cancelled")
 
 
+async def test_a_stream_ends_when_its_client_leaves(api):
+    """Closing the connection ends the server's subscription (no poller left behind)."""
+    feed = api.running.daemon.http.app.state.api.feed
+    async with api.client("acme").stream("GET", "/api/v1/events") as resp:
+        assert resp.status_code == 200
+        for _ in range(100):
+            if feed.streams == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert feed.streams == 1
+    for _ in range(300):  # the disconnect is seen at once, or at the next keepalive write
+        if feed.streams == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert feed.streams == 0
+
+
 async def test_the_stream_needs_credentials(api):
     r = await api.client().get("/api/v1/events")
     assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"

@@ -79,6 +79,7 @@ async def test_quotes_create_pdf_send_accept(api):
     assert (await c.get(f"/api/v1/requests/{req['id']}")).json()["status"] == "accepted"
     assert (await c.post(f"/api/v1/quotes/{quote['id']}/reject")).status_code == 422  # decided the other way
     assert [q["id"] for q in (await c.get("/api/v1/quotes", params={"request_id": req["id"]})).json()] == [quote["id"]]
+    assert (await c.get("/api/v1/quotes", params={"state": "nonsense"})).status_code == 422
     assert [q["id"] for q in (await c.get(f"/api/v1/contacts/{contact['id']}/quotes")).json()] == [quote["id"]]
     r = await api.client("other").post("/api/v1/quotes", json={"request_id": req["id"], "lines": ["x;1;1;21"]})
     assert r.status_code == 404
@@ -112,3 +113,38 @@ async def test_settings_templates_users_tokens_are_admin_only_to_change(api):
     assert (await fresh.get("/api/v1/requests")).status_code == 401
     assert all("token" not in t for t in (await admin.get("/api/v1/tokens")).json())
     assert (await seller.get("/api/v1/tokens")).status_code == 403
+
+
+async def test_draft_lines_notes_versions_copies(api):
+    """A draft's lines are edited (add, change, move, remove, replace all) with totals recomputed;
+    notes and validity change; a sent quote is not editable (its new version is); copies and
+    deleting a draft — all by the quote services the CLI calls."""
+    c = api.client("acme")
+    contact = (await c.post("/api/v1/contacts", json={"name": "Piet", "emails": ["piet@example.org"]})).json()
+    req = (await c.post("/api/v1/requests", json={"subject": "Ramen", "body": "12 ramen",
+                                                  "contact_id": contact["id"]})).json()
+    q = (await c.post("/api/v1/quotes", json={"request_id": req["id"], "lines": ["A;1;100;21"]})).json()
+    url = f"/api/v1/quotes/{q['id']}"
+    r = await c.post(f"{url}/lines", json={"spec": "B;2;50;21"})
+    assert [line["description"] for line in r.json()["lines"]] == ["A", "B"] and r.json()["totals"]["incl"] == "242.00"
+    r = await c.put(f"{url}/lines/1", json={"spec": "A2;1;200;21"})
+    assert r.json()["lines"][0]["description"] == "A2"
+    r = await c.post(f"{url}/lines/2/move", json={"to": 1})
+    assert [line["description"] for line in r.json()["lines"]] == ["B", "A2"]
+    r = await c.delete(f"{url}/lines/2")
+    assert [line["description"] for line in r.json()["lines"]] == ["B"]
+    assert (await c.delete(f"{url}/lines/9")).status_code == 422
+    r = await c.put(f"{url}/lines", json={"lines": ["X;3;10;6", "Y;1;1;21"]})
+    assert [line["description"] for line in r.json()["lines"]] == ["X", "Y"]
+    r = await c.patch(url, json={"notes": "Prijzen excl. plaatsing", "validity_days": 14})
+    assert r.status_code == 200, r.text
+    assert (await c.patch(url, json={})).status_code == 422
+    copy = await c.post(f"{url}/duplicate")
+    assert copy.status_code == 201 and copy.json()["number"] != q["number"]
+    assert (await c.delete(f"/api/v1/quotes/{copy.json()['id']}")).json()["deleted"] is True
+    assert (await c.post(f"{url}/send")).status_code == 200
+    assert (await c.post(f"{url}/lines", json={"spec": "Z;1;1;21"})).status_code == 422  # not a draft
+    assert (await c.post(f"{url}/versions")).status_code == 422  # queued (no smarthost): not yet
+    assert (await c.post(f"{url}/reject")).json()["status"] == "rejected"
+    v2 = await c.post(f"{url}/versions")
+    assert v2.status_code == 201 and v2.json()["status"] == "draft", v2.text

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges import processor
-from quotemaild.edges.processor import process_one
+from quotemaild.edges import pipeline
+from quotemaild.edges.pipeline import Outcome
+from quotemaild.edges.pipeline import process_one
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.blobs import BIG_BYTES
@@ -41,7 +42,7 @@ def test_big_attachment_is_stored_exactly(sessions):
     """The decoded PDF in the store equals the original, with its size and sha256."""
     raw_id = store(sessions, big_mail())
     result = process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock())
-    assert result is not None and result != processor.SKIPPED and result.decision.verdict == "new"
+    assert result is not None and result != Outcome.SKIPPED and result.decision.verdict == "new"
     with sessions() as s:
         [att] = s.scalars(select(Attachment)).all()
         assert (att.filename, att.size, att.sha256) == ("plannen.pdf", len(PDF), hashlib.sha256(PDF).hexdigest())
@@ -57,7 +58,7 @@ def test_a_failed_big_message_keeps_its_eml_whole(sessions, monkeypatch: pytest.
     def boom(*args, **kwargs):
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(processor, "prepare", boom)
+    monkeypatch.setattr(pipeline, "prepare", boom)
     assert process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock()) is None
     with sessions() as s:
         [att] = s.scalars(select(Attachment)).all()

@@ -6,7 +6,7 @@ import json
 
 from quotemaild.config import load_config
 from quotemaild.services.ingest import IngestSettings
-from quotemaild.edges.processor import process_one
+from quotemaild.edges.pipeline import process_one
 from quotemaild.clock import SystemClock
 from quotemaild.store import db
 from quotemaild.store.models import RawMessage

@@ -73,6 +73,9 @@ def test_lists_have_a_header_and_a_tenant_column_across_tenants(run_cli):
     assert run_cli("user", "list", "--tenant", "acme").stdout.splitlines()[0].split() == ["ID", "EMAIL", "ROLE",
                                                                                          "NAME"]
     assert run_cli("outbox", "list").stdout.strip() == "(outbox empty)"
+    run_cli("token", "create", "--tenant", "acme", "--name", "invoicing")
+    tokens = run_cli("token", "list").stdout.splitlines()
+    assert tokens[0].split()[:3] == ["TENANT", "ID", "NAME"] and tokens[1].startswith("acme")
 
 
 def test_assigning_an_unknown_user_says_how_to_add_one(run_cli):

@@ -139,3 +139,10 @@ def test_robot_answer_without_threading_headers_joins_the_request_we_wrote_to(ru
     detail = json.loads(run_cli("request", "show", str(request["id"]), "--json").stdout)
     assert [m["kind"] for m in detail["messages"] if m["direction"] == "in"] == ["human", "auto_reply"]
     assert any(e["kind"] == "auto_reply_received" for e in detail["timeline"])
+
+
+def test_message_list_shows_why_an_answer_was_taken_for_a_robot(run_cli):
+    tenant, _ = _setup(run_cli)
+    _answer(run_cli, tenant, OOO_NL, "<ooo2@example.org>")
+    out = run_cli("message", "list", "--kind", "out_of_office").stdout
+    assert "robot " in out and "first-person absence" in out

@@ -51,6 +51,7 @@ async def test_healthz_is_200_with_queue_depths_then_503_while_draining(served):
     assert body == {"status": "degraded", "accepting": True, "store": store,
                     "workers": {"commit_writer": True, "processor": True, "outbox": True},
                     "queues": {"commit": 0, "processing": 0, "outbox": 0},
+                    "backpressure": {"active": False, "backlog": 0, "limit": 100_000},
                     "degraded": ["no smarthost configured: outgoing mail stays queued"]}
     running.daemon.handler.accepting = False
     r = await client.get("/healthz")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from structlog.testing import capture_logs
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges.processor import process_one
+from quotemaild.edges.pipeline import process_one
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.models import Message

@@ -68,7 +68,7 @@ def gate() -> WriteGate:
 @pytest.fixture
 def worker(config: Config, sessions, gate: WriteGate) -> Iterator[ProcessingWorker]:
     woken = threading.Event()
-    w = ProcessingWorker(config, gate, notify=woken.set, on_lost=record_lost(sessions), restart_delay=0.1)
+    w = ProcessingWorker(config, gate, notify=woken.set, on_lost=record_lost(sessions), restart_delay=0.1, workers=1)
     w.woken = woken  # type: ignore[attr-defined]
     yield w
     w.stop(10, finish_queue=False)
@@ -111,7 +111,7 @@ def test_a_child_that_dies_mid_message_is_replaced_and_the_message_kept_as_faile
     try:
         gate.lock.acquire()  # the child gets as far as its write transaction and waits there
         [doomed] = writer.submit([raw_input(tenant_id, 1)]).result(10)
-        wait_for(lambda: worker._in_hand == doomed, what="message in hand")
+        wait_for(lambda: worker.in_hand() == (doomed,), what="message in hand")
         first_pid = worker.pid
         assert first_pid is not None
         os.kill(first_pid, signal.SIGKILL)
@@ -135,7 +135,8 @@ def test_stop_without_finishing_leaves_the_rest_pending(sessions, tenant_id, wor
     writer.start()
     ids = [i for n in range(10) for i in writer.submit([raw_input(tenant_id, n)]).result(10)]
     writer.stop()
-    wait_for(lambda: worker._in_hand is not None, what="message in hand")
+    wait_for(lambda: bool(worker.in_hand()), what="message in hand")
+    held = worker.in_hand()  # the batch the child took (its first id, and any that had arrived)
     stopper = threading.Thread(target=worker.stop, args=(10, False))
     stopper.start()
     time.sleep(0.3)  # the stop is in the pipe before the child can look again
@@ -144,19 +145,20 @@ def test_stop_without_finishing_leaves_the_rest_pending(sessions, tenant_id, wor
     assert not worker.is_alive()
     left = states(sessions)
     assert set(left) == set(ids)
-    assert list(left.values()).count("processed") == 1  # the one in hand; the rest for the next start
-    assert list(left.values()).count("pending") == 9
+    assert sorted(i for i, state in left.items() if state == "processed") == sorted(held)  # the batch in hand
+    assert list(left.values()).count("pending") == 10 - len(held)  # the rest for the next start
+    assert len(held) < 10
 
 
 def test_a_child_stuck_on_one_message_is_killed_and_the_message_kept_as_failed(config, sessions, tenant_id, gate):
-    w = ProcessingWorker(config, gate, on_lost=record_lost(sessions), restart_delay=0.1, message_timeout=1.0)
+    w = ProcessingWorker(config, gate, on_lost=record_lost(sessions), restart_delay=0.1, message_timeout=1.0, workers=1)
     w.start()
     writer = CommitWriter(sessions.kw["bind"], on_committed=w.enqueue)
     writer.start()
     try:
         gate.lock.acquire()  # the child waits at its write transaction: stuck, as far as it can tell
         [stuck] = writer.submit([raw_input(tenant_id, 1)]).result(10)
-        wait_for(lambda: w._in_hand == stuck, what="message in hand")
+        wait_for(lambda: w.in_hand() == (stuck,), what="message in hand")
         first_pid = w.pid
         wait_for(lambda: w.timeouts == 1, timeout=10, what="timeout noticed")
         wait_for(lambda: w.restarts == 1 and w.is_alive() and w.pid != first_pid, what="restart")
@@ -180,6 +182,8 @@ def test_a_child_killed_inside_its_write_transaction_does_not_leave_the_writer_w
     try:
         [first] = writer.submit([raw_input(tenant_id, 1)]).result(10)
         wait_for(lambda: states(sessions).get(first) == "processed", what="first processed")
+        # The child's report comes after it left its write transaction (and cleared `holder`).
+        wait_for(lambda: worker.processed == 1, what="first reported")
         gate.holder.value = worker.pid  # as if the child were inside `background` when it died
         gate.lock.acquire()
         doomed_pid = worker.pid

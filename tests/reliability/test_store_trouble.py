@@ -4,8 +4,8 @@ The sender gets 451/452 at the right step (452 4.3.1 at MAIL FROM for a low disk
 after DATA when the commit fails), never 250 and never 500; when the trouble ends the daemon
 serves again by itself; every message that got a 250 is in the store.
 
-The read-only and disk-full cases put the store on a small tmpfs the test mounts (root only;
-skipped with the reason otherwise).
+The disk-full case puts the store on a small tmpfs the test mounts (root only; skipped with the
+reason otherwise).
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import contextlib
 import os
 import sqlite3
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from quotemaild import daemon as daemon_mod
 from quotemaild.config import config_from_dict
@@ -123,43 +122,54 @@ async def test_locked_past_busy_timeout_answers_451_then_resumes(tmp_path, figur
 
 
 async def test_read_only_database_answers_451_then_resumes(tmp_path, figure):
-    """The store turns read-only: a read-only bind mount over its directory (every new open is
-    read-only) and the commit writer's open connection switched to `query_only` (Linux will not
-    remount a filesystem read-only under an open writer, so the open handle is made read-only
-    this way). 451 4.3.0, never 250 or 500; the mount removed, mail is stored again by itself;
-    every 250'd message is there."""
-    with tmpfs(tmp_path / "mnt") as mnt:
-        d = await daemon_on(tmp_path, mnt)
-        acked: set[str] = set()
-        try:
-            _, ok = await send(d, "before-ro")
-            assert ok.startswith("250 2.0.0")
-            acked.add("<before-ro@example.org>")
-            subprocess.run(["mount", "--bind", "-o", "ro", str(mnt), str(mnt)], check=True)
-            try:
-                inserts = d.daemon.writer._inserts  # the writer's open connection
-                if inserts is not None:
-                    inserts._db.execute("PRAGMA query_only = ON")
-                replies = [await send(d, f"ro-{uuid.uuid4().hex[:8]}") for _ in range(3)]
-            finally:
-                subprocess.run(["umount", str(mnt)], check=True)  # the bind mount only
-            finals = [r or m for m, r in replies]
-            assert all(f.startswith(("451 4.3.0", "452 4.3.1")) for f in finals), finals
-            never_250_or_500(finals)
-            resumed = None
-            for i in range(30):
-                _, r = await send(d, f"after-ro-{i}")
-                if r.startswith("250 2.0.0"):
-                    acked.add(f"<after-ro-{i}@example.org>")
-                    resumed = i
-                    break
-                await asyncio.sleep(0.3)
-            assert resumed is not None, "no 250 after the store was writable again"
-            figure("transactions refused with 451 while read-only", len(replies), "")
-            figure("attempts until the first 250 after read-write again", resumed + 1, "")
-            assert acked <= stored_ids(d)
-        finally:
-            await stop(d)
+    """The database refuses writes the way a read-only database file does (SQLITE_READONLY,
+    "attempt to write a readonly database"): every connection of the daemon's store, the commit
+    writer's open one included, is put in `query_only` by the test, and taken out again when the
+    trouble ends. 451 4.3.0, never 250 or 500; afterwards the writer drops its broken connection
+    and stores again by itself; every 250'd message is there.
+
+    Why not a read-only filesystem: Linux refuses to remount one read-only under an open writer
+    (EBUSY), a read-only bind mount only affects files opened after it (the pool's older
+    connections keep writing, durably, so 250 is right there), and a loop device set read-only
+    still takes writes into the page cache."""
+    d = await daemon_on(tmp_path, tmp_path / "state")
+    acked: set[str] = set()
+    read_only = {"on": False}
+    engine = d.daemon.writer._engine
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, proxy):  # type: ignore[no-untyped-def]
+        dbapi_conn.execute(f"PRAGMA query_only = {'ON' if read_only['on'] else 'OFF'}")
+
+    try:
+        _, ok = await send(d, "before-ro")
+        assert ok.startswith("250 2.0.0")
+        acked.add("<before-ro@example.org>")
+        read_only["on"] = True
+        inserts = d.daemon.writer._inserts  # the connection the writer holds for its life
+        if inserts is not None:
+            inserts._db.execute("PRAGMA query_only = ON")
+        replies = [await send(d, f"ro-{i}") for i in range(3)]
+        read_only["on"] = False
+        finals = [r or m for m, r in replies]
+        assert all(f.startswith("451 4.3.0") for f in finals), finals
+        never_250_or_500(finals)
+        resumed = None
+        for i in range(30):
+            _, r = await send(d, f"after-ro-{i}")
+            if r.startswith("250 2.0.0"):
+                acked.add(f"<after-ro-{i}@example.org>")
+                resumed = i
+                break
+            assert r.startswith("451 4.3.0"), r
+            await asyncio.sleep(0.3)
+        assert resumed is not None, "no 250 after the store was writable again"
+        figure("transactions refused with 451 while read-only", len(replies), "")
+        figure("attempts until the first 250 after read-write again", resumed + 1, "")
+        assert acked <= stored_ids(d)
+    finally:
+        event.remove(engine, "checkout", _checkout)
+        await stop(d)
 
 
 async def test_disk_full_answers_452_at_mail_from_then_resumes(tmp_path, figure):

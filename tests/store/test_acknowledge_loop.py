@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges.processor import process_one
+from quotemaild.edges.pipeline import process_one
 from quotemaild.mail.ack_policy import LOOP_LIMIT, LOOP_NOTE
 from quotemaild.services.acknowledge import _recent_inbound
 from quotemaild.services.tenants import NewTenant, add_tenant

@@ -236,7 +236,7 @@ def test_a_periodic_job_runs_on_one_instance_at_a_time(config, instances):
 def test_the_same_message_processed_by_two_instances_is_stored_once(config, sessions, instances):
     """Two instances' workers take the same pending message at the same moment: one processes it,
     the other waits for its row lock, then finds it processed and skips it."""
-    from quotemaild.edges.processor import SKIPPED, process_one
+    from quotemaild.edges.pipeline import Outcome, process_one
     from quotemaild.wiring import processing_side
 
     clock = FixedClock(NOW)
@@ -246,7 +246,7 @@ def test_the_same_message_processed_by_two_instances_is_stored_once(config, sess
                                  b"Subject: Ramen\r\nMessage-ID: <once@example.org>\r\n\r\n12 ramen\r\n")  # fmt: skip
     settings, after = processing_side(config, clock)
     results = at_once([lambda m=m: process_one(m, raw_id, settings, clock, after) for m in instances(2)])
-    assert sorted(r == SKIPPED for r in results) == [False, True], results
+    assert sorted(r == Outcome.SKIPPED for r in results) == [False, True], results
     with sessions() as s:
         assert s.get_one(RawMessage, raw_id).state == "processed"
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1

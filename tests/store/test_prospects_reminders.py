@@ -14,7 +14,7 @@ from quotemaild.services.quotes import create_quote
 from quotemaild.services.reminders import list_reminders, send_due
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.services.users import add_user
-from quotemaild.store.models import ContactReminder, OutboxMessage, TimelineEvent
+from quotemaild.store.models import ChangeEvent, ContactReminder, OutboxMessage, TimelineEvent
 from tests.store.test_services_quotes import ACTOR, SETTINGS
 
 
@@ -91,6 +91,9 @@ def test_reminders_follow_the_card_and_go_to_the_seller_once(session, clock, acm
     assert send_due(session, SETTINGS, clock) == []
     clock.advance(minutes=1)
     assert [(r.kind, r.state) for r in send_due(session, SETTINGS, clock)] == [("appointment", "sent")]
+    (event,) = [e for e in session.query(ChangeEvent).filter_by(kind="reminder") if e.data["state"] == "sent"]
+    assert (event.request_id, event.data["contact_id"], event.data["seller"]) == (req.id, contact.id, "jan@acme.be")
+    assert "stalen" not in str(event.data)  # the note stays behind the API
     states = {(r["contact_id"], r["kind"]): (r["state"], r["recipient"], r["detail"])
               for r in list_reminders(session, acme.id)}
     assert states[(contact.id, "appointment")][:2] == ("sent", "jan@acme.be")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from quotemaild.clock import FixedClock
 from quotemaild.config import RetentionConfig
-from quotemaild.edges.processor import process_one
+from quotemaild.edges.pipeline import process_one
 from quotemaild.edges.retention import RetentionTask
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.retention import purge_closed_raw

@@ -62,6 +62,10 @@ def test_secret_file(tmp_path):
         (merged(smtp="x"), "smtp"),
         (merged(processing={"message_timeout": 0}), "processing.message_timeout"),
         (merged(processing={"message_timeout": "5m"}), "processing.message_timeout"),
+        (merged(processing={"workers": -1}), "processing.workers"),
+        (merged(processing={"workers": 1.5}), "processing.workers"),
+        (merged(processing={"max_backlog": -5}), "processing.max_backlog"),
+        (merged(processing={"max_backlog": True}), "processing.max_backlog"),
         (merged(processing={"timeout": 5}), "processing.timeout"),
     ],
 )
@@ -104,6 +108,14 @@ def test_processing_timeout_default_and_set():
     """[processing] message_timeout: 300 s unless set."""
     assert config_from_dict(BASE).processing.message_timeout == 300.0
     assert config_from_dict(merged(processing={"message_timeout": 20})).processing.message_timeout == 20.0
+
+
+def test_processing_workers_and_backlog_default_and_set():
+    """[processing] workers 0 (automatic) and max_backlog 100,000 unless set; 0 is allowed for both."""
+    cfg = config_from_dict(BASE).processing
+    assert (cfg.workers, cfg.max_backlog) == (0, 100_000)
+    cfg = config_from_dict(merged(processing={"workers": 3, "max_backlog": 0})).processing
+    assert (cfg.workers, cfg.max_backlog) == (3, 0)
 
 
 def test_example_config_loads():

@@ -154,3 +154,24 @@ def test_banner_is_cut_from_a_direct_mail_too():
                 "Graag een offerte.", subject="Offerte", sender="Piet <piet@klant.be>")
     u = understand(parse_message(data), "piet@klant.be", TENANT)
     assert u.display_text == "Graag een offerte."
+
+
+# HTML-only forwards as Gmail, Apple Mail (address in text or only in the link) and Yahoo write them.
+GMAIL_HTML = ('<div dir="ltr">Graag opvolgen<br><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>'
+ 'From: <strong class="gmail_sendername" dir="auto">Piet Klant</strong> <span dir="auto">&lt;<a href="mailto:piet@klant.be">piet@klant.be</a>&gt;</span><br>'
+ 'Date: Mon, 3 Mar 2025 at 09:12<br>Subject: Offerte<br>To: &lt;<a href="mailto:jan@firma.be">jan@firma.be</a>&gt;<br></div><br><br><div dir="ltr">Hallo, graag een offerte.</div></div></div>')
+APPLE_HTML = ('<html><body><div>Graag opvolgen</div><div><br><blockquote type="cite"><div>Begin doorgestuurd bericht:</div><br class="Apple-interchange-newline">'
+ '<div style="margin:0px"><span style="font-family:-webkit-system-font"><b>Van: </b></span><span>Piet Klant &lt;<a href="mailto:piet@klant.be">piet@klant.be</a>&gt;</span></div>'
+ '<div style="margin:0px"><span><b>Onderwerp: </b></span><span><b>Offerte</b></span></div>'
+ '<div style="margin:0px"><span><b>Datum: </b></span><span>3 maart 2025 om 09:12:31 CET</span></div>'
+ '<div style="margin:0px"><span><b>Aan: </b></span><span>jan@firma.be</span></div><br><div>Hallo, graag een offerte.</div></blockquote></div></body></html>')
+APPLE_NAME_ONLY_HTML = APPLE_HTML.replace('Piet Klant &lt;<a href="mailto:piet@klant.be">piet@klant.be</a>&gt;', '<a href="mailto:piet@klant.be">Piet Klant</a>')
+YAHOO_HTML = ('<html><body><div>Graag opvolgen</div><div id="yahoo_quoted_123" class="yahoo_quoted"><div style="font-family:Helvetica">'
+ '----- Doorgestuurd bericht ----- <div><b>Van:</b> Piet Klant &lt;piet@klant.be&gt;</div><div><b>Aan:</b> jan@firma.be</div>'
+ '<div><b>Verzonden:</b> maandag 3 maart 2025 09:12:31 CET</div><div><b>Onderwerp:</b> Offerte</div><div><br></div>Hallo</div></div></body></html>')
+
+
+@pytest.mark.parametrize("html", [GMAIL_HTML, APPLE_HTML, APPLE_NAME_ONLY_HTML, YAHOO_HTML], ids=["gmail", "apple", "apple-link-only", "yahoo"])
+@pytest.mark.parametrize("subject", ["Fwd: Offerte", "Offerte"])
+def test_html_only_forwards_of_other_clients(html, subject):
+    assert requester(mail("", subject=subject, html=html)) == "piet@klant.be"

@@ -96,7 +96,8 @@ def test_strong_subject_wordings_make_a_robot(subject):
 WEAK_SUBJECTS = ["Vakantie", "Met vakantie", "Verlof", "Congés", "En vacances", "Urlaub", "Im Urlaub", "On holiday",
                  "Away", "Ontvangstbevestiging", "Accusé de réception", "Eingangsbestätigung", "We received your message",
                  "Thank you for contacting us", "Wij zijn verhuisd", "Nous avons déménagé", "We have moved", "Bouwverlof",
-                 "Jaarlijkse sluiting", "Fermeture annuelle", "Congé du bâtiment", "Office closed", "Betriebsurlaub"]
+                 "Jaarlijkse sluiting", "Fermeture annuelle", "Congé du bâtiment", "Office closed", "Betriebsurlaub",
+                 "Ticket reçu - Bien reçu : devis", "Request received"]
 
 
 @pytest.mark.parametrize("subject", WEAK_SUBJECTS)
@@ -147,6 +148,8 @@ ROBOT_BODIES = [
     ("fr", "Nous avons bien reçu votre message. Votre demande sera traitée sous 48 heures."),
     ("en", "We have received your message and will respond within 2 business days. Ticket number: #48213"),
     ("de", "Wir haben Ihre Nachricht erhalten und melden uns innerhalb von 2 Werktagen. Vorgangsnummer: 2025-77"),
+    ("en", "##- Please type your reply above this line -##\n\nYour request (48213) has been received and is being reviewed."),
+    ("fr", "Votre demande a bien été reçue et l'un de nos conseillers vous répondra sous peu. Votre numéro de ticket est le 9912."),
     # it says so
     ("nl", "Dit is een automatisch gegenereerd bericht."),
     ("fr", "Ceci est un message automatique, merci de ne pas y répondre."),

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from quotemaild import wiring
 from quotemaild.edges.cli.context import AppContext, emit, fail, handle_errors, pass_app
 from quotemaild.edges.cli.toml_out import to_toml
-from quotemaild.edges.processor import process_one
+from quotemaild.edges.pipeline import process_one
 from quotemaild.errors import InvalidInput, StoreUnavailable
 from quotemaild.services.ingest import IngestResult, reset_for_reprocess
 from quotemaild.store import db

@@ -57,6 +57,10 @@ def message_list(app: AppContext, tenant_slug: str | None, kind: str | None, una
             system = r["info"].get("system") if r["info"] else None
             if system:
                 out.append(f"       code={system.get('code')} link={system.get('link')} {system.get('hint') or ''}")
+            robot = r["info"].get("robot") if r["info"] else None
+            if robot and r["kind"] in robot_answers.ROBOT_KINDS:
+                # why it was taken for a robot; `message verdict ID human` if that was wrong
+                out.append(f"       robot {robot.get('score')}: {'; '.join(robot.get('reasons') or [])[:160]}")
         return "\n".join(out)
 
     emit(rows, as_json, text)

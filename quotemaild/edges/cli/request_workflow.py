@@ -106,7 +106,8 @@ def request_assign(app: AppContext, request_id: int, email: str | None, clear: b
 @pass_app
 @handle_errors
 def request_status(app: AppContext, request_id: int, status: str, as_json: bool) -> None:
-    """Set the status by hand; only changes the workflow allows (cancelled keeps the request)."""
+    """Set the status by hand; only changes the workflow allows and its quotes agree with (exit 4 otherwise;
+    cancelled keeps the request)."""
     with app.transaction() as session:
         requests.set_status(session, request_id, status, app.actor, app.clock)
     _show(app, request_id, as_json, "status changed")

@@ -6,6 +6,7 @@ import click
 from sqlalchemy import select
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
+from quotemaild.edges.cli.tables import Column, table
 from quotemaild.services.identity import ROLES, create_token, list_tokens, revoke_token, token_view
 from quotemaild.services.tenants import get_tenant
 from quotemaild.store.models import Tenant
@@ -44,10 +45,18 @@ def token_list(app: AppContext, tenant_slug: str | None, as_json: bool) -> None:
         tenant_id = get_tenant(session, tenant_slug).id if tenant_slug else None
         slugs = {tid: slug for tid, slug in session.execute(select(Tenant.id, Tenant.slug))}
         views = [token_view(t, slugs.get(t.tenant_id)) for t in list_tokens(session, tenant_id)]
-    emit(views, as_json, lambda vs: "\n".join(
-        f"{v['id']:>5}  {v['tenant'] or '':<16} {v['name']:<24} {v['role']:<7} {v['prefix']}…  "
-        f"{'revoked ' + v['revoked_at'] if v['revoked_at'] else 'last used ' + (v['last_used_at'] or 'never')}"
-        for v in vs) or "(no tokens)")
+    emit(views, as_json, lambda vs: table(vs, TOKEN_COLUMNS, "(no tokens)",
+                                          tenant=None if tenant_slug else (lambda v: v["tenant"])))
+
+
+TOKEN_COLUMNS = [
+    Column("ID", lambda v: v["id"], right=True, width=5),
+    Column("NAME", lambda v: v["name"]),
+    Column("ROLE", lambda v: v["role"]),
+    Column("PREFIX", lambda v: f"{v['prefix']}…"),
+    Column("STATE", lambda v: f"revoked {v['revoked_at']}" if v["revoked_at"]
+           else f"last used {v['last_used_at'] or 'never'}"),
+]
 
 
 @token.command("revoke")

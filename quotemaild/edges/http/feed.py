@@ -40,6 +40,7 @@ class EventFeed:
         self._poll = poll
         self._loop: asyncio.AbstractEventLoop | None = None
         self._news: asyncio.Event | None = None
+        self.streams = 0  # open subscriptions (a stream whose client left must end)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -77,10 +78,14 @@ class EventFeed:
     async def subscribe(self, tenant_id: int, after: int | None) -> AsyncIterator[Change]:
         """Changes after `after` (None: from now on), as they come, for ever."""
         last = after if after is not None else await asyncio.to_thread(self.last_id, tenant_id)
-        while True:
-            changes = await asyncio.to_thread(self._fetch, tenant_id, last)
-            for change in changes:
-                last = change.id
-                yield change
-            if len(changes) < BATCH:
-                await self._wait()
+        self.streams += 1
+        try:
+            while True:
+                changes = await asyncio.to_thread(self._fetch, tenant_id, last)
+                for change in changes:
+                    last = change.id
+                    yield change
+                if len(changes) < BATCH:
+                    await self._wait()
+        finally:
+            self.streams -= 1

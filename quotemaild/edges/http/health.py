@@ -22,6 +22,7 @@ class HealthSources:
     degraded: Callable[[], list[str]] = lambda: []
     # blocking; the backend and, on PostgreSQL, the server's role and replication lag
     store_role: Callable[[], dict[str, Any]] = lambda: {}
+    backpressure: Callable[[], dict[str, Any]] | None = None  # {"active": bool, "backlog", "limit"}
 
 
 async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
@@ -44,16 +45,19 @@ async def health(sources: HealthSources) -> tuple[int, dict[str, Any]]:
         queues = {}
         store = store if not store["ok"] else {"ok": False, "error": f"queues: {type(exc).__name__}: {str(exc)[:200]}"}
     accepting = sources.accepting()
-    ok = store["ok"] and accepting and all(workers.values())
+    pressure = sources.backpressure() if sources.backpressure is not None else None
+    refusing = bool(pressure and pressure["active"])  # new mail gets 451 4.3.2 for now
+    ok = store["ok"] and accepting and all(workers.values()) and not refusing
     # Degraded is still 200: mail is accepted and kept, a load balancer must not pull us; the
     # status and the reasons tell monitoring that something cannot leave.
     degraded = sources.degraded() if ok else []
     body = {
-        "status": ("degraded" if degraded else "ok") if ok else "unavailable",
+        "status": ("degraded" if degraded else "ok") if ok else ("backpressure" if refusing else "unavailable"),
         "accepting": accepting,
         "store": store,
         "workers": workers,
         "queues": queues,
+        **({"backpressure": pressure} if pressure is not None else {}),
     }
     if degraded:
         body["degraded"] = degraded

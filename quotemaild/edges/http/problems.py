@@ -6,6 +6,7 @@
     .../problems/csrf, cross-origin              403     a cookie request without its CSRF token
     .../problems/not-found                       404     unknown id, or another tenant's (never 403)
     .../problems/invalid-transition              409     a status move the workflow forbids (CLI exit 4)
+    .../problems/status-conflict                 409     a status its quotes contradict (CLI exit 4)
     .../problems/too-large                       413     an upload over the limit
     .../problems/invalid                         422     a field is wrong (`field` names it; CLI exit 4)
     .../problems/throttled                       429     too many failed logins (Retry-After)
@@ -37,6 +38,7 @@ from quotemaild.errors import (
     NotFound,
     QuotemailError,
     RemoteUnavailable,
+    StatusConflict,
     StoreError,
     StoreUnavailable,
     Throttled,
@@ -76,6 +78,9 @@ def from_error(exc: QuotemailError) -> Problem:
             return Problem(404, "not-found", str(exc))
         case InvalidTransition():
             return Problem(409, "invalid-transition", str(exc), field=exc.field, status_now=exc.status)
+        case StatusConflict():
+            return Problem(409, "status-conflict", str(exc), field=exc.field, status_wanted=exc.status,
+                           quotes=exc.quotes)
         case InvalidInput():
             return Problem(422, "invalid", exc.problem, field=exc.field)
         case Throttled():

@@ -25,6 +25,7 @@ class _Server(uvicorn.Server):
 
 class HttpServer:
     def __init__(self, app: FastAPI, listen: Listen) -> None:
+        self.app = app
         self._sock = bind(listen)
         self._unix_path = listen.unix_path
         name = self._sock.getsockname()

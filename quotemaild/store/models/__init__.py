@@ -14,6 +14,7 @@ from quotemaild.store.models.contacts import (
     ContactReminder,
     User,
 )
+from quotemaild.store.models.counts import ReadCount, RequestCount
 from quotemaild.store.models.identity import ApiToken, ChangeEvent, LoginThrottle, RequestRead, WebSession
 from quotemaild.store.models.outbound import AckLog, BouncedAddress, OutboxMessage, TenantTemplate
 from quotemaild.store.models.quotes import Quote, QuoteLineRow
@@ -61,6 +62,8 @@ __all__ = [
     "ApiToken",
     "WebSession",
     "RequestRead",
+    "ReadCount",
+    "RequestCount",
     "LoginThrottle",
     "ChangeEvent",
 ]

@@ -26,13 +26,14 @@ from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedContact, 
 from quotemaild.edges.http.problems import Problem
 from quotemaild.errors import NotFound
 from quotemaild.services import contacts as svc
+from quotemaild.services import quote_manage as qm
 from quotemaild.services.contact_detail import contact_detail
 from quotemaild.services.contact_rows import contact_view
 from quotemaild.services.contacts_io import export_contacts, import_contacts
 from quotemaild.services.invoices import record_invoice
 from quotemaild.services.merge import merge_contacts, preview_merge
-from quotemaild.store.models import Contact, Quote, Tenant
-from quotemaild.store.queries import quote_summaries
+from quotemaild.services.quotes import quote_summary
+from quotemaild.store.models import Contact, Tenant
 
 router = APIRouter(tags=["contacts"])
 
@@ -172,7 +173,8 @@ def merge(contact_id: OwnedContact, body: MergeIn, actor: CurrentActor, db: UoW,
 
 @router.get("/contacts/{contact_id}/quotes", response_model=list[QuoteSummaryOut])
 def contact_quotes(contact_id: OwnedContact, actor: CurrentActor, db: Reader) -> list[dict[str, Any]]:
-    """The contact's quotes, oldest first."""
-    return quote_summaries(db, Quote.contact_id == contact_id)
+    """The contact's quotes, newest first (as `quote list --contact ID --json`)."""
+    found = qm.list_quotes(db, qm.QuoteFilter(tenant_id=actor.tenant_id, contact_id=contact_id))
+    return [quote_summary(q, actor.tenant_slug) for q in found]
 
 

@@ -3,21 +3,21 @@ accept/reject. The CLI's `quote ...` services; quote rules (numbering, totals, d
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import true
 
 from quotemaild.edges.http.api.schemas import CONFLICT, DeliveryOut, Out, QuoteSummaryOut
 from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedQuote, Reader, UoW
-from quotemaild.errors import NotFound
+from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.services.delivery import delivery_view
 from quotemaild.services.outbox import outbox_view
 from quotemaild.services.quote_send import render_pdf_for, send_quote
-from quotemaild.services.quotes import create_quote, decide_quote, get_quote, quote_view
-from quotemaild.store.models import OutboxMessage, Quote, QuoteRequest
-from quotemaild.store.queries import quote_summaries
+from quotemaild.services import quote_manage as qm
+from quotemaild.services.quotes import create_quote, decide_quote, get_quote, quote_summary, quote_view
+from quotemaild.store.models import OutboxMessage, QuoteRequest
 
 router = APIRouter(tags=["quotes"])
 
@@ -55,12 +55,16 @@ class SentOut(BaseModel):
 @router.get("/quotes", response_model=list[QuoteSummaryOut])
 def list_quotes(actor: CurrentActor, db: Reader,
                 request_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-                contact_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[dict[str, Any]]:
-    """Quotes of the tenant, oldest first; filter by request or contact."""
-    where = Quote.tenant_id == actor.tenant_id
-    where &= Quote.request_id == request_id if request_id is not None else true()
-    where &= Quote.contact_id == contact_id if contact_id is not None else true()
-    return quote_summaries(db, where)
+                contact_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                state: Annotated[str | None, Query(max_length=20, examples=["draft"])] = None,
+                number: Annotated[str | None, Query(max_length=60, description="A part of the number")] = None,
+                issued_from: Annotated[dt.date | None, Query(alias="from")] = None,
+                issued_to: Annotated[dt.date | None, Query(alias="to")] = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+    """Quotes of the tenant, newest first (as `quote list --json`)."""
+    found = qm.list_quotes(db, qm.QuoteFilter(actor.tenant_id, request_id, contact_id, state, number,
+                                              issued_from, issued_to, limit))
+    return [quote_summary(q, actor.tenant_slug) for q in found]
 
 
 @router.post("/quotes", status_code=201, response_model=QuoteOut)
@@ -108,3 +112,104 @@ def accept(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict
 def reject(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
     """Record that the customer rejected (idempotent)."""
     return quote_view(db, decide_quote(db, quote_id, "reject", actor.label, ctx.clock, actor.tenant_id).quote)
+
+
+# Editing a draft, versions, copies: `services/quote_manage.py` (the CLI's `quote line ...`, `quote update`).
+Spec = Annotated[str, Field(max_length=2000, examples=["PVC raam 120x100;12;245.50;21"])]
+Position = Annotated[int, Path(ge=1, le=1000)]
+
+
+class LinesIn(BaseModel):
+    lines: list[Spec] = Field(min_length=1, max_length=200, description="All lines of the draft, in order")
+
+
+class LineIn(BaseModel):
+    spec: Spec
+    at: int | None = Field(default=None, ge=1, le=1000, description="Position; default: at the end")
+
+
+class ChangeLineIn(BaseModel):
+    spec: Spec
+
+
+class MoveIn(BaseModel):
+    to: int = Field(ge=1, le=1000)
+
+
+class DraftIn(BaseModel):
+    notes: str | None = Field(default=None, max_length=10000, description="Printed under the lines; '' clears")
+    valid_until: dt.date | None = None
+    validity_days: int | None = Field(default=None, ge=0, le=3650)
+
+
+class DuplicateIn(BaseModel):
+    request_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the same request")
+
+
+@router.put("/quotes/{quote_id}/lines", response_model=QuoteOut, responses=CONFLICT)
+def replace_lines(quote_id: OwnedQuote, body: LinesIn, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """Replace all lines of a draft (an editor that saves the whole list)."""
+    return quote_view(db, qm.replace_lines(db, quote_id, body.lines, actor.label, ctx.clock))
+
+
+@router.post("/quotes/{quote_id}/lines", response_model=QuoteOut)
+def add_line(quote_id: OwnedQuote, body: LineIn, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """Add a line to a draft (`quote line add`)."""
+    return quote_view(db, qm.add_line(db, quote_id, body.spec, actor.label, ctx.clock, at=body.at))
+
+
+@router.put("/quotes/{quote_id}/lines/{position}", response_model=QuoteOut)
+def change_line(quote_id: OwnedQuote, position: Position, body: ChangeLineIn, actor: CurrentActor, db: UoW,
+                ctx: Ctx) -> dict[str, Any]:
+    """Replace line N of a draft."""
+    return quote_view(db, qm.change_line(db, quote_id, position, body.spec, actor.label, ctx.clock))
+
+
+@router.delete("/quotes/{quote_id}/lines/{position}", response_model=QuoteOut)
+def delete_line(quote_id: OwnedQuote, position: Position, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """Remove line N of a draft."""
+    return quote_view(db, qm.delete_line(db, quote_id, position, actor.label, ctx.clock))
+
+
+@router.post("/quotes/{quote_id}/lines/{position}/move", response_model=QuoteOut)
+def move_line(quote_id: OwnedQuote, position: Position, body: MoveIn, actor: CurrentActor, db: UoW,
+              ctx: Ctx) -> dict[str, Any]:
+    """Move line N of a draft to position `to`."""
+    return quote_view(db, qm.reorder_line(db, quote_id, position, body.to, actor.label, ctx.clock))
+
+
+@router.patch("/quotes/{quote_id}", response_model=QuoteOut)
+def update_draft(quote_id: OwnedQuote, body: DraftIn, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """A draft's notes or validity (`quote update`)."""
+    if body.notes is None and body.valid_until is None and body.validity_days is None:
+        raise InvalidInput("quote", "nothing to change: give notes, valid_until or validity_days")
+    if body.notes is not None:
+        qm.set_notes(db, quote_id, body.notes, actor.label, ctx.clock)
+    if body.valid_until is not None or body.validity_days is not None:
+        qm.set_validity(db, quote_id, actor.label, ctx.clock, days=body.validity_days,
+                        until=body.valid_until.isoformat() if body.valid_until else None)
+    return quote_view(db, get_quote(db, quote_id))
+
+
+@router.post("/quotes/{quote_id}/versions", status_code=201, response_model=QuoteOut)
+def new_version(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """A new draft version of a sent, expired or rejected quote (`quote new-version`)."""
+    return quote_view(db, qm.new_version(db, quote_id, actor.label, ctx.clock))
+
+
+@router.post("/quotes/{quote_id}/duplicate", status_code=201, response_model=QuoteOut)
+def duplicate(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx,
+              body: DuplicateIn | None = None) -> dict[str, Any]:
+    """A copy as a new draft with the next number (`quote duplicate`)."""
+    request_id = body.request_id if body else None
+    if request_id is not None:
+        owner = db.get(QuoteRequest, request_id)
+        if owner is None or owner.tenant_id != actor.tenant_id:
+            raise NotFound("request", request_id)
+    return quote_view(db, qm.duplicate(db, quote_id, actor.label, ctx.clock, request_id=request_id))
+
+
+@router.delete("/quotes/{quote_id}")
+def delete_draft(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """Delete a draft (`quote delete`); sent quotes stay."""
+    return {"id": quote_id, "deleted": True, **qm.delete_draft(db, quote_id, actor.label, ctx.clock)}

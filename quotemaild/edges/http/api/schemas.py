@@ -170,6 +170,7 @@ class QuoteSummaryOut(Out):
     currency: str = Field(examples=["EUR"])
     valid_until: str
     request_id: int | None
+    contact_id: int | None = None
 
 
 class ContactDetailOut(Out):

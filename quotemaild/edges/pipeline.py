@@ -1,0 +1,342 @@
+"""Processing after the 250, as one pipeline: a batch of stored raw messages into requests.
+
+A batch (the raw ids a worker took from its window, in arrival order) goes through these hops:
+
+1. load     `load_batch`: the raw rows still pending, their bytes and their tenants, in one read
+            transaction (a reader never takes SQLite's write lock).
+2. prepare  `services.ingest.prepare` for each: parse and understand, pure, outside any
+            transaction. A message that raises here carries its error to hop 4.
+3. turn     `wait_turn` (several workers only): wait until no lower raw id of another worker is
+            still pending, so a reply is never written before its original.
+4. write    one write transaction behind the gate (`gate.background`, the SMTP commit writer
+            first). Per message a savepoint in which `services.ingest.process_raw` threads and
+            stores it, then `acknowledge` queues its acknowledgement. Messages are written in
+            order and each one's rows are flushed before the next is threaded, so a reply in the
+            same batch as its original joins it exactly as one-by-one processing would. A message
+            that raises is rolled back to its savepoint and recorded as failed in a savepoint of
+            its own (`record_failure`); the rest of the batch goes on.
+5. commit   once per batch. If the commit itself fails, the batch is written again one message
+            per transaction, so store trouble is pinned on no single message by mistake.
+6. report   an `Outcome` per message; the caller wakes the outbox when one queued mail.
+7. log      one info line per message (`message_processed` or `processing_failed`).
+
+`process_one` is the same pipeline with a batch of one (`quotemaild reprocess`, tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotemaild.clock import Clock
+from quotemaild.domain.raw_state import RawState
+from quotemaild.logs import get_logger
+from quotemaild.mail.tenant import TenantIdentity
+from quotemaild.services.ingest import (
+    IngestResult,
+    IngestSettings,
+    Prepared,
+    prepare,
+    process_raw,
+    record_failure,
+    tenant_identity,
+)
+from quotemaild.store.blobs import BIG_BYTES, read_big
+from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
+from quotemaild.store.db import make_reader
+from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
+from quotemaild.store.models import RawData, RawMessage, Tenant
+
+log = get_logger(__name__)
+
+# A hook run in the message's savepoint after it was threaded (the acknowledgement). It returns
+# True when it queued outgoing mail, so the delivery worker is woken after the commit.
+AfterIngest = Callable[[Session, IngestResult], bool]
+
+# Raw messages per write transaction: big enough that the commit and the transaction set-up
+# are a small share of each message, small enough that the SMTP writer never waits long.
+BATCH_MAX: Final = 64
+# How long a worker waits for a lower raw id held by another worker before writing anyway.
+TURN_WAIT: Final = 2.0
+
+
+class Outcome(StrEnum):
+    PROCESSED = "processed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # no longer pending (processed elsewhere, reprocessed, deleted)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What became of one raw message of a batch."""
+
+    raw_id: int
+    outcome: Outcome
+    queued_mail: bool = False
+    result: IngestResult | None = None
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What the pipeline needs besides the store: built once per worker from the config."""
+
+    settings: IngestSettings
+    clock: Clock
+    acknowledge: AfterIngest | None = None
+    gate: Gate = OPEN_GATE
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    raw_id: int
+    tenant_id: int
+    tenant_slug: str
+    prepared: Prepared | None
+    error: str | None  # prepare raised: recorded as failed in the write hop
+
+
+def process_batch(
+    sessions: sessionmaker[Session], raw_ids: Sequence[int], steps: Steps, turn: Callable[[], None] | None = None
+) -> list[Done]:
+    """Every hop for `raw_ids` (ascending); one `Done` per id, in order."""
+    loaded = load_batch(sessions, raw_ids, steps.settings)
+    if turn is not None and loaded:
+        turn()
+    done: list[Done] = []
+    todo = loaded
+    while todo:
+        try:
+            written, todo = _write(sessions, todo, steps)
+        except GateAbandoned:
+            raise
+        except Exception as exc:  # the transaction failed as a whole: each message on its own
+            if len(todo) > 1:
+                log.warning("batch_retried_one_by_one", size=len(todo), error=_describe(exc)[:300])
+            written = [_write_alone(sessions, one, steps, exc if len(todo) == 1 else None) for one in todo]
+            todo = []
+        done += written
+    by_id = {d.raw_id: d for d in done}
+    out = [by_id.get(raw_id) or Done(raw_id, Outcome.SKIPPED) for raw_id in raw_ids]
+    slugs = {one.raw_id: one.tenant_slug for one in loaded}
+    for d in out:
+        _log(d, slugs.get(d.raw_id))
+    return out
+
+
+def process_one(
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    settings: IngestSettings,
+    clock: Clock,
+    after: AfterIngest | None = None,
+    notify: Callable[[], None] | None = None,
+    gate: Gate = OPEN_GATE,
+) -> IngestResult | Outcome | None:
+    """One raw message through the pipeline: its result, SKIPPED, or None when it failed (it is
+    then kept as a failed request with the .eml attached)."""
+    [done] = process_batch(sessions, [raw_id], Steps(settings, clock, after, gate))
+    if done.queued_mail and notify is not None:
+        notify()
+    if done.outcome is Outcome.SKIPPED:
+        return Outcome.SKIPPED
+    return done.result
+
+
+def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings: IngestSettings) -> list[_Loaded]:
+    """Hops 1 and 2: read what is still pending, then parse and understand it (no transaction)."""
+    if not raw_ids:
+        return []
+    size = func.length(RawData.data)
+    rows: list[tuple[int, int, str, bytes]] = []
+    identities: dict[int, tuple[str, TenantIdentity]] = {}
+    with make_reader(sessions.kw["bind"])() as session:
+        found = session.execute(
+            select(RawMessage.id, RawMessage.tenant_id, RawMessage.mail_from, case((size < BIG_BYTES, RawData.data)))
+            .outerjoin(RawData, RawData.raw_id == RawMessage.id)
+            .where(RawMessage.id.in_(list(raw_ids)), RawMessage.state == RawState.PENDING)
+            .order_by(RawMessage.id)
+        ).all()
+        for raw_id, tenant_id, mail_from, small in found:
+            # A big message is read on its own, without the extra copies of a SELECT.
+            data = bytes(small) if small is not None else (read_big(session, RawData.data, raw_id) or b"")
+            rows.append((raw_id, tenant_id, mail_from, data))
+        for tenant in session.scalars(select(Tenant).where(Tenant.id.in_({r[1] for r in rows}))):
+            identities[tenant.id] = (tenant.slug, tenant_identity(tenant, settings.domain))
+    loaded = []
+    for raw_id, tenant_id, mail_from, data in rows:
+        slug, identity = identities[tenant_id]
+        try:
+            loaded.append(_Loaded(raw_id, tenant_id, slug, prepare(data, mail_from, identity, settings), None))
+        except Exception as exc:  # bad mail or a bug in the pure part: recorded in the write hop
+            loaded.append(_Loaded(raw_id, tenant_id, slug, None, _describe(exc)))
+        del data
+    return loaded
+
+
+def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps) -> tuple[list[Done], list[_Loaded]]:
+    """Hops 4 and 5: one transaction, a savepoint per message, one commit. Returns what was
+    written and what is left: when the SMTP commit writer starts waiting for the lock, the
+    transaction commits early and the rest goes into the next one, so a 250 never waits for a
+    whole batch."""
+    if not loaded:
+        return [], []
+    done: list[Done] = []
+    rest: list[_Loaded] = []
+    with steps.gate.background(), sessions.begin() as session:
+        # Lock the rows where the database can (PostgreSQL: another worker, instance or
+        # `reprocess` holding one is skipped, not waited for); SQLite has one writer.
+        # Held for the transaction: the session keeps loaded rows only while something refers to
+        # them, and threading asks for the tenant of every message.
+        tenants = list(session.scalars(select(Tenant).where(Tenant.id.in_({one.tenant_id for one in loaded}))))
+        raws = {
+            raw.id: raw
+            for raw in session.scalars(
+                skip_locked(
+                    select(RawMessage).where(
+                        RawMessage.id.in_([one.raw_id for one in loaded]), RawMessage.state == RawState.PENDING
+                    )
+                )
+            )
+        }
+        # Several instances on one PostgreSQL: one threading writer per tenant at a time, so a
+        # message and its reply processed by two instances at once meet in one request. Taken in
+        # tenant order, so two batches never wait for each other's locks.
+        for tenant_id in sorted({raw.tenant_id for raw in raws.values()}):
+            tenant_lock(session, tenant_id, Scope.THREADING)
+        for index, one in enumerate(loaded):
+            if index and steps.gate.wanted():
+                rest = loaded[index:]
+                break
+            raw = raws.get(one.raw_id)
+            if raw is None:
+                done.append(Done(one.raw_id, Outcome.SKIPPED))
+                continue
+            error = one.error
+            if one.prepared is not None:
+                try:
+                    with session.begin_nested():
+                        result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
+                        queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
+                    done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
+                    continue
+                except GateAbandoned:
+                    raise
+                except Exception as exc:  # this message only: its savepoint is rolled back
+                    error = _describe(exc)
+            assert error is not None
+            log.error("processing_failed", raw_id=one.raw_id, error=error[:500])
+            try:
+                with session.begin_nested():
+                    request_id = record_failure(session, one.raw_id, error, steps.clock)
+                done.append(Done(one.raw_id, Outcome.FAILED, False, None))
+                log.info("failure_recorded", raw_id=one.raw_id, request_id=request_id)
+            except Exception as inner:  # left pending; the worker does not take it again this run
+                log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
+                done.append(Done(one.raw_id, Outcome.FAILED, False, None))
+    del tenants
+    return done, rest
+
+
+def _write_alone(sessions: sessionmaker[Session], one: _Loaded, steps: Steps, failed: Exception | None) -> Done:
+    """A message of a batch whose transaction failed, in a transaction of its own; if that fails
+    too (or it was alone already, `failed`), it is recorded as failed."""
+    if failed is None:
+        try:
+            [done], _ = _write(sessions, [one], steps)
+            return done
+        except GateAbandoned:
+            raise
+        except Exception as exc:
+            failed = exc
+    return _record(sessions, one.raw_id, _describe(failed), steps)
+
+
+def _record(sessions: sessionmaker[Session], raw_id: int, error: str, steps: Steps) -> Done:
+    """A one-message batch whose transaction failed: keep the mail visible as failed."""
+    log.error("processing_failed", raw_id=raw_id, error=error[:500])
+    try:
+        with steps.gate.background(), sessions.begin() as session:
+            raw = session.get(RawMessage, raw_id)
+            if raw is None or raw.state != RawState.PENDING:
+                return Done(raw_id, Outcome.SKIPPED)
+            request_id = record_failure(session, raw_id, error, steps.clock)
+        log.info("failure_recorded", raw_id=raw_id, request_id=request_id)
+    except GateAbandoned:
+        raise
+    except Exception as inner:  # store trouble: the raw copy stays pending for the next start
+        log.error("failure_not_recorded", raw_id=raw_id, error=_describe(inner)[:500])
+    return Done(raw_id, Outcome.FAILED)
+
+
+def _log(done: Done, tenant_slug: str | None) -> None:
+    result = done.result
+    if done.outcome is not Outcome.PROCESSED or result is None:
+        return  # failures were logged where they happened; skips are not news
+    log.info(
+        "message_processed",
+        raw_id=done.raw_id,
+        verdict=result.decision.verdict,
+        request_id=result.request_id,
+        message_pk=result.message_pk,
+    )
+    system = result.understanding.system if result.understanding is not None else None
+    if system is not None:
+        # Set-up mail (Gmail's forwarding confirmation, Microsoft 365's AS(7555) NDR) never
+        # becomes a request; without this event its code, link and hint would sit unseen.
+        log.warning("system_mail", raw_id=done.raw_id, tenant=tenant_slug, message_pk=result.message_pk,
+                    kind=system.kind, code=system.code, link=system.link, hint=system.hint)  # fmt: skip
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def pending_ids(
+    sessions: sessionmaker[Session], after: int = 0, limit: int | None = None, received_before: dt.datetime | None = None
+) -> list[int]:
+    """Pending raw ids above `after`, ascending, at most `limit` (the index on (state, id) covers
+    it); `received_before`: only mail older than that (on a shared database, what an instance
+    that died acknowledged and never processed)."""
+    query = select(RawMessage.id).where(RawMessage.state == RawState.PENDING, RawMessage.id > after)
+    if received_before is not None:
+        query = query.where(RawMessage.received_at < received_before)
+    query = query.order_by(RawMessage.id)
+    if limit is not None:
+        query = query.limit(limit)
+    with make_reader(sessions.kw["bind"])() as session:
+        return list(session.scalars(query))
+
+
+def pending_count(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    """(Raw messages pending, the highest raw id in the store when counted)."""
+    with make_reader(sessions.kw["bind"])() as session:
+        count = session.scalar(select(func.count()).where(RawMessage.state == RawState.PENDING)) or 0
+        highest = session.scalar(select(func.max(RawMessage.id))) or 0
+    return int(count), int(highest)
+
+
+def wait_turn(sessions: sessionmaker[Session], others: Sequence[int], patience: float = TURN_WAIT) -> None:
+    """Hop 3, with several workers: write a batch only once the lower raw ids that other workers
+    held when it was handed out (`others`) are processed, or `patience` ran out (a worker that
+    died must not hold up the rest; its successor takes those ids again).
+
+    Threading looks up what is already stored: a reply written before its original would open
+    a request of its own. One-by-one processing writes in arrival order, and so does this:
+    parsing runs in parallel, the writes (one at a time on SQLite anyway) in order."""
+    if not others:
+        return
+    deadline = time.monotonic() + patience
+    waiting = select(RawMessage.id).where(RawMessage.id.in_(list(others)), RawMessage.state == RawState.PENDING).limit(1)
+    while time.monotonic() < deadline:
+        with make_reader(sessions.kw["bind"])() as session:
+            if session.scalar(waiting) is None:
+                return
+        time.sleep(0.002)
+    log.warning("turn_not_awaited", others=len(others), waited_s=patience)

@@ -1,0 +1,166 @@
+"""The processing pipeline on batches: threading as one by one, one bad message fails alone."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotemaild.clock import SystemClock
+from quotemaild.edges import pipeline
+from quotemaild.edges.pipeline import Outcome, Steps, process_batch, process_one
+from quotemaild.services.ingest import IngestSettings
+from quotemaild.services.tenants import NewTenant, add_tenant
+from quotemaild.store.models import Message, OutboxMessage, RawMessage
+from quotemaild.wiring import processing_side
+from tests.conftest import DOMAIN, make_mail
+from tests.support.raws import add_pending_raw
+
+CLOCK = SystemClock()
+
+
+def thread_mails() -> list[bytes]:
+    """An original, an unrelated mail, a reply to the original, a reply to that reply."""
+    return [
+        make_mail(subject="Offerte ramen", message_id="<orig@example.org>", sender="a@example.org"),
+        make_mail(subject="Iets anders", message_id="<other@example.org>", sender="b@example.org"),
+        make_mail(subject="Re: Offerte ramen", message_id="<re1@example.org>", sender="a@example.org",
+                  extra="In-Reply-To: <orig@example.org>\r\nReferences: <orig@example.org>"),
+        make_mail(subject="Re: Re: Offerte ramen", message_id="<re2@example.org>", sender="a@example.org",
+                  extra="In-Reply-To: <re1@example.org>\r\nReferences: <orig@example.org> <re1@example.org>"),
+    ]  # fmt: skip
+
+
+def store_all(sessions: sessionmaker[Session], mails: list[bytes]) -> list[int]:
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant("Acme", "acme"), CLOCK).id
+        return [add_pending_raw(s, tenant_id, m, mail_from=f"m{n}@example.org") for n, m in enumerate(mails)]
+
+
+def threads(sessions: sessionmaker[Session]) -> list[tuple[str, int | None]]:
+    """(Message-ID, the request it is on, numbered in order of first appearance)."""
+    with sessions() as s:
+        rows = s.execute(select(Message.message_id, Message.request_id).order_by(Message.raw_id)).all()
+    seen: dict[int | None, int] = {}
+    return [(mid, seen.setdefault(rid, len(seen))) for mid, rid in rows]
+
+
+def test_a_reply_in_the_batch_of_its_original_joins_it_as_one_by_one_would(config, sessions, tmp_path):
+    settings = IngestSettings(domain=DOMAIN)
+    ids = store_all(sessions, thread_mails())
+    done = process_batch(sessions, ids, Steps(settings, CLOCK))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
+    assert [d.result.decision.verdict for d in done if d.result] == ["new", "new", "join", "join"]
+    batched = threads(sessions)
+    assert batched == [("<orig@example.org>", 0), ("<other@example.org>", 1), ("<re1@example.org>", 0),
+                       ("<re2@example.org>", 0)]  # fmt: skip
+
+    # The same mail one by one in a second store gives the same threads.
+    from quotemaild.config import config_from_dict
+    from quotemaild.store import db
+    from tests.conftest import config_dict
+
+    other = config_from_dict(config_dict(tmp_path / "one-by-one"))
+    engine = db.make_engine(other.store)
+    db.migrate(engine)
+    try:
+        one_sessions = db.make_sessionmaker(engine)
+        for raw_id in store_all(one_sessions, thread_mails()):
+            process_one(one_sessions, raw_id, settings, CLOCK)
+        assert threads(one_sessions) == batched
+    finally:
+        engine.dispose()
+
+
+def test_one_bad_message_is_recorded_as_failed_and_the_rest_of_its_batch_commits(sessions, monkeypatch):
+    ids = store_all(sessions, thread_mails())
+    bad_write, bad_parse = ids[1], ids[3]
+    real_process_raw, real_prepare = pipeline.process_raw, pipeline.prepare
+
+    def process_raw(session, raw, *args, **kwargs):
+        result = real_process_raw(session, raw, *args, **kwargs)  # rows written, then it breaks
+        if raw.id == bad_write:
+            raise RuntimeError("threading exploded")
+        return result
+
+    def prepare(data, *args, **kwargs):
+        if b"<re2@example.org>" in data:
+            raise ValueError("parser exploded")
+        return real_prepare(data, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "process_raw", process_raw)
+    monkeypatch.setattr(pipeline, "prepare", prepare)
+    done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED, Outcome.FAILED, Outcome.PROCESSED, Outcome.FAILED]
+    with sessions() as s:
+        states = {i: state for i, state in s.execute(select(RawMessage.id, RawMessage.state))}
+        errors = {i: error for i, error in s.execute(select(RawMessage.id, RawMessage.error))}
+        kinds = {i: kind for i, kind in s.execute(select(Message.raw_id, Message.kind))}
+    assert [states[i] for i in ids] == ["processed", "failed", "processed", "failed"]
+    assert "threading exploded" in errors[bad_write] and "parser exploded" in errors[bad_parse]
+    # What the bad message wrote before it broke is gone; only its failure request remains.
+    assert kinds[bad_write] == "unprocessed" and kinds[bad_parse] == "unprocessed"
+    assert threads(sessions)[2] == ("<re1@example.org>", 0)  # the reply still joined its original
+
+
+def test_acknowledgements_are_queued_in_the_batch_transaction(config, sessions):
+    settings, acknowledge = processing_side(config, CLOCK)
+    ids = store_all(sessions, thread_mails())
+    done = process_batch(sessions, ids, Steps(settings, CLOCK, acknowledge))
+    assert [d.queued_mail for d in done] == [True, True, False, False]  # two new requests, two replies
+    with sessions() as s:
+        assert len(s.scalars(select(OutboxMessage.id)).all()) == 2
+
+
+def test_messages_no_longer_pending_are_skipped(sessions):
+    ids = store_all(sessions, thread_mails()[:2])
+    steps = Steps(IngestSettings(domain=DOMAIN), CLOCK)
+    assert [d.outcome for d in process_batch(sessions, ids[:1], steps)] == [Outcome.PROCESSED]
+    assert [d.outcome for d in process_batch(sessions, [*ids, 999], steps)] == [
+        Outcome.SKIPPED, Outcome.PROCESSED, Outcome.SKIPPED,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_pending_ids_and_count_see_the_store(sessions, count):
+    ids = store_all(sessions, thread_mails()[:1] * count) if count else []
+    assert pipeline.pending_ids(sessions) == ids
+    assert pipeline.pending_ids(sessions, after=ids[0] if ids else 0, limit=2) == ids[1:3]
+    assert pipeline.pending_count(sessions) == (count, max(ids, default=0))
+
+
+class _WriterWaiting:
+    """A gate whose commit writer always waits (the SQLite `WriteGate` says so while it does)."""
+
+    @contextlib.contextmanager
+    def priority(self) -> Iterator[None]:
+        yield
+
+    @contextlib.contextmanager
+    def background(self) -> Iterator[None]:
+        yield
+
+    def wanted(self) -> bool:
+        return True
+
+    def release_for(self, pid: int) -> bool:
+        return False
+
+
+def test_a_waiting_commit_writer_ends_the_batch_transaction_early(sessions):
+    """With the writer waiting, each message commits on its own; the outcome is the same."""
+    ids = store_all(sessions, thread_mails())
+    commits: list[int] = []
+    engine = sessions.kw["bind"]
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK, gate=_WriterWaiting()))
+    finally:
+        event.remove(engine, "commit", listener)
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
+    assert len(commits) == 4
+    assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]
