@@ -3,10 +3,16 @@ tenants, role checks, post/redirect/get — answers as pages, never as problem+j
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+from email.message import EmailMessage
 
 import httpx
 import pytest
+from sqlalchemy import select
+
+from quotemaild.store.models import OutboxMessage
 
 from tests.integration.api_support import PASSWORD, api_daemon
 
@@ -14,6 +20,13 @@ from tests.integration.api_support import PASSWORD, api_daemon
 @pytest.fixture
 async def api(tmp_path):
     async for a in api_daemon(tmp_path):
+        yield a
+
+
+@pytest.fixture
+async def api_links(tmp_path):
+    """With a public URL (plain http, so the session cookie still rides on the loopback socket)."""
+    async for a in api_daemon(tmp_path, outbound={"public_url": "http://quotes.example.test"}):
         yield a
 
 
@@ -133,3 +146,54 @@ async def test_without_a_smarthost_a_reply_says_it_is_queued_and_why(api):
     page = (await c.get(r.headers["location"])).text
     assert "has not been sent yet" in page and "Queued, not sent yet" in page and "smarthost" in page
     assert "prijs.txt" in page
+
+
+async def draft_quote(api) -> tuple[int, int]:
+    """A request from a contact with an address and a draft quote on it (request id, quote id)."""
+    c = api.client("acme")
+    contact = (await c.post("/api/v1/contacts", json={"name": "Piet", "emails": ["piet@example.org"]})).json()
+    req = (await c.post("/api/v1/requests", json={"subject": "Ramen", "body": "12 ramen",
+                                                  "contact_id": contact["id"]})).json()
+    quote = (await c.post("/api/v1/quotes", json={"request_id": req["id"], "lines": ["PVC raam;12;245.50;21"]})).json()
+    return req["id"], quote["id"]
+
+
+def queued_mail(api, request_id: int) -> EmailMessage:
+    """The quote mail as it waits in the outbox (no smarthost in these tests)."""
+    with api.running.sessions() as s:
+        data = s.scalars(select(OutboxMessage.data).where(OutboxMessage.request_id == request_id,
+                                                          OutboxMessage.kind == "quote")).one()
+    return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
+
+
+async def test_a_quote_is_sent_with_the_standard_text_edited_for_this_sending(api_links):
+    api = api_links
+    rid, qid = await draft_quote(api)
+    c, csrf = await form_login(api, "jan@acme.test")
+    page = (await c.get(f"/quotes/{qid}")).text
+    standard = re.search(r'<textarea id="send-body" name="body"[^>]*>([^<]+)</textarea>', page).group(1)
+    assert '<label for="send-subject">' in page and '<label for="send-body">' in page and "accept" in standard
+    r = await c.post(f"/quotes/{qid}/send", data={"csrf": csrf, "subject": "a\r\nBcc: x@evil.test",
+                                                  "body": "Beste Piet, speciaal voor u."})
+    assert r.status_code == 422 and "Beste Piet, speciaal voor u." in r.text  # what was typed stays
+    r = await c.post(f"/quotes/{qid}/send", data={"csrf": csrf, "subject": "Uw offerte ramen",
+                                                  "body": "Beste Piet, speciaal voor u."})
+    assert r.status_code == 303 and r.headers["location"] == f"/quotes/{qid}?flash=quote_sent"
+    mail = queued_mail(api, rid)
+    assert mail["Subject"] == "Uw offerte ramen" and "Bcc" not in mail
+    assert "Beste Piet, speciaal voor u." in mail.get_body(("plain",)).get_content()
+    assert [p.get_filename() for p in mail.iter_attachments()] == ["OF-2026-0001.pdf"]
+    # the standard text itself is unchanged: the next quote starts from it again
+    _, qid2 = await draft_quote(api)
+    assert "speciaal voor u" not in (await c.get(f"/quotes/{qid2}")).text
+
+
+async def test_the_api_quote_send_takes_an_edited_text(api_links):
+    api = api_links
+    rid, qid = await draft_quote(api)
+    c = api.client("acme")
+    r = await c.post(f"/api/v1/quotes/{qid}/send", json={"body": "Alleen via de API."})
+    assert r.status_code == 200, r.text
+    mail = queued_mail(api, rid)
+    assert "Alleen via de API." in mail.get_body(("plain",)).get_content()
+    assert mail["Subject"] and "Alleen" not in mail["Subject"]  # no subject given: the standard one
