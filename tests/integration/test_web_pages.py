@@ -197,3 +197,39 @@ async def test_the_api_quote_send_takes_an_edited_text(api_links):
     mail = queued_mail(api, rid)
     assert "Alleen via de API." in mail.get_body(("plain",)).get_content()
     assert mail["Subject"] and "Alleen" not in mail["Subject"]  # no subject given: the standard one
+
+
+async def test_a_contact_card_is_edited_in_the_browser_and_its_files_download(api):
+    from quotemaild.clock import SystemClock
+    from quotemaild.services.contacts import attach_file
+
+    c = api.client("acme")
+    cid = (await c.post("/api/v1/contacts", json={"name": "Piet", "emails": ["piet@example.org"]})).json()["id"]
+    with api.running.sessions.begin() as s:
+        attach_file(s, cid, "contract é.html", b"<script>alert(1)</script>", "an@acme.test", SystemClock())
+    page, csrf = await form_login(api, "jan@acme.test")
+    form = (await page.get(f"/contacts/{cid}/edit")).text
+    for name in ("name", "emails", "phone", "street", "city", "vat_number", "payment_term_days", "internal_note"):
+        field_id = re.search(rf'id="([^"]+)" name="{name}"', form).group(1)
+        assert f'<label for="{field_id}">' in form
+    assert "piet@example.org" in form
+    typed = {"csrf": csrf, "name": "Piet Peeters", "type": "person", "emails": "piet@example.org\npp@example.org",
+             "city": "Gent", "country": "BE", "language": "nl", "currency": "EUR", "vat_regime": "standard",
+             "payment_term_days": "999", "internal_note": "belt graag na 17u"}
+    r = await page.post(f"/contacts/{cid}/edit", data=typed)
+    assert r.status_code == 422 and "payment_term_days" in r.text and "belt graag na 17u" in r.text
+    r = await page.post(f"/contacts/{cid}/edit", data={**typed, "payment_term_days": "30"})
+    assert r.status_code == 303 and r.headers["location"] == f"/contacts/{cid}?flash=saved"
+    card = (await c.get(f"/api/v1/contacts/{cid}")).json()
+    assert card["name"] == "Piet Peeters" and card["emails"] == ["piet@example.org", "pp@example.org"]
+    assert card["address"]["city"] == "Gent" and card["payment_term_days"] == 30
+    assert card["internal_note"] == "belt graag na 17u"
+    shown = (await page.get(f"/contacts/{cid}")).text
+    assert f'href="/contacts/{cid}/attachments/1"' in shown
+    r = await page.get(f"/contacts/{cid}/attachments/1")
+    assert r.status_code == 200 and r.content == b"<script>alert(1)</script>"
+    assert r.headers["content-disposition"].startswith("attachment;") and "filename*=UTF-8''contract%20%C3%A9.html" in r.headers["content-disposition"]
+    assert (await page.get(f"/contacts/{cid}/attachments/2")).status_code == 404
+    other, other_csrf = await form_login(api, "olaf@other.test")
+    assert (await other.get(f"/contacts/{cid}/attachments/1")).status_code == 404
+    assert (await other.post(f"/contacts/{cid}/edit", data={**typed, "csrf": other_csrf})).status_code == 404
