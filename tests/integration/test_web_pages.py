@@ -7,12 +7,13 @@ import email
 import email.policy
 import re
 from email.message import EmailMessage
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from quotemaild.store.models import OutboxMessage
+from quotemaild.store.models import ImapSource, OutboxMessage
 
 from tests.integration.api_support import PASSWORD, api_daemon
 
@@ -233,3 +234,70 @@ async def test_a_contact_card_is_edited_in_the_browser_and_its_files_download(ap
     other, other_csrf = await form_login(api, "olaf@other.test")
     assert (await other.get(f"/contacts/{cid}/attachments/1")).status_code == 404
     assert (await other.post(f"/contacts/{cid}/edit", data={**typed, "csrf": other_csrf})).status_code == 404
+
+
+def stored_profile(api) -> dict:
+    """What `tenant profile show` prints (the same service)."""
+    from quotemaild.services.tenant_profile import profile_view
+    from quotemaild.services.tenants import get_tenant
+
+    with api.running.sessions() as s:
+        return profile_view(get_tenant(s, "acme"))
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_the_company_profile_is_set_in_settings_and_printed_by_the_same_service(api):
+    admin, csrf = await form_login(api, "an@acme.test")
+    seller, _ = await form_login(api, "jan@acme.test")
+    assert (await seller.get("/settings/company")).status_code == 403
+    form = (await admin.get("/settings/company")).text
+    for name in ("legal_name", "vat_number", "iban", "bic", "terms_fr", "signature_nl", "logo", "quote_validity_days"):
+        field_id = re.search(rf'id="([^"]+)" name="{name}"', form).group(1)
+        assert f'<label for="{field_id}">' in form
+    typed = {"csrf": csrf, "legal_name": "Acme Ramen BV", "street": "Kerkstraat 1", "postal_code": "9000",
+             "city": "Gent", "country": "BE", "vat_number": "BE0403019261", "company_number": "0403.019.261",
+             "iban": "BE71096123456769", "bic": "GKCCBEBB", "phone": "+32 9 123 45 67",
+             "website": "https://acme.example", "payment_days": "30", "quote_validity_days": "45",
+             "terms_nl": "Betaling binnen 30 dagen.", "terms_fr": "Paiement à 30 jours.",
+             "signature_nl": "Met vriendelijke groeten,\nAcme"}
+    r = await admin.post("/settings/company", data={**typed, "iban": "BE00 not an iban"})
+    assert r.status_code == 422 and "iban" in r.text and "Paiement à 30 jours." in r.text
+    r = await admin.post("/settings/company", data=typed, files={"logo": ("logo.png", PNG, "image/png")})
+    assert r.status_code == 303 and r.headers["location"] == "/settings/company?flash=saved", re.findall(r"role=.alert.>([^<]+)", r.text)
+    profile = stored_profile(api)
+    assert profile["legal_name"] == "Acme Ramen BV" and profile["iban"] == "BE71 0961 2345 6769"
+    assert profile["terms"] == {"nl": "Betaling binnen 30 dagen.", "fr": "Paiement à 30 jours."}
+    assert profile["quote_validity_days"] == 45 and profile["logo"]["type"] == "image/png"
+    r = await admin.post("/settings/company", data={**typed, "legal_name": "", "remove_logo": "yes"})
+    assert r.status_code == 303
+    profile = stored_profile(api)
+    assert "legal_name" not in profile and profile["logo"] is None and profile["iban"] == "BE71 0961 2345 6769"
+    r = await admin.post("/settings/company", data=typed, files={"logo": ("logo.gif", b"GIF89a", "image/gif")})
+    assert r.status_code == 422
+
+
+async def test_an_imap_mailbox_is_added_and_removed_in_settings(api, tmp_path):
+    admin, csrf = await form_login(api, "an@acme.test")
+    r = await admin.post("/settings/sources", data={"csrf": csrf, "host": "imap.example.org", "port": "993",
+                                                    "tls": "bogus", "username": "info", "password": "geheim!"})
+    assert r.status_code == 422 and "tls" in r.text
+    secrets_dir = api.running.daemon.config.state_dir / "imap-passwords"
+    assert not any(secrets_dir.glob("*")) if secrets_dir.exists() else True  # nothing left behind
+    r = await admin.post("/settings/sources", data={"csrf": csrf, "host": "imap.example.org", "port": "993",
+                                                    "tls": "ssl", "username": "info", "password": "geheim!"})
+    assert r.status_code == 303 and r.headers["location"] == "/settings/company?flash=saved#mailboxes"
+    with api.running.sessions() as s:
+        source = s.scalars(select(ImapSource)).one()
+        source_id, secret = source.id, Path(source.password_file)
+    assert source.token_command is None and secret.read_text() == "geheim!" and secret.stat().st_mode & 0o077 == 0
+    assert "info @ imap.example.org" in (await admin.get("/settings")).text
+    other, other_csrf = await form_login(api, "olaf@other.test")
+    r = await other.post(f"/settings/sources/{source_id}/remove", data={"csrf": other_csrf})
+    assert r.status_code in (403, 404)
+    r = await admin.post(f"/settings/sources/{source_id}/remove", data={"csrf": csrf})
+    assert r.status_code == 303
+    with api.running.sessions() as s:
+        assert s.scalars(select(ImapSource)).all() == []
+    assert not secret.exists()
