@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
                    "reported (default 3; quick 2)")
     p.add_argument("--reconnect", action="store_true", help="smtp-source: new connection per message")
     p.add_argument("--web-requests", type=_positive, help="web stage: requests in the store (default 100000; quick 500)")
-    p.add_argument("--web-runs", type=_positive, help="web stage: timed requests per page (default 100; quick 5)")
+    p.add_argument("--web-runs", type=_positive, help="web stage: timed requests per page (default 50; quick 5)")
     p.add_argument("--skip-web", action="store_true", help="skip the web app / API server-time stage")
     p.add_argument("--out", type=Path, default=Path("bench/results/latest.json"), help="JSON output path")
     p.add_argument("--workdir", type=Path, help="keep stores and logs here (default: a temp dir, removed)")
@@ -84,7 +84,7 @@ def settings(args: argparse.Namespace, workdir: Path) -> Settings:
         reuse_connections=not args.reconnect,
         repeats=args.repeats or (2 if quick else 3),
         web_requests=args.web_requests or (500 if quick else 100_000),
-        web_runs=args.web_runs or (5 if quick else 100),
+        web_runs=args.web_runs or (5 if quick else 50),
         skip_web=args.skip_web,
     )
 

@@ -2,7 +2,8 @@
 
 Stages: throughput, then ack latency and the big message, for both servers (baseline, quotemaild);
 a sustained run sampling RSS; the store at several sizes; ack -> acknowledgement at a capturing
-smarthost. Every load is bounded in count or time and goes to 127.0.0.1 only.
+smarthost; the web app's pages and JSON API on a store of 100k requests. Every load is bounded in
+count or time and goes to 127.0.0.1 only.
 
 Both servers run side by side and each throughput run is repeated (`repeats`, default 3), the
 baseline's and quotemaild's runs taking turns: a minute in which the machine is slower then slows
@@ -50,7 +51,7 @@ class Settings:
     drain_timeout: float = 300.0
     repeats: int = 3
     web_requests: int = 100_000  # the web stage's store: requests of the bench tenant
-    web_runs: int = 100  # timed requests per page
+    web_runs: int = 50  # timed requests per page
     skip_web: bool = False
 
 

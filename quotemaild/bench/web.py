@@ -147,12 +147,13 @@ def targets(ids: list[int], cursor: str | None) -> dict[str, tuple[str, list[str
     filt = urlencode({"status": "received", "assignee": assignee})
     req_pages = [f"/requests/{rid}" for rid in ids]
     return {
+        "healthz": ("api", ["/healthz"]),  # the floor: HTTP, routing and one store read, no page
         "inbox": ("web", ["/"]),
         "inbox_status_assignee": ("web", [f"/?{filt}"]),
         "inbox_mine": ("web", ["/?mine=1"]),
         "inbox_unread": ("web", ["/?unread=1"]),
         "inbox_search_common": ("web", ["/?q=zonnepanelen"]),
-        "inbox_search_requester": ("web", [f"/?q=customer{ids[0] * 7}%40"]),
+        "inbox_search_requester": ("web", ["/?q=customer1%40"]),  # one old request matches
         "inbox_search_rare": ("web", ["/?q=nowhere-to-be-found"]),
         "request_page": ("web", req_pages),
         "contacts": ("web", ["/contacts"]),

@@ -10,7 +10,7 @@ import pytest
 from tests.integration.api_support import api_daemon
 
 PUBLIC = {("/api/v1/auth/login", "post")}
-NOT_ID_PARAMS = {"kind": "ack", "language": "nl", "position": 1}
+NOT_ID_PARAMS = {"kind": "ack", "language": "nl", "position": 1, "number": 1}
 
 
 @pytest.fixture

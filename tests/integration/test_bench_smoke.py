@@ -32,7 +32,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cmd = [
         sys.executable, "-m", "quotemaild.bench", "--quick", "--n", str(N),
         "--sizes", ",".join(map(str, SIZES)), "--duration", "1", "--query-runs", "5",
-        "--max-message-size", str(1024 * 1024), "--out", str(out),
+        "--max-message-size", str(1024 * 1024), "--web-requests", "300", "--web-runs", "2", "--out", str(out),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -137,3 +137,19 @@ def test_queue_to_smarthost_from_daemon_and_cli(result: dict[str, Any]) -> None:
         assert part["queued"] > 0 and part["matched"] == part["queued"], part
         lat = part["latency"]
         assert _positive(lat["p50_ms"]) and lat["p50_ms"] <= lat["p99_ms"] <= lat["max_ms"]
+
+
+def test_web_stage_times_every_page_through_the_daemon(result: dict[str, Any]) -> None:
+    """Each page and JSON twin answered 200 to a logged-in seller / a token, with percentiles."""
+    stage = result["web"]
+    if not _daemon_landed():
+        assert stage["status"] == "skipped"
+        return
+    assert stage["status"] == "ok", stage
+    assert stage["load"]["tenant_requests"] >= 300
+    for name in ("inbox", "inbox_status_assignee", "inbox_unread", "inbox_search_rare", "request_page", "contacts",
+                 "api_requests", "api_requests_filtered", "api_requests_cursor", "api_request"):
+        page = stage["pages"][name]
+        assert page["ok"] and page["runs"] == 2 and page["bytes"] > 0, (name, page)
+        assert _positive(page["p50_ms"]) and page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
+    assert stage["plans"]["list"]["plan"] and not stage["plans"]["list"]["full_scans"]

@@ -198,8 +198,9 @@ async def run(duration: float, workdir: Path, rate: float = 8.0) -> dict[str, An
     port, http_port = free_port(), free_port()
     with CaptureServer() as smarthost:
         data = config_dict(workdir, smtp={"listen": f"127.0.0.1:{port}"}, http={"listen": f"127.0.0.1:{http_port}"},
+                           # timeout 5: a claim of the SIGKILLed instance runs out after 3 x 5 + 30 s
                            outbound={"smarthost": f"127.0.0.1:{smarthost.port}", "retry_initial": 1,
-                                     "retry_max": 2, "poll_interval": 1},
+                                     "retry_max": 2, "poll_interval": 1, "timeout": 5},
                            log={"level": "info", "format": "json"})
         cfg = write_config(workdir / "config.toml", data)
         add_tenants(cfg, "acme")

@@ -8,9 +8,9 @@ from quotemaild.edges.http.api.schemas import PROBLEM_RESPONSES
 
 
 def api_router() -> APIRouter:
-    from quotemaild.edges.http.api import admin, auth, contacts, events, mail, quotes, requests
+    from quotemaild.edges.http.api import admin, auth, contacts, events, files, mail, quotes, requests
 
     root = APIRouter(responses=PROBLEM_RESPONSES)
-    for module in (auth, requests, mail, contacts, quotes, admin, events):
+    for module in (auth, requests, mail, files, contacts, quotes, admin, events):
         root.include_router(module.router)
     return root

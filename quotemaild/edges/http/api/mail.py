@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
+from quotemaild.edges.http.api.files import file_response
 from quotemaild.edges.http.api.schemas import DeliveryOut, HtmlOut, Out, SystemMailOut
 from quotemaild.edges.http.deps import Ctx, CurrentActor, OwnedAttachment, OwnedMessage, Reader
 from quotemaild.mail.body import sanitize_html
@@ -23,14 +23,7 @@ router = APIRouter(tags=["mail"])
 def download(attachment_id: OwnedAttachment, actor: CurrentActor, db: Reader) -> Response:
     """The attachment's bytes, with its original filename and content type, always as a download."""
     att = db.get_one(Attachment, attachment_id)
-    name = att.filename or f"attachment-{att.id}"
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
-    return Response(att.data, media_type=att.content_type or "application/octet-stream", headers={
-        # never inline: a text/html attachment from mail must not run as our page
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox",
-    })
+    return file_response(att.data, att.filename or f"attachment-{att.id}", att.content_type)
 
 
 @router.get("/messages/{message_id}/html", response_model=HtmlOut)
