@@ -16,6 +16,7 @@ from quotemaild.domain.attention import on_inbound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.services.timeline import event as timeline_event
+from quotemaild.store import changes
 from quotemaild.store.blobs import BIG_BYTES, write_big
 from quotemaild.store.models import (
     Attachment,
@@ -63,8 +64,11 @@ def new_request(
     requester: Address | None,
     now: dt.datetime,
     message_count: int = 0,
+    created_event: bool = True,
 ) -> int:
-    """A new request in status `received` (and its `request_created` event); its id."""
+    """A new request in status `received` (and its `request_created` event, unless the caller
+    adds it with `request_created` after the request's first message: the change feed then
+    says request, message, timeline, as readers of the event stream expect); its id."""
     _flush_new(session)
     request_id: int = session.execute(_INSERT_REQUEST, dict(
         tenant_id=tenant_id, status="received", subject=subject[:998],
@@ -72,8 +76,14 @@ def new_request(
         requester_name=(requester.name or None) if requester else None,
         message_count=message_count, created_at=now, updated_at=now,
     )).scalar_one()  # fmt: skip
-    timeline_event(session, request_id, now, "request_created", SYSTEM_ACTOR, status="received")
+    changes.written(session, tenant_id, now, "request", request_id, status="received")
+    if created_event:
+        request_created(session, request_id, now)
     return request_id
+
+
+def request_created(session: Session, request_id: int, now: dt.datetime) -> None:
+    timeline_event(session, request_id, now, "request_created", SYSTEM_ACTOR, status="received")
 
 
 def add_inbound_message(
@@ -108,6 +118,8 @@ def add_inbound_message(
         defects=list(parsed.defects), info=info or {}, created_at=now,
     )).scalar_one()  # fmt: skip
     session.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
+    if request_id is not None:
+        changes.written(session, tenant_id, now, "message", request_id, message_id=pk, direction="in", kind=kind)
     for att in parsed.attachments:
         add_attachment(session, pk, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request_id is not None and not counted:

@@ -32,6 +32,7 @@ from quotemaild.services.conversation import (
     add_inbound_message,
     new_request,
     remove_derived,
+    request_created,
     timeline,
 )
 from quotemaild.store.blobs import read_big
@@ -127,7 +128,8 @@ def process_raw(
         request_id = decision.request_id
         u = as_reply(u)
     else:
-        request_id = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now, 1)
+        request_id = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now, 1,
+                                 created_event=False)
     message = add_inbound_message(
         session,
         tenant.id,
@@ -144,6 +146,8 @@ def process_raw(
         info=info,
         counted=decision.verdict != "join",
     )
+    if decision.verdict != "join":
+        request_created(session, request_id, now)
     timeline(
         session, request_id, now, "message_received", message.from_email or SYSTEM_ACTOR,
         message=message.id, thread=decision.reason, provenance=u.provenance,

@@ -172,10 +172,9 @@ def correct_verdict(session: Session, message_id: int, verdict: str, actor: str,
 
 def _open_request(session: Session, message: Message, now: dt.datetime) -> None:
     requester = Address(email=message.from_email, name=message.from_name or "") if message.from_email else None
-    request = new_request(session, message.tenant_id, message.subject or "", requester, now)
-    message.request_id = request.id
-    request.message_count += 1
-    timeline(session, request.id, now, "message_received", message.from_email or SYSTEM_ACTOR, message=message.id,
+    request_id = new_request(session, message.tenant_id, message.subject or "", requester, now, message_count=1)
+    message.request_id = request_id
+    timeline(session, request_id, now, "message_received", message.from_email or SYSTEM_ACTOR, message=message.id,
              thread="a seller marked it as a person's mail", provenance=message.provenance)
 
 

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from quotemaild.store import changes
 from quotemaild.store.models import AuditRecord, QuoteRequest, TimelineEvent
 
-_INSERT_EVENT = insert(TimelineEvent.__table__)
+_EVENTS = TimelineEvent.__table__
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 def event(session: Session, request_id: int, at: dt.datetime, kind: str, actor: str, /, **detail: Any) -> None:
@@ -21,7 +23,9 @@ def event(session: Session, request_id: int, at: dt.datetime, kind: str, actor: 
     so the order of events is the order of the calls)."""
     if session.new:
         session.flush()
-    session.execute(_INSERT_EVENT, dict(request_id=request_id, at=at, kind=kind, actor=actor, detail=detail))
+    event_id = session.execute(_INSERT_EVENT, dict(request_id=request_id, at=at, kind=kind, actor=actor,
+                                                   detail=detail)).scalar_one()  # fmt: skip
+    changes.timeline_written(session, request_id, event_id, kind, at, detail)
 
 
 def record(

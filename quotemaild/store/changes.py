@@ -81,3 +81,29 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _row(tenant_id: int, at: dt.datetime, kind: str, request_id: int, /, **data: Any) -> dict[str, Any]:
     return {"tenant_id": tenant_id, "at": at, "kind": kind, "request_id": request_id, "data": data}
+
+
+# Rows written with Core statements (processing's hot path: requests, messages, timeline
+# entries) never pass through `after_flush`; their writers record the change themselves.
+_INSERT = insert(ChangeEvent.__table__)
+
+
+def written(session: Session, tenant_id: int, at: dt.datetime, kind: str, request_id: int, /, **data: Any) -> None:
+    """The change event of a request or message row written with a Core statement."""
+    session.info[CHANGES_WRITTEN] = True
+    session.execute(_INSERT, _row(tenant_id, at, kind, request_id, **data))
+
+
+def timeline_written(session: Session, request_id: int, event_id: int, entry: str, at: dt.datetime,
+                     detail: dict[str, Any]) -> None:  # fmt: skip
+    """The change event of a timeline entry written with a Core statement (tenant: the request's)."""
+    kind = TIMELINE_KINDS.get(entry, "timeline")
+    data: dict[str, Any] = {"timeline_id": event_id, "entry": entry}
+    if kind == "status":
+        data.update({"from": detail.get("from"), "to": detail.get("to")})
+    session.info[CHANGES_WRITTEN] = True
+    session.execute(insert(ChangeEvent.__table__).from_select(
+        ["tenant_id", "at", "kind", "request_id", "data"],
+        select(QuoteRequest.tenant_id, literal(at, UtcDateTime()), literal(kind, String()),
+               QuoteRequest.id, literal(data, JSON())).where(QuoteRequest.id == request_id),
+    ))
