@@ -104,9 +104,26 @@ def quote_mail(session: Session, settings: SendSettings, quote: Quote, tenant: T
     return render_for(session, tenant, "quote_send", lang, context)
 
 
+MAX_SUBJECT = 998  # one header line (RFC 5322)
+MAX_BODY = 100_000
+
+
+def edited_mail(mail: RenderedMail, subject: str | None, body: str | None) -> RenderedMail:
+    """The standard text with the sender's edits for this one sending (blank or absent: the standard)."""
+    new_subject = (subject or "").strip()
+    new_body = (body or "").replace("\r\n", "\n")
+    if any(c in new_subject for c in "\r\n") or len(new_subject) > MAX_SUBJECT:
+        raise InvalidInput("subject", f"must be one line of at most {MAX_SUBJECT} characters")
+    if len(new_body) > MAX_BODY:
+        raise InvalidInput("body", f"is longer than {MAX_BODY} characters")
+    return RenderedMail(new_subject or mail.subject, new_body if new_body.strip() else mail.text)
+
+
 def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: str, clock: Clock,
-               to: str | None = None) -> Queued:
-    """Mail the quote to the contact from the request; PDF frozen on the quote; status quote_sent."""
+               to: str | None = None, subject: str | None = None, body: str | None = None) -> Queued:
+    """Mail the quote to the contact from the request; PDF frozen on the quote; status quote_sent.
+
+    `subject`/`body` replace the standard text for this sending only (the template is unchanged)."""
     quote = get_quote(session, quote_id)
     if quote.status in ("accepted", "rejected"):
         raise InvalidInput("quote", f"{quote.number} was already {quote.status}")
@@ -120,7 +137,8 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
         raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)")
     recipient = parse_email(recipient, "to")
     user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == folded_email(actor)))
-    mail = quote_mail(session, settings, quote, tenant, request, user.name if user else "")
+    mail = edited_mail(quote_mail(session, settings, quote, tenant, request, user.name if user else ""),
+                       subject, body)
     pdf = render_pdf_for(session, quote, settings.domain)
     now = clock.now()
     queued = queue_mail(

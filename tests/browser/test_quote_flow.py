@@ -49,6 +49,10 @@ def test_build_send_answer_accept(page, live, shot):
     number = page.locator("h1").inner_text().split()[-1]
     shot(page, "quote")
 
+    # The standard text is pre-filled and can be changed for this sending.
+    text_box = page.get_by_label("E-mail text")
+    expect(text_box).to_have_value(re.compile(number))
+    text_box.fill(text_box.input_value() + "\nPS: de planning volgt morgen.\n")
     before = len(live.smarthost.messages)
     page.get_by_role("button", name="Send quote").click()
     expect(page.get_by_role("status")).to_contain_text("Quote sent")
@@ -56,6 +60,7 @@ def test_build_send_answer_accept(page, live, shot):
     mail = email.message_from_bytes(sent[0].data, policy=policy.default)
     assert [p.get_filename() for p in mail.iter_attachments()] == [f"{number}.pdf"]
     text = mail.get_body(("plain",)).get_content()
+    assert "PS: de planning volgt morgen." in text
     accept = re.search(r"https?://\S+/q/\S+/accept/\S+", text).group(0)
 
     # The customer answers the quote mail: it joins the same request.

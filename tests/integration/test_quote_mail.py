@@ -124,3 +124,22 @@ async def test_quote_mail_accept_link_and_reply_thread_back(world):
     with running.sessions() as s:
         assert s.scalar(select(Message.request_id).where(Message.message_id == "<answer@example.org>")) == request_id
         assert len(s.scalars(select(QuoteRequest)).all()) == 1
+
+
+async def test_quote_send_with_an_edited_text_from_the_cli(world, tmp_path):
+    """`quote send --subject --body-file` replaces the standard text for that sending: the mail
+    the smarthost receives carries it, with the PDF (a refused subject: see test_web_pages)."""
+    running, smarthost, run, _client = world
+    await aiosmtplib.send(make_mail(subject="Prijs dakgoot", sender="klant@example.org"),
+                          hostname=running.host, port=running.port, sender="klant@example.org",
+                          recipients=[running.address("acme")])
+    await running.wait_processed(1)
+    request_id = (await run("request", "list"))[0]["id"]
+    quote = await run("quote", "create", "--request", str(request_id), "--line", "Dakgoot;8;35;21;m")
+    body = tmp_path / "body.txt"
+    body.write_text("Beste klant,\n\nHierbij onze prijs voor de dakgoot, zoals besproken.\n", encoding="utf-8")
+    await run("quote", "send", str(quote["id"]), "--subject", "Uw dakgoot", "--body-file", str(body))
+    mails = await wait_mail(smarthost, 2)
+    (mail,) = [m for m in mails if m["Subject"] == "Uw dakgoot"]
+    assert "zoals besproken" in mail.get_body(("plain",)).get_content()
+    assert [p.get_filename() for p in mail.iter_attachments()] == [f"{quote['number']}.pdf"]

@@ -90,13 +90,19 @@ def quote_pdf(app: AppContext, quote_id: int, output: Path | None) -> None:
 @quote.command("send")
 @click.argument("quote_id", type=int)
 @click.option("--to", metavar="EMAIL", help="Another address (default: the contact's quote address).")
+@click.option("--subject", metavar="TEXT", help="Another subject for this sending (default: the standard one).")
+@click.option("--body-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="The mail text for this sending ('-' reads stdin; default: the standard text).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @handle_errors
-def quote_send(app: AppContext, quote_id: int, to: str | None, as_json: bool) -> None:
+def quote_send(app: AppContext, quote_id: int, to: str | None, subject: str | None, body_file: Any,
+               as_json: bool) -> None:
     """Mail the quote via its request (standard text per language, PDF attached, accept/reject links)."""
+    body = body_file.read() if body_file is not None else None
     with app.transaction() as session:
-        queued = send_quote(session, wiring.send_settings(app.config), quote_id, app.actor, app.clock, to=to)
+        queued = send_quote(session, wiring.send_settings(app.config), quote_id, app.actor, app.clock, to=to,
+                            subject=subject, body=body)
     if not queued.loops_back:
         click.echo("warning: sent from the tenant's own address; answers will not come back to this request", err=True)
     emit({"quote_id": quote_id, "message_id": queued.message_pk, "outbox_id": queued.outbox_id,

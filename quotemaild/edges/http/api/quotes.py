@@ -40,6 +40,8 @@ class QuoteOut(Out):
 
 class SendIn(BaseModel):
     to: str | None = Field(default=None, max_length=320, description="Default: the contact's quote address")
+    subject: str | None = Field(default=None, max_length=998, description="Default: the standard quote mail subject")
+    body: str | None = Field(default=None, max_length=100_000, description="Default: the standard quote mail text")
 
 
 class SentOut(BaseModel):
@@ -95,7 +97,8 @@ def pdf(quote_id: OwnedQuote, actor: CurrentActor, db: Reader, ctx: Ctx) -> Resp
 @router.post("/quotes/{quote_id}/send", response_model=SentOut)
 def send(quote_id: OwnedQuote, actor: CurrentActor, db: UoW, ctx: Ctx, body: SendIn | None = None) -> dict[str, Any]:
     """Mail the quote via its request (PDF attached, accept/reject links); see `delivery` for its state."""
-    queued = send_quote(db, ctx.send, quote_id, actor.label, ctx.clock, to=body.to if body else None)
+    queued = send_quote(db, ctx.send, quote_id, actor.label, ctx.clock, to=body.to if body else None,
+                        subject=body.subject if body else None, body=body.body if body else None)
     row = outbox_view(db.get_one(OutboxMessage, queued.outbox_id))
     return {"quote_id": quote_id, "message_id": queued.message_pk, "outbox_id": queued.outbox_id,
             "loops_back": queued.loops_back, "warnings": list(queued.warnings), "not_sent": queued.held,

@@ -23,6 +23,7 @@ from quotemaild.edges.http.deps import Ctx, owned_quote, owned_request
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.errors import QuotemailError
+from quotemaild.mail.templates import RenderedMail
 from quotemaild.services import quote_manage, quote_send, quotes
 from quotemaild.store.models import Quote, QuoteRequest, Tenant
 from quotemaild.store.queries import quote_summaries
@@ -130,7 +131,7 @@ def router() -> APIRouter:
         return await anyio.to_thread.run_sync(work)
 
     def quote_page(request: Request, s: Session, quote_id: int, status: int = 200,
-                   error: str | None = None) -> Response:
+                   error: str | None = None, typed: tuple[str, str] | None = None) -> Response:
         quote = quotes.get_quote(s, quote_id)
         view = quotes.quote_view(s, quote)
         mail = None
@@ -142,6 +143,8 @@ def router() -> APIRouter:
                                              request.state.web_user.name)
             except QuotemailError as exc:
                 error = error or str(exc)
+            if mail is not None and typed is not None:  # a refused sending keeps what was typed
+                mail = RenderedMail(typed[0] or mail.subject, typed[1] or mail.text)
         return request.app.state.pages.render(request, "quote.html", status, section="quotes", quote=view,
                                               mail=mail, error=error)
 
@@ -162,17 +165,25 @@ def router() -> APIRouter:
                         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
 
     @r.post("/quotes/{quote_id}/send")
-    def send(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+    async def send(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        """The standard text as the sender edited it for this sending (the template stays as it is)."""
         owned_quote(quote_id, actor, ctx)
-        try:
-            with ctx.sessions.begin() as s:
-                quote_send.send_quote(s, ctx.send, quote_id, actor.label, ctx.clock)
-        except QuotemailError as exc:
-            with ctx.readers() as s:
-                return quote_page(request, s, quote_id, 422, str(exc))
-        if ctx.feed is not None:
-            ctx.feed.wake()
-        return see_other(f"/quotes/{quote_id}?flash=quote_sent")
+        form = await request.form()
+        subject, body = str(form.get("subject") or ""), str(form.get("body") or "")
+
+        def work() -> Response:
+            try:
+                with ctx.sessions.begin() as s:
+                    quote_send.send_quote(s, ctx.send, quote_id, actor.label, ctx.clock, subject=subject, body=body)
+            except QuotemailError as exc:
+                with ctx.readers() as s:
+                    return quote_page(request, s, quote_id, from_error(exc).status, str(exc),
+                                      typed=(subject, body))
+            if ctx.feed is not None:
+                ctx.feed.wake()
+            return see_other(f"/quotes/{quote_id}?flash=quote_sent")
+
+        return await anyio.to_thread.run_sync(work)
 
     return r
 

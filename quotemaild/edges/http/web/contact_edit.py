@@ -1,0 +1,96 @@
+"""A contact card edited in the browser, and the card's files downloaded.
+
+The form carries the scalar fields the API's `PATCH /contacts/{id}` accepts (persons, custom
+fields and moments keep their value: they are not in this form). It goes through the same
+`contacts.update_contact`, so the checks (VAT number, e-mail addresses, term, discount) are the
+service's; a refused form comes back with what was typed and the error (422).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import anyio.to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from quotemaild.domain.vat import VatRegime
+from quotemaild.edges.http.deps import Ctx, owned_contact
+from quotemaild.edges.http.problems import from_error
+from quotemaild.edges.http.web.auth import PageActor, see_other
+from quotemaild.errors import QuotemailError
+from quotemaild.services import contacts
+from quotemaild.services.attachments_out import contact_attachment
+from quotemaild.services.contact_rows import row_to_input
+
+TEXT_FIELDS = ("name", "type", "phone", "language", "currency", "vat_number", "vat_regime",
+               "payment_term_days", "discount_percent", "lead_source", "internal_note")
+ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
+LIST_FIELDS = ("emails", "groups")  # one per line (or comma-separated)
+
+
+def form_values(card: dict[str, Any]) -> dict[str, str]:
+    """The stored card as the form's field values."""
+    values = {f: "" if card.get(f) is None else str(card[f]) for f in TEXT_FIELDS}
+    values.update({f: str(card["address"].get(f) or "") for f in ADDRESS_FIELDS})
+    values.update({f: "\n".join(card.get(f) or []) for f in LIST_FIELDS})
+    return values
+
+
+def changes_from_form(form: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """What was typed (to show again) and the changes in the service's input shape."""
+    typed = {f: str(form.get(f) or "").strip() for f in (*TEXT_FIELDS, *ADDRESS_FIELDS, *LIST_FIELDS)}
+    changes: dict[str, Any] = {f: typed[f] for f in TEXT_FIELDS}
+    changes["address"] = {f: typed[f] for f in ADDRESS_FIELDS}
+    changes.update({f: [v.strip() for v in typed[f].replace(",", "\n").splitlines() if v.strip()]
+                    for f in LIST_FIELDS})
+    return typed, changes
+
+
+def router() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    def page(request: Request, contact_id: int, values: dict[str, str], status: int = 200,
+             error: str | None = None) -> Response:
+        return request.app.state.pages.render(
+            request, "contact_edit.html", status, section="contacts", contact_id=contact_id, v=values,
+            regimes=[r.value for r in VatRegime], error=error)
+
+    @r.get("/contacts/{contact_id}/edit")
+    def edit(request: Request, contact_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_contact(contact_id, actor, ctx)
+        with ctx.readers() as s:
+            values = form_values(row_to_input(contacts.get_contact(s, contact_id)))
+        return page(request, contact_id, values)
+
+    @r.post("/contacts/{contact_id}/edit")
+    async def save(request: Request, contact_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_contact(contact_id, actor, ctx)
+        typed, changes = changes_from_form(await request.form())
+
+        def work() -> Response:
+            try:
+                with ctx.sessions.begin() as s:
+                    contacts.update_contact(s, contact_id, changes, actor.label, ctx.clock)
+            except QuotemailError as exc:
+                return page(request, contact_id, typed, from_error(exc).status, str(exc))
+            return see_other(f"/contacts/{contact_id}?flash=saved")
+
+        return await anyio.to_thread.run_sync(work)
+
+    @r.get("/contacts/{contact_id}/attachments/{number}")
+    def download(request: Request, contact_id: int, number: int, actor: PageActor, ctx: Ctx) -> Response:
+        owned_contact(contact_id, actor, ctx)
+        with ctx.readers() as s:
+            file = contact_attachment(s, contact_id, number)
+        name = file.filename or f"attachment-{number}"
+        ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
+        return Response(file.data, media_type=file.content_type or "application/octet-stream", headers={
+            # always a download: an uploaded text/html file must not run as our page
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+        })
+
+    return r
