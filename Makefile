@@ -65,7 +65,7 @@ messages: venv
 	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header --sort-output -o build/web.pot .
 	for lang in nl fr en; do $(BIN)/pybabel update -i build/web.pot -D web -d quotemaild/locale -l $$lang \
-		--no-location --omit-header --no-fuzzy-matching; done
+		--no-wrap --no-fuzzy-matching; done
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
