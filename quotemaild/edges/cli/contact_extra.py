@@ -3,13 +3,12 @@ its files. The commands attach to the `contact` group of contacts.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
 from quotemaild.edges.cli.contacts import contact
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
-from quotemaild.edges.cli.files_out import write_out
+from quotemaild.edges.cli.files_out import add_file_commands
 from quotemaild.edges.cli.tables import Column, table
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.services.attachments_out import contact_attachment, contact_attachments
@@ -18,12 +17,6 @@ from quotemaild.services.contacts import revenue
 from quotemaild.services.reminders import assign_seller, list_reminders
 from quotemaild.services.tenants import get_tenant
 
-FILE_COLUMNS = [
-    Column("N", lambda f: f["number"], right=True),
-    Column("SIZE", lambda f: f["size"], right=True),
-    Column("TYPE", lambda f: f["content_type"]),
-    Column("NAME", lambda f: f["filename"]),
-]
 REMINDER_COLUMNS = [
     Column("ID", lambda r: r["id"], right=True, width=6),
     Column("DUE (UTC)", lambda r: r["due_at"][:16].replace("T", " ")),
@@ -76,29 +69,6 @@ def contact_reminders(app: AppContext, tenant_slug: str | None, state: str | Non
                                          tenant=None if tenant_slug else (lambda r: r["tenant"])))
 
 
-@contact.command("attachments")
-@click.argument("contact_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
-def contact_attachments_cmd(app: AppContext, contact_id: int, as_json: bool) -> None:
-    """List the files on a card, numbered for `contact attachment ID N`."""
-    with app.reading() as session:
-        rows = contact_attachments(session, contact_id)
-    emit(rows, as_json, lambda rs: table(rs, FILE_COLUMNS, "(no attachments)"))
-
-
-@contact.command("attachment")
-@click.argument("contact_id", type=int)
-@click.argument("number", type=int)
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="A file, or a directory to write the file into under its original name (default: stdout).")
-@pass_app
-@handle_errors
-def contact_attachment_cmd(app: AppContext, contact_id: int, number: int, output: Path | None) -> None:
-    """Write file N of a card (as listed by `contact attachments`)."""
-    with app.reading() as session:
-        file = contact_attachment(session, contact_id, number)
-    written = write_out(file, output)
-    if written is not None:
-        click.echo(f"{written} ({file.content_type}, {file.size} bytes)", err=True)
+add_file_commands(contact, "contact", contact_attachments, contact_attachment,
+                  "List the files on a card, numbered for `contact attachment ID N`.",
+                  "Write file N of a card (as listed by `contact attachments`).")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
-from quotemaild.edges.cli.files_out import write_out
+from quotemaild.edges.cli.files_out import add_file_commands
 from quotemaild.edges.cli.tables import Column, table
 from quotemaild.services import robot_answers
 from quotemaild.services.attachments_out import message_attachment, message_attachments
@@ -73,40 +72,6 @@ MESSAGE_COLUMNS = [
     Column("FROM", lambda r: (r["from"] or {}).get("email"), width=30),
     Column("SUBJECT", lambda r: r["subject"][:50]),
 ]
-FILE_COLUMNS = [
-    Column("N", lambda f: f["number"], right=True),
-    Column("SIZE", lambda f: f["size"], right=True),
-    Column("TYPE", lambda f: f["content_type"]),
-    Column("NAME", lambda f: f["filename"]),
-]
-
-
-@message.command("attachments")
-@click.argument("message_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-@handle_errors
-def message_attachments_cmd(app: AppContext, message_id: int, as_json: bool) -> None:
-    """List a message's attachments (original name and type), numbered for `message attachment ID N`."""
-    with app.reading() as session:
-        rows = message_attachments(session, message_id)
-    emit(rows, as_json, lambda rs: table(rs, FILE_COLUMNS, "(no attachments)"))
-
-
-@message.command("attachment")
-@click.argument("message_id", type=int)
-@click.argument("number", type=int)
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="A file, or a directory to write the file into under its original name (default: stdout).")
-@pass_app
-@handle_errors
-def message_attachment_cmd(app: AppContext, message_id: int, number: int, output: Path | None) -> None:
-    """Write attachment N of a message, byte for byte (`message attachment 12 1 > plan.pdf`)."""
-    with app.reading() as session:
-        file = message_attachment(session, message_id, number)
-    written = write_out(file, output)
-    if written is not None:
-        click.echo(f"{written} ({file.content_type}, {file.size} bytes)", err=True)
 
 
 @message.command("verdict")
@@ -132,3 +97,8 @@ def message_verdict(app: AppContext, message_id: int, verdict: str, as_json: boo
 
 def register(cli: click.Group) -> None:
     cli.add_command(message)
+
+
+add_file_commands(message, "message", message_attachments, message_attachment,
+                  "List a message's attachments (original name and type), numbered for `message attachment ID N`.",
+                  "Write attachment N of a message, byte for byte (`message attachment 12 1 > plan.pdf`).")
