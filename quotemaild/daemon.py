@@ -30,12 +30,8 @@ from quotemaild.edges.metrics import Metrics
 from quotemaild.edges.notify import Notifier
 from quotemaild.edges.outbound import OutboxWorker
 from quotemaild.edges.retention import RetentionTask
-from quotemaild.edges.smtp import (
-    IngestHandler,
-    SmtpLimits,
-    TenantDirectory,
-    smtp_factory,
-)
+from quotemaild.edges.smtp import IngestHandler, SmtpLimits, smtp_factory
+from quotemaild.edges.tenant_directory import TenantDirectory
 from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.edges.writer import CommitWriter
 from quotemaild.edges import wake

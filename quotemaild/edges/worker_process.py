@@ -26,27 +26,24 @@ The messages on the pipes are in `edges/processing_messages.py`.
 from __future__ import annotations
 
 import datetime as dt
-import datetime as dt
 import multiprocessing
-import os
 import queue
-import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from quotemaild.clock import SystemClock
 from quotemaild.config import Config, LogConfig
+from quotemaild.edges.processing_child import child_main
 from quotemaild.edges.processing_messages import Batch, Finished, SetLog, Started, Stop
-from quotemaild.logs import configure_logging, get_logger
-from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
+from quotemaild.edges.restarts import crash_streak, default_workers, restart_delay
+from quotemaild.logs import get_logger
+from quotemaild.store.gate import OPEN_GATE, Gate
 
 log = get_logger(__name__)
 
@@ -54,11 +51,10 @@ log = get_logger(__name__)
 # code, so a (re)start costs milliseconds and the child inherits none of the daemon's sockets,
 # threads or locks (a plain fork of a threaded process can copy a held lock).
 CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["quotemaild.edges.worker_process", "quotemaild.edges.pipeline"])
+CONTEXT.set_forkserver_preload([
+    "quotemaild.edges.worker_process", "quotemaild.edges.processing_child", "quotemaild.edges.pipeline"
+])
 
-NICE = 10
-STABLE_AFTER = 60.0  # a child that lived this long ended a crash streak: the next restart is quick
-MAX_RESTART_DELAY = 30.0
 WINDOW = 2000  # pending ids the dispatcher holds at most; the rest stay in the store until needed
 BATCH_MAX = 64  # raw messages per batch (and per write transaction)
 COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the store
@@ -68,24 +64,6 @@ COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the s
 # pipeline's row locks (SKIP LOCKED) keep the two apart.
 ORPHAN_SWEEP = 10.0
 ORPHAN_AGE = 60.0
-
-
-def restart_delay(streak: int, base: float) -> float:
-    """Seconds to wait before the next child after `streak` crashes in a row (1 = the first)."""
-    return min(base * max(streak, 1), MAX_RESTART_DELAY)
-
-
-def crash_streak(previous: int, lived: float, stable_after: float = STABLE_AFTER) -> int:
-    """Crashes in a row, this one included: a child that ran `stable_after` seconds starts anew.
-
-    Without the reset, a daemon whose child died once a week would wait the full 30 s ceiling
-    after a few months, and mail would sit pending that long for nothing."""
-    return previous + 1 if lived < stable_after else 1
-
-
-def default_workers() -> int:
-    """The number of cores minus one (the daemon's event loop and writer keep one), at least 1."""
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 @dataclass
@@ -424,46 +402,3 @@ class ProcessingWorker:
         with self._lock:
             idle = all(not c.handed for c in self._children.values())
             return idle and not self._window and not self._singles and not self._behind and self._incoming.empty()
-
-
-def child_main(conn: Connection, config: Config, gate: Gate) -> None:
-    """A child: build the processing side from the config, then run batches until told or orphaned."""
-    # The parent decides when we stop (SIGTERM goes to it; Ctrl-C reaches the whole group).
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    # Background work: when the CPUs are busy, accepting mail (the parent) goes first.
-    os.nice(NICE)
-    configure_logging(config.log)
-    from quotemaild.edges.pipeline import Outcome, Steps, process_batch, wait_turn
-    from quotemaild.store import db
-    from quotemaild.wiring import processing_side
-
-    engine = db.make_engine(config.store, rebuildable=True)  # no fsync per processing commit
-    sessions = db.make_sessionmaker(engine)
-    clock = SystemClock()
-    settings, acknowledge = processing_side(config, clock)
-    steps = Steps(settings, clock, acknowledge, gate)
-    try:
-        while True:
-            try:
-                msg: Any = conn.recv()
-            except (EOFError, OSError):
-                return  # the parent is gone: what is left stays pending for the next start
-            if isinstance(msg, Batch):
-                conn.send(Started(msg.raw_ids))
-                others = msg.others
-                done = process_batch(sessions, msg.raw_ids, steps, (lambda: wait_turn(sessions, others)) if others else None)
-                conn.send(Finished(
-                    processed=tuple(d.raw_id for d in done if d.outcome is Outcome.PROCESSED),
-                    failed=tuple(d.raw_id for d in done if d.outcome is Outcome.FAILED),
-                    skipped=tuple(d.raw_id for d in done if d.outcome is Outcome.SKIPPED),
-                    queued_mail=any(d.queued_mail for d in done),
-                ))  # fmt: skip
-            elif isinstance(msg, SetLog):
-                configure_logging(msg.config)
-            elif isinstance(msg, Stop):
-                return
-    except (BrokenPipeError, EOFError, GateAbandoned):
-        return  # the daemon is gone: what is left stays pending for the next start
-    finally:
-        engine.dispose()

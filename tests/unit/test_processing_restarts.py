@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotemaild.edges.worker_process import MAX_RESTART_DELAY, STABLE_AFTER, crash_streak, restart_delay
+from quotemaild.edges.restarts import MAX_RESTART_DELAY, STABLE_AFTER, crash_streak, restart_delay
 
 
 @pytest.mark.parametrize(
