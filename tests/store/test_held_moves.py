@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from quotemaild.clock import FixedClock
 from quotemaild.services import contacts, request_contacts
@@ -30,13 +28,6 @@ HELD = dataclasses.replace(SETTINGS, can_send=False)
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def session(sessions) -> Iterator[Session]:
-    with sessions() as s:
-        yield s
-        s.rollback()
 
 
 def _request(session, clock) -> QuoteRequest:

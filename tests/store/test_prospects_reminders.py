@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
 from quotemaild.clock import FixedClock
 from quotemaild.services import contacts, request_contacts, requests
@@ -21,13 +19,6 @@ from tests.store.test_services_quotes import ACTOR, SETTINGS
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2026, 2, 1, 11, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def session(sessions) -> Iterator[Session]:
-    with sessions() as s:
-        yield s
-        s.rollback()
 
 
 @pytest.fixture

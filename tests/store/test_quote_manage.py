@@ -5,10 +5,8 @@ status following its quotes."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
 from quotemaild.clock import FixedClock
 from quotemaild.errors import InvalidInput, NotFound, StatusConflict
@@ -23,13 +21,6 @@ from tests.store.test_services_quotes import ACTOR, SETTINGS
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def session(sessions) -> Iterator[Session]:
-    with sessions() as s:
-        yield s
-        s.rollback()
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ tenant and year, the frozen PDF through a contact merge, and a deleted request."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
 from quotemaild.clock import FixedClock
 from quotemaild.errors import InvalidInput
@@ -27,13 +25,6 @@ SETTINGS = SendSettings("example.test", Signer(b"0123456789abcdef0123", "example
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def session(sessions) -> Iterator[Session]:
-    with sessions() as s:
-        yield s
-        s.rollback()
 
 
 def new_request(session, tenant, clock, contact_id=None):

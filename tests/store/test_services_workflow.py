@@ -4,11 +4,9 @@ back (the services never commit), with a fixed clock."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from quotemaild.clock import FixedClock
 from quotemaild.errors import InvalidInput, InvalidTransition, NotFound
@@ -30,13 +28,6 @@ ACTOR = "jan@acme.be"
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def session(sessions) -> Iterator[Session]:
-    with sessions() as s:
-        yield s
-        s.rollback()
 
 
 @pytest.fixture
