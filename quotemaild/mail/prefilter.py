@@ -92,27 +92,43 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> Need | None:
             clauses.append(fold("".join(chr(av) for _, av in run)))
             run.clear()
 
-    for op, av in items:
-        if op is _sre_c.LITERAL and chr(av) not in _CONTEXT_CASED:
+    index = 0
+    while index < len(items):
+        op, av = items[index]
+        index += 1
+        if _is_literal(op, av):
             run.append((op, av))
             continue
         sub: Need | None = None
         # The parser moves a prefix that alternatives share out in front of them ("ooo|on pto"
-        # is "o" + ("oo"|"n pto")): the literals just before a group go back into each branch.
-        if op is _sre_c.SUBPATTERN:
-            sub = _sequence([*run, *av[-1].data])
-        elif op is _sre_c.BRANCH:
-            parts = [_sequence([*run, *branch.data]) for branch in av[1]]
-            if all(p is not None for p in parts):
-                sub = ("|", tuple(sorted(parts, key=_strength)))  # type: ignore[arg-type]
-        if sub is not None:
+        # is "o" + ("oo"|"n pto")): the literals just before a group, and just after it, go
+        # into each of its branches ("(?:From|To):" needs "from:" or "to:").
+        if op is _sre_c.SUBPATTERN or op is _sre_c.BRANCH:
+            after: list[tuple[Any, Any]] = []
+            while index < len(items) and _is_literal(*items[index]):
+                after.append(items[index])
+                index += 1
+            if op is _sre_c.SUBPATTERN:
+                sub = _sequence([*run, *av[-1].data, *after])
+            else:
+                parts = [_sequence([*run, *branch.data, *after]) for branch in av[1]]
+                if all(p is not None for p in parts):
+                    sub = ("|", tuple(sorted(parts, key=_strength)))  # type: ignore[arg-type]
+            if sub is None:  # an empty branch: the literals around it still count
+                flush()
+                run.extend(after)
+                continue
             run.clear()  # inside `sub` now
         else:
             flush()
             if op is _sre_c.ATOMIC_GROUP:
                 sub = _sequence(list(av.data))
             elif op in _REPEATS and av[0] >= 1:  # a part that must occur at least once
-                sub = _sequence(list(av[2].data))
+                body = list(av[2].data)
+                if len(body) == 1 and _is_literal(*body[0]):  # "-{5,}": five of them
+                    sub = fold(chr(body[0][1]) * min(av[0], 16))
+                else:
+                    sub = _sequence(body)
             # Everything else (classes, \b, ^, lookarounds, back references) needs no literal.
         if sub is not None:
             clauses.append(sub)
@@ -123,6 +139,11 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> Need | None:
         return clauses[0]
     # The most selective test first: an AND stops at the first string that is not there.
     return ("&", tuple(sorted(clauses, key=_strength, reverse=True)))
+
+
+def _is_literal(op: Any, av: Any) -> bool:
+    assert _sre_c is not None
+    return op is _sre_c.LITERAL and chr(av) not in _CONTEXT_CASED
 
 
 def _strength(need: Need) -> int:

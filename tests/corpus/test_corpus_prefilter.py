@@ -39,3 +39,21 @@ def test_filters_never_hide_a_match_on_the_corpus(corpus_dir):
             skipped += not rx.may_match(folded)
     assert texts > 2500 and hits > 100  # the corpus was really read, and cues really matched
     assert skipped > texts * len(PATTERNS) // 2  # and the filters do skip most searches
+
+
+def test_quote_header_filter_never_hides_a_header_on_the_corpus(corpus_dir):
+    """Where the filter skips mail-parser-reply, its header regex finds nothing in the text."""
+    from mailparser_reply.parser import EmailMessage
+
+    from quotemaild.mail.body import LANGUAGES, _LIBRARY_HEADERS
+
+    assert _LIBRARY_HEADERS is not None and _LIBRARY_HEADERS.literals is not None
+    skipped = found = 0
+    for rel, text in _texts(corpus_dir):
+        normalised = EmailMessage(text=text, languages=list(LANGUAGES)).text
+        headers = _LIBRARY_HEADERS.pattern.findall(normalised)
+        found += bool(headers)
+        if not _LIBRARY_HEADERS.may_match(fold(normalised)):
+            skipped += 1
+            assert headers == [], rel
+    assert found > 100 and skipped > 1000

@@ -37,7 +37,9 @@ def _strings(need: object) -> set[str]:
         (r"\bfoo(?:bar)?|\bx\b", re.I, None),  # one alternative needs only "x": not worth a test
         (r"[a-z]+ing\b", re.I, None),  # "ing" is all, but 3 characters do count:
         (r"\w+\s+\d{3,}", re.I, None),  # no literal at all
-        (r"(?:abc|)def", re.I, "def"),  # an empty alternative needs nothing; the rest still does
+        (r"(?:abc|)def", re.I, ("|", ("def", "abcdef"))),  # the literals after a group go into it
+        (r"(?:From|To):", re.I, ("|", ("to:", "from:"))),
+        (r"^-{5,} ?Original", re.I, ("&", ("original", "-----"))),
         (r"abc?", re.I, None),  # "ab" only
     ],
 )
