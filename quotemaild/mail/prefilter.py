@@ -51,7 +51,7 @@ def fold(text: str) -> str:
 Need = str | tuple[str, tuple[Any, ...]]
 
 
-def required_literals(pattern: re.Pattern[str]) -> Need | None:
+def required_literals(pattern: re.Pattern[str], min_literal: int = MIN_LITERAL) -> Need | None:
     """A formula over folded strings that holds for every text `pattern` can match in; None when
     none can be read from it (or not one string of at least MIN_LITERAL characters takes part)."""
     if _sre_parse is None or not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
@@ -60,7 +60,7 @@ def required_literals(pattern: re.Pattern[str]) -> Need | None:
         need = _sequence(list(_sre_parse.parse(pattern.pattern, pattern.flags).data))
     except Exception:  # an opcode shape this reader does not know: no filter, the regex decides
         return None
-    if need is None or _strength(need) < MIN_LITERAL:
+    if need is None or _strength(need) < min_literal:
         return None
     return need
 
@@ -166,9 +166,9 @@ class Prefiltered:
 
     __slots__ = ("pattern", "literals")
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], min_literal: int = MIN_LITERAL) -> None:
         self.pattern = pattern
-        self.literals = required_literals(pattern)
+        self.literals = required_literals(pattern, min_literal)
 
     def may_match(self, folded: str) -> bool:
         """False only when the pattern cannot match the text `folded` was made from."""

@@ -1,4 +1,4 @@
-"""The robot cues' literal filters on every corpus mail: where a filter says "no", the regex agrees."""
+"""The literal filters on every corpus mail: where a filter says "no", the regex agrees."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from pathlib import Path
 
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
+from quotemaild.mail.bounce import _BODY as BOUNCE_BODY
 from quotemaild.mail.parse import parse_message
 from quotemaild.mail.prefilter import fold
 
-PATTERNS = [rx for *_rest, rx in robot_cues.BODY] + [rx for *_rest, rx in robot_cues.HUMAN]
+PATTERNS = [rx for *_rest, rx in robot_cues.BODY] + [rx for *_rest, rx in robot_cues.HUMAN] + [BOUNCE_BODY]
 
 
 def _texts(corpus_dir: Path):
@@ -26,7 +27,8 @@ def _texts(corpus_dir: Path):
 
 
 def test_filters_never_hide_a_match_on_the_corpus(corpus_dir):
-    """Every family, every corpus text: the filtered search returns the regex's own match."""
+    """Every robot cue family and the bounce wording, every corpus text: the filtered search
+    returns the regex's own match."""
     texts = hits = skipped = 0
     for rel, text in _texts(corpus_dir):
         texts += 1
@@ -57,3 +59,21 @@ def test_quote_header_filter_never_hides_a_header_on_the_corpus(corpus_dir):
             skipped += 1
             assert headers == [], rel
     assert found > 100 and skipped > 1000
+
+
+def test_probable_bounce_is_analyze_bounce_when_probable(corpus_dir):
+    """Classification's short cut: the same report for every probable bounce, None otherwise."""
+    from quotemaild.mail.bounce import analyze_bounce, probable_bounce
+
+    bounces = 0
+    for line in (corpus_dir / "MANIFEST.tsv").read_text().splitlines()[1:]:
+        rel, _source, kind, *_ = line.split("\t")
+        if kind != "mail":
+            continue
+        msg = parse_message((corpus_dir / rel).read_bytes())
+        for envelope in (None, "", "someone@example.com"):
+            full = analyze_bounce(msg, envelope)
+            short = probable_bounce(msg, envelope)
+            assert short == (full if full.probable() else None), rel
+            bounces += short is not None
+    assert bounces > 100
