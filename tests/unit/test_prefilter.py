@@ -123,6 +123,7 @@ def test_filtered_search_answers_like_the_regex(text):
         want = rx.pattern.search(text)
         got = rx.search(text, folded)
         assert (got and got.span()) == (want and want.span())
+        assert rx.may_match(folded) == (rx.literals is None or holds(rx.literals, folded))  # compiled = walked
         if want is not None:
             assert rx.literals is None or holds(rx.literals, folded)
 
