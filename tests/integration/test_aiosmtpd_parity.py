@@ -231,6 +231,24 @@ async def test_intended_refusals(servers: Servers) -> None:
     assert _codes(await talk(servers.ours, mail)) == ["220", "250", "250", "221"]
 
 
+async def test_handler_failure_is_451_not_500(servers: Servers) -> None:
+    """Intended difference: where stock aiosmtpd answers 500 with the exception's text, we say 451."""
+    tenants = servers.daemon.daemon.handler.tenants
+    lookup = tenants.lookup
+
+    def broken(slug: str) -> int | None:
+        raise RuntimeError("directory gone")
+
+    steps = [_line("EHLO client.example"), _line("MAIL FROM:<klant@example.org>"), _line(f"RCPT TO:<{ACME}>")]
+    tenants.lookup = broken  # type: ignore[method-assign]
+    try:
+        ours = await talk(servers.ours, [*steps, _line("NOOP"), _line("QUIT")])
+    finally:
+        tenants.lookup = lookup  # type: ignore[method-assign]
+    assert ours[3] == codes.INTERNAL_TROUBLE and "directory gone" not in ours[3]
+    assert _codes(ours[4:]) == ["250", "221"]  # the session goes on
+
+
 async def test_lmtp_one_reply_per_recipient(tmp_path: Path) -> None:
     """LHLO/HELO/EHLO as upstream LMTP; intended difference: one reply per recipient after DATA."""
     running = await start_daemon(config_from_dict(config_dict(tmp_path, lmtp={"listen": "127.0.0.1:0"}, mail={"max_message_size": SIZE})))
