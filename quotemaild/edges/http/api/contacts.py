@@ -8,7 +8,7 @@ number (the same number and amount again answers `recorded: false`, nothing chan
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -24,6 +24,7 @@ from quotemaild.edges.http.api.schemas import (
 )
 from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedContact, Reader, UoW
 from quotemaild.edges.http.problems import Problem
+from quotemaild.domain.contacts import CustomFieldDef, CustomFieldKind
 from quotemaild.errors import NotFound
 from quotemaild.services import contacts as svc
 from quotemaild.services import quote_manage as qm
@@ -82,9 +83,11 @@ def _detail(db: Any, contact_id: int, warnings: Any = ()) -> dict[str, Any]:
 def list_contacts(actor: CurrentActor, db: Reader,
                   kind: Annotated[str | None, Query(pattern="^(prospect|customer)$")] = None,
                   q: Annotated[str | None, Query(max_length=200, description="Name, number or VAT number")] = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                  group: Annotated[str | None, Query(max_length=200, description="Only this group (any case)")] = None,
+                  ) -> list[dict[str, Any]]:
     """The tenant's contacts by name."""
-    rows = svc.list_contacts(db, actor.tenant_id, kind, q, limit)
+    rows = svc.list_contacts(db, actor.tenant_id, kind, q, limit, group=group)
     totals = svc.revenues(db, [r.id for r in rows])
     return [contact_view(r, totals[r.id], persons=False) for r in rows]
 
@@ -178,3 +181,39 @@ def contact_quotes(contact_id: OwnedContact, actor: CurrentActor, db: Reader) ->
     return [quote_summary(q, actor.tenant_slug) for q in found]
 
 
+
+
+class CustomFieldIn(BaseModel):
+    key: str = Field(max_length=60, examples=["colour"])
+    label: str = Field(max_length=200, examples=["Colour of the frames"])
+    kind: Literal["text", "number", "date", "boolean"] = "text"
+    required: bool = False
+    on_documents: bool = Field(default=False, description="Print the value on quotes")
+
+
+class CustomFieldOut(Out):
+    key: str
+    label: str
+    kind: str
+    required: bool
+    on_documents: bool
+
+
+def _field_view(d: Any) -> dict[str, Any]:
+    return {"key": d.key, "label": d.label, "kind": str(d.kind), "required": d.required,
+            "on_documents": d.on_documents}
+
+
+@router.get("/contact-fields", response_model=list[CustomFieldOut])
+def custom_fields(actor: CurrentActor, db: Reader) -> list[dict[str, Any]]:
+    """The tenant's custom contact fields (as `contact field list`)."""
+    return [_field_view(d) for d in svc.custom_field_defs(db, actor.tenant_id)]
+
+
+@router.post("/contact-fields", status_code=201, response_model=CustomFieldOut, responses=FORBIDDEN)
+def add_custom_field(body: CustomFieldIn, actor: CurrentActor, db: UoW) -> dict[str, Any]:
+    """Define a custom contact field (admin), as `contact field add`."""
+    actor.require_admin("define custom fields")
+    row = svc.add_custom_field(db, db.get_one(Tenant, actor.tenant_id), CustomFieldDef(
+        body.key, body.label, CustomFieldKind(body.kind), body.required, body.on_documents))
+    return _field_view(row)
