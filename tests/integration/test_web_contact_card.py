@@ -150,3 +150,19 @@ async def test_groups_filter_the_list_and_a_bad_vat_number_warns_on_the_card(api
     assert '<option value="beurs Brussel"' in r.text
     assert [c["name"] for c in (await rest.get("/api/v1/contacts?group=PVC")).json()] == ["PVC Peeters"]
     assert "check digits of the VAT number do not match" in (await page.get(f"/contacts/{cid}")).text
+
+
+async def test_a_contact_is_created_by_hand(api):
+    page, csrf = await form_login(api, "jan@acme.test")
+    form = (await page.get("/contacts/new?kind=prospect")).text
+    assert 'action="/contacts/new"' in form and '<label for="c-kind">' in form
+    typed = {"csrf": csrf, "kind": "prospect", "name": "Familie Maes", "type": "person", "emails": "maes@",
+             "city": "Brugge", "country": "BE", "language": "nl", "currency": "EUR", "vat_regime": "standard",
+             "lead_source": "beurs Brussel"}
+    r = await page.post("/contacts/new", data=typed)
+    assert r.status_code == 422 and "emails" in r.text and "Familie Maes" in r.text
+    r = await page.post("/contacts/new", data={**typed, "emails": "maes@example.org"})
+    assert r.status_code == 303 and r.headers["location"].endswith("?flash=contact_added")
+    cid = int(r.headers["location"].split("/")[2].split("?")[0])
+    card = (await api.client("acme").get(f"/api/v1/contacts/{cid}")).json()
+    assert (card["kind"], card["lead_source"], card["emails"]) == ("prospect", "beurs Brussel", ["maes@example.org"])

@@ -1,4 +1,4 @@
-"""A contact card edited in the browser, and the card's files downloaded.
+"""A contact card created or edited in the browser, and the card's files downloaded.
 
 The form carries the scalar fields the API's `PATCH /contacts/{id}` accepts (persons, custom
 fields and moments keep their value: they are not in this form). It goes through the same
@@ -23,6 +23,7 @@ from quotemaild.errors import QuotemailError
 from quotemaild.services import contacts
 from quotemaild.services.attachments_out import contact_attachment
 from quotemaild.services.contact_rows import row_to_input
+from quotemaild.store.models import Tenant
 
 TEXT_FIELDS = ("name", "type", "phone", "language", "currency", "vat_number", "vat_regime",
                "payment_term_days", "discount_percent", "lead_source", "internal_note")
@@ -51,11 +52,37 @@ def changes_from_form(form: Any) -> tuple[dict[str, str], dict[str, Any]]:
 def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
-    def page(request: Request, contact_id: int, values: dict[str, str], status: int = 200,
+    def page(request: Request, contact_id: int | None, values: dict[str, str], status: int = 200,
              error: str | None = None) -> Response:
         return request.app.state.pages.render(
             request, "contact_edit.html", status, section="contacts", contact_id=contact_id, v=values,
             regimes=[r.value for r in VatRegime], error=error)
+
+    @r.get("/contacts/new")
+    def new(request: Request, actor: PageActor, ctx: Ctx, kind: str = "prospect") -> Response:
+        with ctx.readers() as s:
+            tenant = s.get_one(Tenant, actor.tenant_id)
+            values = {"kind": "customer" if kind == "customer" else "prospect", "type": "company",
+                      "language": tenant.language, "currency": "EUR", "country": "BE", "vat_regime": "standard"}
+        return page(request, None, values)
+
+    @r.post("/contacts/new")
+    async def create(request: Request, actor: PageActor, ctx: Ctx) -> Response:
+        """A new prospect or customer typed in by hand (after a phone call): `POST /contacts`'s service."""
+        form = await request.form()
+        typed, data = changes_from_form(form)
+        typed["kind"] = data["kind"] = str(form.get("kind") or "prospect")
+
+        def work() -> Response:
+            try:
+                with ctx.sessions.begin() as s:
+                    saved = contacts.add_contact(s, s.get_one(Tenant, actor.tenant_id), data, actor.label, ctx.clock)
+                    new_id = saved.row.id
+            except QuotemailError as exc:
+                return page(request, None, typed, from_error(exc).status, str(exc))
+            return see_other(f"/contacts/{new_id}?flash=contact_added")
+
+        return await anyio.to_thread.run_sync(work)
 
     @r.get("/contacts/{contact_id}/edit")
     def edit(request: Request, contact_id: int, actor: PageActor, ctx: Ctx) -> Response:
