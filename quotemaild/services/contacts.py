@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.clock import Clock
@@ -186,7 +186,11 @@ def list_contacts(
         q = q.where(ContactRow.kind == ContactKind.PROSPECT.value, ContactRow.active.is_(active))
     if search:
         like = f"%{search}%"
-        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
+        # e-mail addresses are a JSON list: its text form is searched (as privacy.py does), which
+        # works the same on SQLite and PostgreSQL for the ASCII of addresses
+        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like)
+                    | ContactRow.city.ilike(like) | ContactRow.phone.ilike(like)
+                    | cast(ContactRow.emails, String).ilike(like))
     q = q.order_by(ContactRow.name, ContactRow.id)
     if group:
         # Groups are a JSON list, which SQLite and PostgreSQL query differently: compare here

@@ -166,3 +166,28 @@ async def test_a_contact_is_created_by_hand(api):
     cid = int(r.headers["location"].split("/")[2].split("?")[0])
     card = (await api.client("acme").get(f"/api/v1/contacts/{cid}")).json()
     assert (card["kind"], card["lead_source"], card["emails"]) == ("prospect", "beurs Brussel", ["maes@example.org"])
+
+
+async def test_search_by_address_document_emails_and_excel_export(api):
+    rest = api.client("acme")
+    cid = (await rest.post("/api/v1/contacts", json={"name": "Bouw Vermeulen", "emails": ["info@vermeulen.example"],
+                                                     "address": {"city": "Kortrijk", "postal_code": "8500"}})).json()["id"]
+    await rest.post("/api/v1/contacts", json={"name": "Andere BV", "emails": ["x@andere.example"]})
+    page, csrf = await form_login(api, "jan@acme.test")
+    for q in ("vermeulen.example", "kortrijk"):
+        listed = (await page.get(f"/contacts?q={q}")).text
+        assert "Bouw Vermeulen" in listed and "Andere BV" not in listed, q
+    form = (await page.get(f"/contacts/{cid}/edit")).text
+    assert '<label for="c-quote-email">' in form and "Standaard" not in form  # English page: English names
+    assert "Standard (21 %)" in form
+    r = await page.post(f"/contacts/{cid}/edit", data={
+        "csrf": csrf, "name": "Bouw Vermeulen", "type": "company", "emails": "info@vermeulen.example",
+        "quote_email": "offertes@vermeulen.example", "invoice_email": "boekhouding@vermeulen.example",
+        "city": "Kortrijk", "postal_code": "8500", "country": "BE", "language": "nl", "currency": "EUR",
+        "vat_regime": "renovation_6"})
+    assert r.status_code == 303, r.text
+    card = (await rest.get(f"/api/v1/contacts/{cid}")).json()
+    assert card["document_emails"] == {"quote": "offertes@vermeulen.example", "invoice": "boekhouding@vermeulen.example"}
+    assert 'value="offertes@vermeulen.example"' in (await page.get(f"/contacts/{cid}/edit")).text
+    r = await page.get("/contacts/export.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"

@@ -19,15 +19,20 @@ from quotemaild.domain.vat import VatRegime
 from quotemaild.edges.http.deps import Ctx, owned_contact
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
+from quotemaild.edges.http.web.render import N_
 from quotemaild.errors import QuotemailError
-from quotemaild.services import contacts
+from quotemaild.services import contacts, contacts_io
 from quotemaild.services.attachments_out import contact_attachment
 from quotemaild.services.contact_rows import row_to_input
 from quotemaild.store.models import Tenant
 
 TEXT_FIELDS = ("name", "type", "phone", "language", "currency", "vat_number", "vat_regime",
-               "payment_term_days", "discount_percent", "lead_source", "internal_note")
+               "payment_term_days", "discount_percent", "lead_source", "internal_note",
+               "quote_email", "invoice_email")  # the last two: other addresses per document type
 ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
+REGIME_NAMES = {"standard": N_("Standard (21 %%)"), "reduced_12": N_("Reduced (12 %%)"),
+                "renovation_6": N_("Renovation (6 %%)"), "co_contractor": N_("Co-contractor (0 %%, VAT shifted)"),
+                "exempt": N_("Exempt (0 %%)"), "intra_eu": N_("Intra-EU supply (0 %%, reverse charge)")}
 LIST_FIELDS = ("emails", "groups")  # one per line (or comma-separated)
 
 
@@ -56,7 +61,7 @@ def router() -> APIRouter:
              error: str | None = None) -> Response:
         return request.app.state.pages.render(
             request, "contact_edit.html", status, section="contacts", contact_id=contact_id, v=values,
-            regimes=[r.value for r in VatRegime], error=error)
+            regimes=[r.value for r in VatRegime], regime_names=REGIME_NAMES, error=error)
 
     @r.get("/contacts/new")
     def new(request: Request, actor: PageActor, ctx: Ctx, kind: str = "prospect") -> Response:
@@ -105,6 +110,13 @@ def router() -> APIRouter:
             return see_other(f"/contacts/{contact_id}?flash=saved")
 
         return await anyio.to_thread.run_sync(work)
+
+    @r.get("/contacts/export.xlsx")
+    def export_xlsx(actor: PageActor, ctx: Ctx) -> Response:
+        with ctx.readers() as s:
+            data = contacts_io.export_contacts(s, s.get_one(Tenant, actor.tenant_id), "xlsx", ctx.clock)
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="contacts.xlsx"'})
 
     @r.get("/contacts/{contact_id}/attachments/{number}")
     def download(request: Request, contact_id: int, number: int, actor: PageActor, ctx: Ctx) -> Response:
