@@ -127,3 +127,34 @@ def test_card_persons_follow_up_custom_fields_and_files_in_dutch(open_page, live
     page.goto(live.base_url + "/contacts?group=")
     expect(page.locator("table")).to_contain_text("Schrijnwerkerij Claes")
     assert card_url.startswith(live.base_url + "/contacts/")
+
+
+def test_card_forms_work_without_javascript_in_french(open_page, live, shot):
+    """The same forms with JavaScript off (plain posts and redirects), in French."""
+    page = open_page(java_script_enabled=False, locale="fr-BE",
+                     extra_http_headers={"Accept-Language": "fr-BE,fr;q=0.9"})
+    live.add_user("noscript@acme.test", "Nora Noscript")
+    live.login(page, "noscript@acme.test")
+    page.goto(live.base_url + "/contacts/new")
+    page.get_by_label("Nom", exact=True).fill("Menuiserie Lambert")
+    page.get_by_label("Groupes (un par ligne)").fill("PVC")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Contact ajouté")
+    page.locator("#persons summary", has_text="Ajouter une personne de contact").click()
+    new_person = page.locator("form[action$='/persons']")
+    new_person.get_by_label("Nom").fill("Luc Lambert")
+    new_person.get_by_label("Téléphone").fill("081 22 33 44")
+    new_person.get_by_role("button", name="Ajouter une personne de contact").click()
+    expect(page.get_by_role("status")).to_contain_text("Personne de contact ajoutée")
+    expect(page.locator("#persons")).to_contain_text("Luc Lambert · 081 22 33 44")
+    rdv = page.locator("#follow-up fieldset", has_text="Rendez-vous")
+    rdv.get_by_label("Date").fill("2027-03-02")
+    page.get_by_role("button", name="Enregistrer le suivi").click()
+    expect(page.locator("dl.facts")).to_contain_text("2027-03-02")
+    page.get_by_label("Ajouter un fichier (contrat, photo, attestation)").set_input_files(
+        {"name": "attestation.txt", "mimeType": "text/plain", "buffer": b"attestation 2027"})
+    page.get_by_role("button", name="Téléverser").click()
+    expect(page.get_by_role("status")).to_contain_text("Fichier ajouté à la fiche")
+    shot(page, "contact-card-fr-nojs")
+    page.goto(live.base_url + "/contacts?group=pvc")
+    expect(page.locator("table")).to_contain_text("Menuiserie Lambert")
