@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.integration.api_support import PASSWORD, api_daemon
+from tests.integration.test_cli_vies import FakeVies, vies  # noqa: F401 (the fake VIES fixture)
 
 
 @pytest.fixture
@@ -191,3 +192,33 @@ async def test_search_by_address_document_emails_and_excel_export(api):
     assert 'value="offertes@vermeulen.example"' in (await page.get(f"/contacts/{cid}/edit")).text
     r = await page.get("/contacts/export.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+@pytest.fixture
+async def api_vies(tmp_path, vies):  # noqa: F811
+    async for a in api_daemon(tmp_path, vies={"url": vies, "timeout": 5}):
+        yield a
+
+
+async def test_vies_fills_the_empty_fields_of_the_form_and_saves_nothing(api_vies):
+    api = api_vies
+    page, csrf = await form_login(api, "jan@acme.test")
+    typed = {"csrf": csrf, "kind": "prospect", "name": "", "type": "company", "vat_number": "be 0477.472.701",
+             "street": "", "city": "", "postal_code": "", "country": "BE", "language": "nl", "currency": "EUR",
+             "vat_regime": "standard", "action": "vies"}
+    r = await page.post("/contacts/new", data=typed)
+    assert r.status_code == 200 and "valid in VIES" in r.text
+    assert 'value="ACME BV"' in r.text and 'value="Kerkstraat 1"' in r.text and 'value="9000"' in r.text
+    assert 'value="BE 0477.472.701"' in r.text
+    assert (await api.client("acme").get("/api/v1/contacts")).json() == []  # nothing saved
+    # a name already typed is kept
+    r = await page.post("/contacts/new", data={**typed, "name": "Mijn naam"})
+    assert 'value="Mijn naam"' in r.text and 'value="ACME BV"' not in r.text
+    FakeVies.mode = "http_500"
+    r = await page.post("/contacts/new", data=typed)
+    assert r.status_code == 503 and 'role="alert"' in r.text
+    FakeVies.mode = "ok"
+    r = await api.client("acme").get("/api/v1/vat-lookup", params={"number": "BE0477472701"})
+    assert r.status_code == 200 and r.json()["fields"]["city"] == "Gent" and r.json()["valid"] is True
+    r = await api.client("acme").get("/api/v1/vat-lookup", params={"number": "12"})
+    assert r.status_code == 422 and r.json()["field"] == "vat_number"

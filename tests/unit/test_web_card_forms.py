@@ -74,3 +74,19 @@ def test_custom_fields_both_ways():
 ])
 def test_error_field_to_form_control(field, control):
     assert forms.control_for(field) == control
+
+
+@pytest.mark.parametrize(("country", "name", "address", "expected"), [
+    ("BE", "ACME  BV", "Kerkstraat 1\n9000 Gent",
+     {"name": "ACME BV", "street": "Kerkstraat 1", "postal_code": "9000", "city": "Gent", "country": "BE"}),
+    ("NL", "---", "---", {"country": "NL"}),
+    ("FR", "SARL Dupont", "12 RUE DE LA PAIX\nBAT A\n75002 PARIS",
+     {"name": "SARL Dupont", "street": "12 RUE DE LA PAIX, BAT A", "postal_code": "75002", "city": "PARIS",
+      "country": "FR"}),
+    ("EL", "Alpha", "Odos 1", {"name": "Alpha", "street": "Odos 1", "country": "GR"}),
+])
+def test_a_vies_answer_as_card_fields(country, name, address, expected):
+    from quotemaild.services.vies import VatLookupResult, card_fields
+
+    fields = card_fields(VatLookupResult(country, "0477472701", True, name, address, "2026-01-05"))
+    assert {k: v for k, v in fields.items() if k != "vat_number"} == expected

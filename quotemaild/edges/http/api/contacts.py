@@ -25,6 +25,7 @@ from quotemaild.edges.http.api.schemas import (
 from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedContact, Reader, UoW
 from quotemaild.edges.http.problems import Problem
 from quotemaild.domain.contacts import CustomFieldDef, CustomFieldKind
+from quotemaild.edges.vies import client_for
 from quotemaild.errors import NotFound
 from quotemaild.services import contacts as svc
 from quotemaild.services import quote_manage as qm
@@ -34,6 +35,7 @@ from quotemaild.services.contacts_io import export_contacts, import_contacts
 from quotemaild.services.invoices import record_invoice
 from quotemaild.services.merge import merge_contacts, preview_merge
 from quotemaild.services.quotes import quote_summary
+from quotemaild.services.vies import card_fields, lookup_vat
 from quotemaild.store.models import Contact, Tenant
 
 router = APIRouter(tags=["contacts"])
@@ -217,3 +219,11 @@ def add_custom_field(body: CustomFieldIn, actor: CurrentActor, db: UoW) -> dict[
     row = svc.add_custom_field(db, db.get_one(Tenant, actor.tenant_id), CustomFieldDef(
         body.key, body.label, CustomFieldKind(body.kind), body.required, body.on_documents))
     return _field_view(row)
+
+
+@router.get("/vat-lookup", responses={503: _problem("EU VIES cannot be reached or answers an error")})
+def vat_lookup(actor: CurrentActor, ctx: Ctx,
+               number: Annotated[str, Query(max_length=40, examples=["BE0477472701"])]) -> dict[str, Any]:
+    """Company data for a VAT number from EU VIES (as `contact lookup-vat`), and the card fields it fills."""
+    found = lookup_vat(client_for(ctx.config), number)
+    return {**found.view(), "fields": card_fields(found)}

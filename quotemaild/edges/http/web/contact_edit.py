@@ -20,10 +20,12 @@ from quotemaild.edges.http.deps import Ctx, owned_contact
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.edges.http.web.render import N_
+from quotemaild.edges.vies import client_for
 from quotemaild.errors import QuotemailError
 from quotemaild.services import contacts, contacts_io
 from quotemaild.services.attachments_out import contact_attachment
 from quotemaild.services.contact_rows import row_to_input
+from quotemaild.services.vies import card_fields, lookup_vat
 from quotemaild.store.models import Tenant
 
 TEXT_FIELDS = ("name", "type", "phone", "language", "currency", "vat_number", "vat_regime",
@@ -58,10 +60,24 @@ def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     def page(request: Request, contact_id: int | None, values: dict[str, str], status: int = 200,
-             error: str | None = None) -> Response:
+             error: str | None = None, vies: dict[str, Any] | None = None) -> Response:
         return request.app.state.pages.render(
             request, "contact_edit.html", status, section="contacts", contact_id=contact_id, v=values,
-            regimes=[r.value for r in VatRegime], regime_names=REGIME_NAMES, error=error)
+            regimes=[r.value for r in VatRegime], regime_names=REGIME_NAMES, error=error, vies=vies)
+
+    def vies_page(request: Request, ctx: Any, contact_id: int | None, typed: dict[str, str]) -> Response:
+        """The form again with the VIES answer shown and the empty fields filled from it (nothing
+        saved yet: the seller reads it and saves)."""
+        try:
+            found = lookup_vat(client_for(ctx.config), typed.get("vat_number", ""))
+        except QuotemailError as exc:
+            status = from_error(exc).status
+            return page(request, contact_id, typed, status, str(exc))
+        filled = dict(typed)
+        for key, value in card_fields(found).items():
+            if key == "vat_number" or not filled.get(key, "").strip() or (key == "country" and not filled.get("street")):
+                filled[key] = value
+        return page(request, contact_id, filled, vies=found.view())
 
     @r.get("/contacts/new")
     def new(request: Request, actor: PageActor, ctx: Ctx, kind: str = "prospect") -> Response:
@@ -77,6 +93,8 @@ def router() -> APIRouter:
         form = await request.form()
         typed, data = changes_from_form(form)
         typed["kind"] = data["kind"] = str(form.get("kind") or "prospect")
+        if form.get("action") == "vies":
+            return await anyio.to_thread.run_sync(vies_page, request, ctx, None, typed)
 
         def work() -> Response:
             try:
@@ -99,7 +117,10 @@ def router() -> APIRouter:
     @r.post("/contacts/{contact_id}/edit")
     async def save(request: Request, contact_id: int, actor: PageActor, ctx: Ctx) -> Response:
         owned_contact(contact_id, actor, ctx)
-        typed, changes = changes_from_form(await request.form())
+        form = await request.form()
+        typed, changes = changes_from_form(form)
+        if form.get("action") == "vies":
+            return await anyio.to_thread.run_sync(vies_page, request, ctx, contact_id, typed)
 
         def work() -> Response:
             try:
