@@ -106,6 +106,10 @@ def test_card_persons_follow_up_custom_fields_and_files_in_dutch(open_page, live
     facts = page.locator("dl.facts")
     expect(facts).to_contain_text("Afspraak")
     expect(facts).to_contain_text("2027-01-12 14:30 toonzaal Gent")
+    page.get_by_label("Verkoper (krijgt de herinneringen)").select_option(label="Kaat Beheer")
+    page.get_by_role("button", name="Toewijzen").click()
+    expect(page.get_by_role("status")).to_contain_text("Verkoper aan de fiche toegewezen")
+    expect(page.locator("#seller")).to_contain_text("gepland")
 
     page.locator("#custom").get_by_label("Kleur ramen").fill("antraciet")
     page.get_by_role("button", name="Vrije velden bewaren").click()

@@ -222,3 +222,23 @@ async def test_vies_fills_the_empty_fields_of_the_form_and_saves_nothing(api_vie
     assert r.status_code == 200 and r.json()["fields"]["city"] == "Gent" and r.json()["valid"] is True
     r = await api.client("acme").get("/api/v1/vat-lookup", params={"number": "12"})
     assert r.status_code == 422 and r.json()["field"] == "vat_number"
+
+
+async def test_the_cards_seller_and_its_reminders(api):
+    rest = api.client("acme")
+    cid = (await rest.post("/api/v1/contacts", json={"name": "Familie Goossens"})).json()["id"]
+    page, csrf = await form_login(api, "jan@acme.test")
+    r = await page.post(f"/contacts/{cid}/seller", data={"seller_email": "an@acme.test", "csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"].endswith("flash=seller_saved")
+    assert (await rest.get(f"/api/v1/contacts/{cid}")).json()["seller_user_id"] == api.users["an@acme.test"]
+    r = await page.post(f"/contacts/{cid}/seller", data={"seller_email": "olaf@other.test", "csrf": csrf})
+    assert r.status_code == 404 and 'role="alert"' in r.text  # another tenant's user is no seller here
+    moments = {f"{k}_{p}": "" for k in ("first_contact", "appointment", "call_back", "sold")
+               for p in ("date", "time", "note")}
+    await page.post(f"/contacts/{cid}/follow-up", data={**moments, "appointment_date": "2027-05-04",
+                                                        "appointment_time": "10:00", "csrf": csrf})
+    shown = (await page.get(f"/contacts/{cid}")).text
+    assert "Reminders" in shown and "planned" in shown
+    assert re.search(r'<option value="an@acme.test" selected>', shown)
+    r = await rest.put(f"/api/v1/contacts/{cid}/seller", json={"email": None})
+    assert r.status_code == 200 and r.json()["seller_user_id"] is None

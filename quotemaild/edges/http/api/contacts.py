@@ -35,6 +35,7 @@ from quotemaild.services.contacts_io import export_contacts, import_contacts
 from quotemaild.services.invoices import record_invoice
 from quotemaild.services.merge import merge_contacts, preview_merge
 from quotemaild.services.quotes import quote_summary
+from quotemaild.services.reminders import assign_seller
 from quotemaild.services.vies import card_fields, lookup_vat
 from quotemaild.store.models import Contact, Tenant
 
@@ -227,3 +228,14 @@ def vat_lookup(actor: CurrentActor, ctx: Ctx,
     """Company data for a VAT number from EU VIES (as `contact lookup-vat`), and the card fields it fills."""
     found = lookup_vat(client_for(ctx.config), number)
     return {**found.view(), "fields": card_fields(found)}
+
+
+class SellerIn(BaseModel):
+    email: str | None = Field(default=None, max_length=320, description="A user of the tenant; null: the request's assignee")
+
+
+@router.put("/contacts/{contact_id}/seller", response_model=ContactDetailOut)
+def set_seller(contact_id: OwnedContact, body: SellerIn, actor: CurrentActor, db: UoW) -> dict[str, Any]:
+    """The seller who gets the card's appointment and call-back reminders (as `contact assign`)."""
+    assign_seller(db, contact_id, (body.email or "").strip() or None)
+    return _detail(db, contact_id)

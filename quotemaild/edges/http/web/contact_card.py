@@ -29,6 +29,8 @@ from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.services import contacts, merge
 from quotemaild.services.contact_detail import contact_detail
 from quotemaild.services.contact_rows import row_to_input
+from quotemaild.services.reminders import assign_seller, list_reminders
+from quotemaild.services.users import list_users
 from quotemaild.store.models import Tenant
 
 MOMENT_NAMES = {"first_contact": N_("First contact"), "appointment": N_("Appointment"),
@@ -39,6 +41,7 @@ CONTROL_LABELS = {"name": N_("Name"), "role": N_("Role"), "emails": N_("E-mail a
                   "country": N_("Country (code)"), "file": N_("File"), "person": N_("Contact person"),
                   "key": N_("Key"), "label": N_("Label"), "date": N_("Date"), "time": N_("Time"),
                   "note": N_("Note")}
+REMINDER_STATES = {"pending": N_("planned"), "sent": N_("sent"), "skipped": N_("not sent: no seller")}
 VAT_WARNINGS = {"invalid_checksum": N_("The check digits of the VAT number do not match."),
                 "invalid_format": N_("The VAT number does not have the right format."),
                 "unknown_country": N_("The VAT number does not start with an EU country code."),
@@ -78,6 +81,8 @@ def card_page(request: Request, ctx: Any, actor: Any, contact_id: int, status: i
         others = [{"id": c.id, "name": c.name}
                   for c in contacts.list_contacts(s, actor.tenant_id, limit=500) if c.id != contact_id]
         vat = check_vat(view["vat_number"], contacts.vat_in_use(s, actor.tenant_id, exclude_id=contact_id))
+        sellers = [{"id": u.id, "name": u.name, "email": u.email} for u in list_users(s, actor.tenant_id)]
+        reminders = list_reminders(s, actor.tenant_id, limit=20, contact_id=contact_id)
         if merge_with:
             try:
                 other = contacts.get_contact(s, merge_with, actor.tenant_id)
@@ -97,7 +102,8 @@ def card_page(request: Request, ctx: Any, actor: Any, contact_id: int, status: i
         new_person=typed if form == "person-new" else {},
         moments=typed if form == "follow-up" else forms.moment_values(view["moments"]),
         custom=typed if form == "custom" else forms.custom_values(view["custom"], defs),
-        defs=_defs_view(defs), custom_shown=custom_shown, moment_names=MOMENT_NAMES,
+        defs=_defs_view(defs), custom_shown=custom_shown, moment_names=MOMENT_NAMES, sellers=sellers,
+        reminders=reminders, reminder_states=REMINDER_STATES,
         vat_warnings=[(w.code.value, str(w.used_by or "")) for w in vat.warnings], vat_texts=VAT_WARNINGS)
 
 
@@ -172,6 +178,20 @@ def router() -> APIRouter:
             request, contact_id, actor, ctx, "custom",
             lambda form, s: forms.custom_from_form(form, contacts.custom_field_defs(s, actor.tenant_id)),
             "custom_saved")
+
+    @r.post("/contacts/{contact_id}/seller")
+    def seller(request: Request, contact_id: int, actor: PageActor, ctx: Ctx,
+               seller_email: Annotated[str, Form(max_length=320)] = "") -> Response:
+        """The seller who gets this card's reminders (`contact assign`); empty: the request's assignee."""
+        owned_contact(contact_id, actor, ctx)
+        try:
+            with ctx.sessions.begin() as s:
+                assign_seller(s, contact_id, seller_email.strip() or None)
+        except QuotemailError as exc:
+            message, control = error_text(request, exc)
+            return card_page(request, ctx, actor, contact_id, from_error(exc).status, error=message,
+                             error_control="seller_email", form="seller")
+        return see_other(f"/contacts/{contact_id}?flash=seller_saved")
 
     @r.post("/contacts/{contact_id}/attachments")
     async def upload(request: Request, contact_id: int, actor: PageActor, ctx: Ctx,
