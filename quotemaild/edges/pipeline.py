@@ -27,6 +27,7 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -50,6 +51,7 @@ from quotemaild.services.ingest import (
     record_failure,
     tenant_identity,
 )
+from quotemaild.store import changes
 from quotemaild.store.blobs import BIG_BYTES, read_big
 from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
 from quotemaild.store.db import make_reader
@@ -205,8 +207,6 @@ def _write(
     and the transaction is rolled back whole, for the caller to write again with savepoints."""
     if not loaded:
         return [], []
-    done: list[Done] = []
-    rest: list[_Loaded] = []
     with steps.gate.background(), sessions.begin() as session:
         # Lock the rows where the database can (PostgreSQL: another worker, instance or
         # `reprocess` holding one is skipped, not waited for); SQLite has one writer.
@@ -228,49 +228,60 @@ def _write(
         # tenant order, so two batches never wait for each other's locks.
         for tenant_id in sorted({raw.tenant_id for raw in raws.values()}):
             tenant_lock(session, tenant_id, Scope.THREADING)
-        for index, one in enumerate(loaded):
-            if index and steps.gate.wanted():
-                rest = loaded[index:]
-                break
-            raw = raws.get(one.raw_id)
-            if raw is None:
-                done.append(Done(one.raw_id, Outcome.SKIPPED))
-                continue
-            if not savepoints:
-                if one.prepared is None:
-                    raise _MessageFailed(one.raw_id)
-                try:
-                    result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
-                    queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
-                except GateAbandoned:
-                    raise
-                except Exception as exc:
-                    raise _MessageFailed(one.raw_id) from exc
-                done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
-                continue
-            error = one.error
-            if one.prepared is not None:
-                try:
-                    with session.begin_nested():
-                        result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
-                        queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
-                    done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
-                    continue
-                except GateAbandoned:
-                    raise
-                except Exception as exc:  # this message only: its savepoint is rolled back
-                    error = _describe(exc)
-            assert error is not None
-            log.error("processing_failed", raw_id=one.raw_id, error=error[:500])
+        with changes.deferred(session) if not savepoints else contextlib.nullcontext():
+            done, rest = _write_each(session, loaded, raws, steps, savepoints)
+    del tenants
+    return done, rest
+
+
+def _write_each(
+    session: Session, loaded: list[_Loaded], raws: dict[int, RawMessage], steps: Steps, savepoints: bool
+) -> tuple[list[Done], list[_Loaded]]:
+    """The messages of `_write`, in order, until the SMTP commit writer wants the lock."""
+    done: list[Done] = []
+    rest: list[_Loaded] = []
+    for index, one in enumerate(loaded):
+        if index and steps.gate.wanted():
+            rest = loaded[index:]
+            break
+        raw = raws.get(one.raw_id)
+        if raw is None:
+            done.append(Done(one.raw_id, Outcome.SKIPPED))
+            continue
+        if not savepoints:
+            if one.prepared is None:
+                raise _MessageFailed(one.raw_id)
+            try:
+                result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
+                queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
+            except GateAbandoned:
+                raise
+            except Exception as exc:
+                raise _MessageFailed(one.raw_id) from exc
+            done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
+            continue
+        error = one.error
+        if one.prepared is not None:
             try:
                 with session.begin_nested():
-                    request_id = record_failure(session, one.raw_id, error, steps.clock)
-                done.append(Done(one.raw_id, Outcome.FAILED, False, None))
-                log.info("failure_recorded", raw_id=one.raw_id, request_id=request_id)
-            except Exception as inner:  # left pending; the worker does not take it again this run
-                log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
-                done.append(Done(one.raw_id, Outcome.FAILED, False, None))
-    del tenants
+                    result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
+                    queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
+                done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
+                continue
+            except GateAbandoned:
+                raise
+            except Exception as exc:  # this message only: its savepoint is rolled back
+                error = _describe(exc)
+        assert error is not None
+        log.error("processing_failed", raw_id=one.raw_id, error=error[:500])
+        try:
+            with session.begin_nested():
+                request_id = record_failure(session, one.raw_id, error, steps.clock)
+            done.append(Done(one.raw_id, Outcome.FAILED, False, None))
+            log.info("failure_recorded", raw_id=one.raw_id, request_id=request_id)
+        except Exception as inner:  # left pending; the worker does not take it again this run
+            log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
+            done.append(Done(one.raw_id, Outcome.FAILED, False, None))
     return done, rest
 
 
