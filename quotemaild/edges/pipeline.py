@@ -13,7 +13,8 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
             `acknowledge` queues its acknowledgement. Messages are written in order and each
             one's rows are flushed before the next is threaded, so a reply in the same batch as
             its original joins it exactly as one-by-one processing would. First without
-            savepoints; if a message raises (or could not be prepared), the transaction is rolled
+            savepoints, the change events kept for one INSERT at the end (`changes.deferred`);
+            if a message raises (or could not be prepared), the transaction is rolled
             back and the batch written again with a savepoint per message: the one that raises
             is rolled back to its savepoint and recorded as failed in a savepoint of its own
             (`record_failure`); the rest of the batch goes on.
