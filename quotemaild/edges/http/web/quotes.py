@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from quotemaild.edges.http.deps import Ctx, owned_quote, owned_request
 from quotemaild.edges.http.problems import from_error
+from quotemaild.edges.http.web import quote_actions
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.errors import QuotemailError
 from quotemaild.mail.templates import RenderedMail
@@ -146,7 +147,10 @@ def router() -> APIRouter:
             if mail is not None and typed is not None:  # a refused sending keeps what was typed
                 mail = RenderedMail(typed[0] or mail.subject, typed[1] or mail.text)
         return request.app.state.pages.render(request, "quote.html", status, section="quotes", quote=view,
-                                              mail=mail, error=error)
+                                              mail=mail, error=error, decidable=quote_actions.DECIDABLE,
+                                              versionable=quote_actions.VERSIONABLE)
+
+    r.include_router(quote_actions.router(quote_page))
 
     @r.get("/quotes/{quote_id}")
     def quote_view(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:

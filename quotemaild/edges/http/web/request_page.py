@@ -26,6 +26,7 @@ from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.services import inbox, reply, request_contacts, requests
+from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
 from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
@@ -76,6 +77,7 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
         "reply_text": views.reply_text(me.tenant_language, detail.get("requester_name")),
+        "nav": neighbours(session, actor.tenant_id, request_id),
         "others": request.app.state.presence.others(actor.tenant_id, request_id, me.id, dt.datetime.now(dt.UTC)),
     }
 
