@@ -57,7 +57,29 @@ def test_a_seller_switches_to_dutch_and_it_sticks(page, live, shot):
     expect(page.get_by_role("link", name="Prospecten")).to_be_visible()
     shot(page, "contacts-nl")
     page.goto(live.base_url + "/")
+    expect(page.get_by_role("link", name="Offerteaanvraag toevoegen")).to_be_visible()
     shot(page, "inbox-nl")
+
+
+def test_an_admin_sees_roles_and_validity_in_french(open_page, live):
+    """Settings name the roles in the page's language (not `admin`/`seller`), and a quote's
+    validity is a French date."""
+    page = open_page(locale="fr-BE", extra_http_headers={"Accept-Language": "fr-BE,fr;q=0.9"})
+    live.add_user("gerant@acme.test", "Gaston Gérant", role="admin")
+    live.login(page, "gerant@acme.test")
+    page.goto(live.base_url + "/settings")
+    expect(page.locator("#users")).to_contain_text("gerant@acme.test · Administrateur")
+    expect(page.locator("#token-role option").first).to_have_text("Vendeur")
+    page.goto(live.base_url + "/requests/new")
+    page.get_by_label("Ou le nom d'un nouveau client").fill("Atelier Lambert")
+    page.get_by_label("Objet").fill("Devis par téléphone")
+    page.get_by_role("button", name="Créer la demande").click()
+    expect(page.get_by_role("status")).to_contain_text("Demande créée")
+    page.get_by_role("link", name="Créer une offre").click()
+    page.get_by_label("Description 1").fill("Châssis")
+    page.get_by_label("Prix unitaire 1").fill("300")
+    page.get_by_role("button", name="Créer une offre").click()
+    expect(page.locator(".req-head")).to_contain_text(re.compile(r"Valable jusqu.au \d{1,2} \w+\.? 20\d\d"))
 
 
 def test_the_daily_work_without_javascript(open_page, live, shot):

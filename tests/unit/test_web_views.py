@@ -101,3 +101,17 @@ def test_quote_editor_rows_become_line_specs():
 def test_status_moves_come_from_the_workflow(status, previous, must, must_not):
     moves = set(allowed_moves(status, previous))
     assert must <= moves and not (must_not & moves)
+
+
+@pytest.mark.parametrize(("lang", "value", "shown"), [
+    ("en", "2027-01-06", "6 Jan 2027"),
+    ("nl", "2027-01-06", "6 jan 2027"),
+    ("fr", "2027-01-06", "6 janv. 2027"),
+    ("en", "", ""),
+])
+def test_a_quote_validity_date_is_shown_in_the_page_language(lang, value, shown):
+    """Quotes show "valid until" as a date in the seller's language, not as ISO text."""
+    from quotemaild.edges.http.web.render import make_environment
+
+    env = make_environment()
+    assert env.from_string("{{ day(v) }}").render(lang=lang, v=value) == shown
