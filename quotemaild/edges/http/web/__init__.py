@@ -2,6 +2,7 @@
 
     include_web(app, api)     the hook the app factory calls (`edges/http/app.py`)
     auth.py                   session -> user and language; /login, /logout, /me/language
+    account.py                /me          one's own account and password
     inbox.py                  /            the requests, filters, counts, paging, live rows
     request_new.py            /requests/new  a request typed in by hand (after a phone call)
     request_page.py           /requests/{id} and its actions (reply, note, assign, status...)
@@ -25,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from quotemaild.edges.http.deps import ApiContext
 from quotemaild.edges.http.problems import Problem, from_error
 from quotemaild.errors import QuotemailError
-from quotemaild.edges.http.web import (auth, contact_card, contact_edit, contacts, inbox, quotes, request_new,
+from quotemaild.edges.http.web import (account, auth, contact_card, contact_edit, contacts, inbox, quotes, request_new,
                                        request_page, settings, settings_company)
 from quotemaild.edges.http.web.presence import Presence
 from quotemaild.edges.http.web.render import Pages, static_dir
@@ -49,8 +50,8 @@ def include_web(app: FastAPI, api: ApiContext) -> None:
     app.state.error_page = error_page
     _pages_for_errors(app, pages)
     # request_new before request_page: /requests/new is not /requests/{id}.
-    for module in (auth, inbox, request_new, request_page, quotes, contact_edit, contact_card, contacts, settings,
-                   settings_company):
+    for module in (auth, account, inbox, request_new, request_page, quotes, contact_edit, contact_card, contacts,
+                   settings, settings_company):
         app.include_router(module.router())
 
 
