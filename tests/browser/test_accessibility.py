@@ -30,7 +30,7 @@ def test_main_pages_pass_axe(page, live, shot):
     check(page, "request")
     page.get_by_role("link", name="Create quote").click()
     check(page, "quote editor")
-    for path in ("/quotes", "/contacts", "/settings", "/settings/company", "/requests/new"):
+    for path in ("/quotes", "/contacts", "/settings", "/settings/company", "/requests/new", "/me"):
         page.goto(live.base_url + path)
         check(page, path)
         shot(page, "page-" + path.strip("/"))

@@ -112,6 +112,13 @@ def test_the_customers_answer_by_phone_is_recorded_in_the_browser(page, live, sh
     page.goto(f"{live.base_url}/requests/{request_id}")
     expect(page.locator(".req-head .badge").first).to_have_text("Quote accepted")
 
+    # The quotes list filters by state (the API's list service): accepted shows it, draft does not.
+    page.goto(live.base_url + "/quotes")
+    page.locator(".counts").get_by_text("Accepted", exact=True).click()
+    expect(page.locator("tbody")).to_contain_text(f"#{request_id}")
+    page.locator(".counts").get_by_text("Draft", exact=True).click()
+    expect(page.locator("tbody")).not_to_contain_text(f"#{request_id}")
+
 
 def test_rejected_quote_gets_a_new_version_and_a_draft_can_be_deleted(page, live):
     """Rejected by the customer -> new version (a draft in the editor) -> the draft deleted with its
