@@ -8,6 +8,8 @@ from email import policy
 
 from playwright.sync_api import expect
 
+from tests.conftest import make_mail
+
 
 def open_request(page, live, subject: str) -> None:
     page.goto(live.base_url + "/")
@@ -132,3 +134,30 @@ def test_next_and_previous_request_from_the_keyboard(page, live):
     page.keyboard.press("?")
     expect(page.locator("#shortcuts")).to_be_visible()
     expect(page.locator("#shortcuts")).to_contain_text("Assign a seller")
+
+
+def test_an_answer_taken_for_an_automatic_one_is_corrected(page, live):
+    """An out-of-office answer is marked as automatic in the conversation; when it was really the
+    customer, one click says so and the timeline records it (no `message verdict` needed)."""
+    live.add_user("robot@acme.test", "Rob Robot")
+    live.send_mail(subject="Prijs tuinhuis", sender="tuin@klant.test", message_id="<garden-1@klant.test>")
+    live.send(make_mail(subject="Automatisch antwoord: Prijs tuinhuis", sender="tuin@klant.test",
+                        message_id="<garden-ooo@klant.test>",
+                        body="Ik ben afwezig tot 12 januari en heb beperkt toegang tot mijn e-mail.\n",
+                        extra="In-Reply-To: <garden-1@klant.test>\r\nAuto-Submitted: auto-replied"),
+              sender="tuin@klant.test")
+    live.login(page, "robot@acme.test")
+    open_request(page, live, "Prijs tuinhuis")
+    answer = page.locator("article.msg.in", has_text="afwezig tot 12 januari")
+    for _ in range(20):  # until the answer is processed and threaded
+        if answer.count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(answer).to_contain_text("Automatic answer")
+    answer.get_by_role("button", name="Not automatic: a person wrote this").click()
+    expect(page.get_by_role("status")).to_contain_text("marked as you said")
+    answer = page.locator("article.msg.in", has_text="afwezig tot 12 januari")
+    expect(answer).not_to_contain_text("Automatic answer")
+    expect(answer.get_by_role("button", name="This is an automatic answer")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("A mail was marked as written by a person")

@@ -55,6 +55,12 @@ def test_html_is_shown_only_when_there_is_no_text():
         ({"kind": "quote_sent", "detail": {"number": "OF-1", "to": "jan@x"}}, "Quote OF-1 sent to jan@x"),
         ({"kind": "human_received", "detail": {}}, "Mail received"),
         ({"kind": "something_new", "detail": {}}, "something new"),
+        ({"kind": "verdict_corrected", "detail": {"before": "out_of_office", "after": "human"}},
+         "A mail was marked as written by a person"),
+        ({"kind": "verdict_corrected", "detail": {"before": "human", "after": "auto_reply"}},
+         "A mail was marked as an automatic answer"),
+        ({"kind": "quote_superseded", "detail": {"number": "OF-1"}}, "Quote OF-1 replaced by a new version"),
+        ({"kind": "prospect_activated", "detail": {"name": "Jan"}}, "Prospect Jan is now active"),
     ],
 )
 def test_timeline_sentences(entry, expected):

@@ -23,14 +23,15 @@ from quotemaild.edges.http.deps import Ctx, owned_request
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.errors import InvalidInput, QuotemailError
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.services import inbox, reply, request_contacts, requests
+from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
 from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
 from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
+from quotemaild.store.models import Message
 
 MAX_FILES = 20
 
@@ -184,6 +185,19 @@ def router() -> APIRouter:
     def prospect(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
         return act(request, ctx, actor, request_id, "prospect_created",
                    lambda s: request_contacts.create_prospect(s, request_id, actor.label, ctx.clock))
+
+    @r.post("/requests/{request_id}/messages/{message_id}/verdict")
+    def verdict(request: Request, request_id: int, message_id: int, actor: PageActor, ctx: Ctx,
+                verdict: Annotated[str, Form(max_length=10)] = "") -> Response:
+        """A customer's mail taken for an automatic answer, or the other way round
+        (`POST /api/v1/messages/{id}/verdict`, the CLI's `message verdict`)."""
+        def work(s: Session) -> None:
+            message = s.get(Message, message_id)
+            if message is None or message.request_id != request_id:
+                raise NotFound("message", str(message_id))
+            robot_answers.correct_verdict(s, message_id, verdict, actor.label, ctx.clock.now())
+
+        return act(request, ctx, actor, request_id, "verdict_corrected", work)
 
     @r.post("/requests/{request_id}/unread")
     def unread(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
