@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import json
 import re
 from email import policy
 
+from babel.dates import format_date
 from playwright.sync_api import expect
 
 from tests.conftest import make_mail
@@ -43,10 +45,15 @@ def test_build_send_answer_accept(page, live, shot):
     page.get_by_role("link", name="Edit lines").click()
     expect(page.locator("#lines-0-quantity")).to_have_value("40")
     page.locator("#lines-0-quantity").fill("44")
+    page.get_by_label("Notes printed under the lines").fill("Plaatsing in week 12.")
+    valid = dt.date.today() + dt.timedelta(days=60)
+    page.get_by_label("Valid until").fill(valid.isoformat())
     expect(page.locator("[data-gross]")).to_have_text(re.compile(r"1,437\.00"))  # 1100*1.21 + 106
     page.get_by_role("button", name="Save lines").click()
     expect(page.get_by_role("status")).to_contain_text("Quote saved")
     expect(page.locator("main")).to_contain_text("1,437.00")
+    expect(page.locator("main")).to_contain_text("Plaatsing in week 12.")
+    expect(page.locator(".req-head")).to_contain_text(f"Valid until {format_date(valid, 'medium', locale='en_GB')}")
     number = page.locator("h1").inner_text().split()[-1]
     shot(page, "quote")
 

@@ -98,12 +98,19 @@ def router() -> APIRouter:
     async def save_lines(request: Request, quote_id: int, actor: PageActor, ctx: Ctx) -> Response:
         """A draft's lines, all at once (the service numbers and totals them again)."""
         owned_quote(quote_id, actor, ctx)
-        filled, specs = lines_from_form(await request.form())
+        form = await request.form()
+        filled, specs = lines_from_form(form)
+        notes, until = form.get("notes"), str(form.get("valid_until") or "").strip()
 
         def work() -> Response:
             try:
                 with ctx.sessions.begin() as s:
-                    quote_manage.replace_lines(s, quote_id, specs, actor.label, ctx.clock)
+                    quote = quote_manage.replace_lines(s, quote_id, specs, actor.label, ctx.clock)
+                    # Notes and validity as `PATCH /api/v1/quotes/{id}` sets them; only what changed.
+                    if isinstance(notes, str) and notes.strip() != (quote.notes or "").strip():
+                        quote_manage.set_notes(s, quote_id, notes, actor.label, ctx.clock)
+                    if until and until != quote.valid_until.isoformat():
+                        quote_manage.set_validity(s, quote_id, actor.label, ctx.clock, until=until)
             except QuotemailError as exc:
                 with ctx.readers() as s:
                     view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
