@@ -98,7 +98,7 @@ def router() -> APIRouter:
             except QuotemailError as exc:
                 with ctx.readers() as s:
                     view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
-                    return editor(request, s, view["request_id"], filled, from_error(exc).status, str(exc), view)
+                    return editor(request, s, view["request_id"], filled, from_error(exc).status, request.app.state.pages.explain(request, exc), view)
             if ctx.feed is not None:
                 ctx.feed.wake()
             return see_other(f"/quotes/{quote_id}?flash=quote_saved")
@@ -123,7 +123,7 @@ def router() -> APIRouter:
                     quote_id = quote.id
             except QuotemailError as exc:
                 with ctx.readers() as s:
-                    return editor(request, s, request_id, filled, 422, str(exc))
+                    return editor(request, s, request_id, filled, 422, request.app.state.pages.explain(request, exc))
             if ctx.feed is not None:
                 ctx.feed.wake()
             return see_other(f"/quotes/{quote_id}?flash=quote_created")
@@ -142,7 +142,7 @@ def router() -> APIRouter:
                 mail = quote_send.quote_mail(s, _ctx(request).send, quote, tenant, req,
                                              request.state.web_user.name)
             except QuotemailError as exc:
-                error = error or str(exc)
+                error = error or request.app.state.pages.explain(request, exc)
             if mail is not None and typed is not None:  # a refused sending keeps what was typed
                 mail = RenderedMail(typed[0] or mail.subject, typed[1] or mail.text)
         return request.app.state.pages.render(request, "quote.html", status, section="quotes", quote=view,
@@ -177,7 +177,7 @@ def router() -> APIRouter:
                     quote_send.send_quote(s, ctx.send, quote_id, actor.label, ctx.clock, subject=subject, body=body)
             except QuotemailError as exc:
                 with ctx.readers() as s:
-                    return quote_page(request, s, quote_id, from_error(exc).status, str(exc),
+                    return quote_page(request, s, quote_id, from_error(exc).status, request.app.state.pages.explain(request, exc),
                                       typed=(subject, body))
             if ctx.feed is not None:
                 ctx.feed.wake()
