@@ -251,3 +251,37 @@ async def test_the_cards_seller_and_its_reminders(api):
     assert re.search(r'<option value="an@acme.test" selected>', shown)
     r = await rest.put(f"/api/v1/contacts/{cid}/seller", json={"email": None})
     assert r.status_code == 200 and r.json()["seller_user_id"] is None
+
+
+async def test_a_quote_is_made_from_the_card_and_by_the_api(api):
+    """The card's "New quote": the editor, a refused line said in Dutch with nothing stored, then
+    the quote on a request made by hand; `POST /api/v1/contacts/{id}/quotes` is its twin."""
+    rest = api.client("acme")
+    cid = (await rest.post("/api/v1/contacts", json={"name": "Bouw NV", "email": "info@bouw.example"})).json()["id"]
+    page, csrf = await form_login(api, "jan@acme.test")
+    card = (await page.get(f"/contacts/{cid}")).text
+    assert f'href="/contacts/{cid}/quotes/new"' in card
+    editor = (await page.get(f"/contacts/{cid}/quotes/new", headers={"accept-language": "nl"})).text
+    assert f'action="/contacts/{cid}/quotes"' in editor and "Bouw NV" in editor
+
+    line = {"lines-0-description": "Voordeur", "lines-0-quantity": "0", "lines-0-unit": "",
+            "lines-0-unit_price": "1250", "lines-0-vat_rate": "21", "lines-0-discount": ""}
+    r = await page.post(f"/contacts/{cid}/quotes", data={**line, "subject": "Voordeur", "csrf": csrf},
+                        headers={"accept-language": "nl"})
+    assert r.status_code == 422 and "Regel 1 – Aantal: mag niet nul zijn" in r.text and 'value="Voordeur"' in r.text
+    assert (await rest.get("/api/v1/quotes", params={"contact_id": cid})).json() == []
+
+    r = await page.post(f"/contacts/{cid}/quotes", data={**line, "lines-0-quantity": "1", "subject": "Voordeur",
+                                                         "note": "belde vanmorgen", "csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"].endswith("?flash=quote_created")
+    (made,) = (await rest.get("/api/v1/quotes", params={"contact_id": cid})).json()
+    assert made["contact_name"] == "Bouw NV" and made["request_id"]
+    request = (await rest.get(f"/api/v1/requests/{made['request_id']}")).json()
+    assert request["subject"] == "Voordeur" and request["status"] == "quote_created"
+
+    r = await rest.post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["Plaatsing;1;350;6"]})
+    assert r.status_code == 201 and r.json()["status"] == "draft" and r.json()["request_id"] != made["request_id"]
+    r = await rest.post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["Plaatsing;x;350;6"]})
+    assert r.status_code == 422 and r.json()["code"] == "not_a_number" and r.json()["field"] == "line[1].quantity"
+    r = await api.client("other").post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["A;1;1;21"]})
+    assert r.status_code == 404
