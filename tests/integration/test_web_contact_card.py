@@ -285,3 +285,12 @@ async def test_a_quote_is_made_from_the_card_and_by_the_api(api):
     assert r.status_code == 422 and r.json()["code"] == "not_a_number" and r.json()["field"] == "line[1].quantity"
     r = await api.client("other").post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["A;1;1;21"]})
     assert r.status_code == 404
+
+
+async def test_a_refusal_outside_a_form_page_is_said_too(api):
+    """A CSV over the limit ends on the error page, which says why in the seller's language."""
+    page, csrf = await form_login(api, "jan@acme.test")
+    big = b"Naam\n" + b"x" * (5 * 1024 * 1024)
+    r = await page.post("/contacts/import", data={"csrf": csrf}, files={"file": ("groot.csv", big, "text/csv")},
+                        headers={"accept-language": "fr"})
+    assert r.status_code == 422 and "Fichier : le fichier dépasse 5" in r.text

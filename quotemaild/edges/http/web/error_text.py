@@ -64,6 +64,7 @@ EXPLANATIONS: dict[str, str] = {
     "file_name": N_("needs a plain file name"),
     "file_missing": N_("choose a file to upload"),
     "file_too_big": N_("the file is larger than %(max)s"),
+    "delete_confirm": N_("tick the box: deleting cannot be undone"),
     "person_gone": N_("this contact person is no longer on the card: reload the page"),
     "csv_empty": N_("the file is empty"),
     "csv_unreadable": N_("this is not a CSV file that can be read"),
@@ -90,7 +91,8 @@ FIELD_LABELS: dict[str, str] = {
     "unit_price": N_("Unit price"), "vat_rate": N_("VAT rate"), "line": N_("Quote lines"),
     "position": N_("Position"), "to": N_("Position"), "validity_days": N_("Valid for (days)"),
     "valid_until": N_("Valid until"), "validity": N_("Validity"), "quote": N_("Quote"),
-    "request": N_("Request"), "delimiter": N_("Separator"),
+    "request": N_("Request"), "delimiter": N_("Separator"), "files": N_("Attachments"),
+    "confirm": N_("Confirmation"),
 }
 _INDEXED = re.compile(r"^(persons|line)\[(\d+)\]\.?(.*)$")
 
