@@ -35,7 +35,8 @@ class ContactQuoteIn(BaseModel):
         min_length=1, max_length=200, examples=[["PVC raam 120x100;12;245.50;21"]],
         description='As `quote create --line`: "description;quantity;unit price;vat%[;unit[;discount%]]"')
     subject: str = Field(default="", max_length=998, description="The request made for it; default: the contact's name")
-    note: str = Field(default="", max_length=100_000, description="What the customer asked (the request's first message)")
+    note: str = Field(default="", max_length=100_000,
+                      description="What the customer asked (the request's first message)")
 
 
 class QuoteOut(Out):

@@ -101,7 +101,8 @@ def router() -> APIRouter:
             except QuotemailError as exc:
                 with ctx.readers() as s:
                     view = quotes.quote_view(s, quotes.get_quote(s, quote_id))
-                    return editor(request, s, view["request_id"], filled, from_error(exc).status, request.app.state.pages.explain(request, exc), view)
+                    return editor(request, s, view["request_id"], filled, from_error(exc).status,
+                                  request.app.state.pages.explain(request, exc), view)
             if ctx.feed is not None:
                 ctx.feed.wake()
             return see_other(f"/quotes/{quote_id}?flash=quote_saved")
