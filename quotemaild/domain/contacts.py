@@ -170,12 +170,12 @@ def apply_invoiced(
     """
     invoice_number = clean_text(invoice_number, "invoice_number", 60)
     if not invoice_number:
-        raise InvalidInput("invoice_number", "is required")
+        raise InvalidInput("invoice_number", "is required", code="required")
     value = cents(parse_decimal(amount, "amount"))
     converted = False
     if needs_customer_number(contact):
         if not number_if_needed:
-            raise InvalidInput("number", "a first invoice needs a new customer number")
+            raise InvalidInput("number", "a first invoice needs a new customer number", code="customer_number_needed")
         if contact.kind is ContactKind.PROSPECT:
             contact = convert_to_customer(contact, number_if_needed, today)
             converted = True

@@ -111,7 +111,7 @@ def router() -> APIRouter:
                         set_logo(s, actor.tenant_slug, None)
             except QuotemailError as exc:
                 return page(request, ctx, actor.tenant_slug, actor.tenant_id, from_error(exc).status, typed,
-                            str(exc))
+                            request.app.state.pages.explain(request, exc))
             return see_other("/settings/company?flash=saved")
 
         return await anyio.to_thread.run_sync(work)
@@ -133,7 +133,8 @@ def router() -> APIRouter:
                 add_imap_source(s, new, ctx.clock)
         except QuotemailError as exc:
             Path(secret).unlink(missing_ok=True)  # nothing stored: no password left behind
-            return page(request, ctx, actor.tenant_slug, actor.tenant_id, from_error(exc).status, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor.tenant_slug, actor.tenant_id, from_error(exc).status, error=said)
         return see_other("/settings/company?flash=saved#mailboxes")
 
     @r.post("/settings/sources/{source_id}/remove")
