@@ -160,3 +160,14 @@ def test_without_a_code_the_english_problem_stays_and_the_api_gets_the_code():
     problem = from_error(coded)
     assert (problem.status, problem.extra["code"], problem.detail) == (422, "required", "is required")
     assert "code" not in from_error(plain).extra
+
+
+def test_company_profile_refusals_in_three_languages():
+    from quotemaild.domain.tenant_profile import merge_profile
+
+    with pytest.raises(InvalidInput) as info:
+        merge_profile({}, {"iban": "BE00 not an iban"})
+    said = {lang: _say(lang, info.value) for lang in ("nl", "fr", "en")}
+    assert said == {"nl": "Bedrijfsgegevens – IBAN: is geen geldige IBAN (controlecijfers of lengte)",
+                    "fr": said["fr"], "en": "Company profile – IBAN: is not a valid IBAN (check digits or length)"}
+    assert said["fr"].endswith(" : n'est pas un IBAN valide (chiffres de contrôle ou longueur)")

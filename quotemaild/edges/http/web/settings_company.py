@@ -24,7 +24,7 @@ from quotemaild.domain.tenant_profile import LANGUAGES, MAX_LOGO, PER_LANGUAGE, 
 from quotemaild.edges.http.deps import Ctx
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.errors import NotFound, QuotemailError
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.services.sources import TLS_MODES, NewImapSource, add_imap_source, list_sources, remove_source
 from quotemaild.services.tenant_profile import logo_data_uri, profile_view, set_logo, update_profile
 from quotemaild.services.tenants import TenantUpdate, update_tenant
@@ -98,8 +98,9 @@ def router() -> APIRouter:
             try:
                 days = int(validity) if validity else None
             except ValueError:
+                wrong = InvalidInput("quote_validity_days", "must be a whole number", code="not_whole")
                 return page(request, ctx, actor.tenant_slug, actor.tenant_id, 422, typed,
-                            "quote_validity_days: must be a whole number of days")
+                            request.app.state.pages.explain(request, wrong))
             try:
                 with ctx.sessions.begin() as s:
                     update_profile(s, actor.tenant_slug, changes)
