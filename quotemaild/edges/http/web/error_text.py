@@ -108,7 +108,7 @@ FIELD_LABELS: dict[str, str] = {
     "first_contact": N_("First contact"), "appointment": N_("Appointment"), "call_back": N_("Call back"),
     "sold": N_("Sold"), "description": N_("Description"), "quantity": N_("Quantity"), "unit": N_("Unit"),
     "unit_price": N_("Unit price"), "vat_rate": N_("VAT rate"), "line": N_("Quote lines"),
-    "position": N_("Position"), "to": N_("Position"), "validity_days": N_("Valid for (days)"),
+    "position": N_("Position"), "to": N_("To"), "validity_days": N_("Valid for (days)"),
     "valid_until": N_("Valid until"), "validity": N_("Validity"), "quote": N_("Quote"),
     "request": N_("Request"), "delimiter": N_("Separator"), "files": N_("Attachments"),
     "confirm": N_("Confirmation"), "logo": N_("Logo"), "own_address": N_("Own address"),
