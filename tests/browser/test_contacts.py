@@ -150,8 +150,8 @@ def test_card_forms_work_without_javascript_in_french(open_page, live, shot):
     """The same forms with JavaScript off (plain posts and redirects), in French."""
     page = open_page(java_script_enabled=False, locale="fr-BE",
                      extra_http_headers={"Accept-Language": "fr-BE,fr;q=0.9"})
-    live.add_user("noscript@acme.test", "Nora Noscript")
-    live.login(page, "noscript@acme.test")
+    live.add_user("noscript-card@acme.test", "Nora Noscript")
+    live.login(page, "noscript-card@acme.test")
     page.goto(live.base_url + "/contacts/new")
     page.get_by_label("Nom", exact=True).fill("Menuiserie Lambert")
     page.get_by_label("Groupes (un par ligne)").fill("PVC")
