@@ -86,7 +86,7 @@ def test_contact_card_with_its_forms_passes_axe(page, live, shot, tmp_path, cons
     contract.write_bytes(b"%PDF-1.4 signed")
     live.cli("contact", "attach", str(contact_id), str(contract))
     live.login(page, "axe-card@acme.test")
-    for path in ("/contacts/new", "/contacts/fields"):
+    for path in ("/contacts/new", "/contacts/fields", f"/contacts/{contact_id}/quotes/new"):
         page.goto(live.base_url + path)
         check(page, path)
     page.goto(f"{live.base_url}/contacts/{contact_id}")
@@ -95,7 +95,7 @@ def test_contact_card_with_its_forms_passes_axe(page, live, shot, tmp_path, cons
     shot(page, "page-contact-card")
     page.locator("#follow-up fieldset", has_text="Appointment").get_by_label("Time").fill("09:15")
     page.get_by_role("button", name="Save follow-up").click()
-    expect(page.get_by_role("alert")).to_contain_text("appointment.date")
+    expect(page.get_by_role("alert")).to_contain_text("Appointment – Date: is not a date")
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     check(page, "contact card with a refused form")
     page.set_viewport_size({"width": 375, "height": 740})

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quotemaild.edges.http.deps import ApiContext
 from quotemaild.edges.http.problems import Problem, from_error
-from quotemaild.errors import QuotemailError
+from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.edges.http.web import (account, auth, contact_card, contact_edit, contacts, inbox, quotes, request_new,
                                        request_page, settings, settings_company)
 from quotemaild.edges.http.web.presence import Presence
@@ -73,7 +73,9 @@ def _pages_for_errors(app: FastAPI, pages: Pages) -> None:
                     return auth.login_redirect(request, auth.LoginRequired("/"))
                 if not getattr(request.state, "lang", None):
                     request.state.lang = auth.browser_language(request)
-                return pages.render(request, "error.html", status, code=status)
+                # a refused value (a file over the limit...) says what is wrong, in the page's language
+                detail = pages.explain(request, exc) if isinstance(exc, InvalidInput) else ""
+                return pages.render(request, "error.html", status, code=status, detail=detail)
 
             return handle
 

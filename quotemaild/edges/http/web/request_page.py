@@ -23,6 +23,7 @@ from quotemaild.edges.http.deps import Ctx, owned_request
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
+from quotemaild.edges.http.web.render import human_size
 from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
@@ -105,7 +106,8 @@ def router() -> APIRouter:
             with ctx.readers() as s:
                 context = page_context(request, s, actor, request_id)
             status = from_error(exc).status  # the API's table: 403, 404, 409, 422...
-            return request.app.state.pages.render(request, "request.html", status, error=str(exc),
+            return request.app.state.pages.render(request, "request.html", status,
+                                                  error=request.app.state.pages.explain(request, exc),
                                                   open_form=open_form, **context)
         if ctx.feed is not None:
             ctx.feed.wake()
@@ -140,7 +142,8 @@ def router() -> APIRouter:
             data = await upload.read(ctx.max_upload + 1)
             total += len(data)
             if total > ctx.max_upload:
-                raise InvalidInput("files", f"the attachments together exceed {ctx.max_upload} bytes")
+                raise InvalidInput("files", f"the attachments together exceed {ctx.max_upload} bytes",
+                                   code="file_too_big", params={"max": human_size(ctx.max_upload)})
             attachments.append(OutboundAttachment(upload.filename, upload.content_type or "application/octet-stream",
                                                   data))
         queued: list[Any] = []
@@ -210,7 +213,7 @@ def router() -> APIRouter:
         def work(s: Session) -> None:
             actor.require_admin("delete a request")
             if confirm != "yes":
-                raise InvalidInput("confirm", "tick the box: deleting cannot be undone")
+                raise InvalidInput("confirm", "tick the box: deleting cannot be undone", code="delete_confirm")
             requests.delete_request(s, request_id, actor.label, ctx.clock)
 
         return act(request, ctx, actor, request_id, "deleted", work, to="/?flash=deleted")

@@ -84,7 +84,8 @@ def router() -> APIRouter:
             with ctx.sessions.begin() as s:
                 update_tenant(s, actor.tenant_slug, changes)
         except QuotemailError as exc:
-            return page(request, ctx, actor, from_error(exc).status, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor, from_error(exc).status, error=said)
         return see_other("/settings?flash=saved")
 
     @r.post("/settings/templates")
@@ -99,7 +100,8 @@ def router() -> APIRouter:
             with ctx.sessions.begin() as s:
                 set_template(s, s.get_one(Tenant, actor.tenant_id), kind, tlang, text, ctx.clock.now())
         except QuotemailError as exc:
-            return page(request, ctx, actor, 422, kind=kind, tlang=tlang, draft=text, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor, 422, kind=kind, tlang=tlang, draft=text, error=said)
         return see_other(f"/settings?kind={kind}&tlang={tlang}&flash=saved#texts")
 
     @r.post("/settings/users")
@@ -114,7 +116,8 @@ def router() -> APIRouter:
                                 "admin" if role == "admin" else "seller", ctx.clock)
                 identity.set_password(s, user, password)
         except QuotemailError as exc:
-            return page(request, ctx, actor, from_error(exc).status, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor, from_error(exc).status, error=said)
         return see_other("/settings?flash=saved#users")
 
     @r.post("/settings/users/{user_id}/password")
@@ -143,7 +146,7 @@ def router() -> APIRouter:
                 _, secret = identity.create_token(s, s.get_one(Tenant, actor.tenant_id), name, role, actor.label,
                                                   ctx.clock)
         except QuotemailError as exc:
-            return page(request, ctx, actor, 422, error=str(exc))
+            return page(request, ctx, actor, 422, error=request.app.state.pages.explain(request, exc))
         return page(request, ctx, actor, new_token=secret)  # shown once, never stored in clear
 
     @r.post("/settings/tokens/{token_id}/revoke")
