@@ -35,10 +35,11 @@ def create_manual(
 ) -> QuoteRequest:
     """A request typed in after a phone call; the body becomes its first (inbound) message."""
     if (contact_id is None) == (not customer_name):
-        raise InvalidInput("contact", "give an existing contact or a customer name (one of them)")
+        raise InvalidInput("contact", "give an existing contact or a customer name (one of them)",
+                           code="contact_or_name")
     subject = clean_text(subject, "subject", 998)
     if not subject:
-        raise InvalidInput("subject", "must not be empty")
+        raise InvalidInput("subject", "must not be empty", code="required")
     text = clean_text(body, "body", 100_000, multiline=True)
     contact = get_contact(session, contact_id, tenant.id) if contact_id is not None else None
     name = contact.name if contact else clean_text(customer_name, "customer_name", 200)
@@ -84,10 +85,11 @@ def create_prospect(session: Session, request_id: int, actor: str, clock: Clock)
     """A new prospect prefilled from the requester, linked to the request."""
     request = get_request(session, request_id)
     if request.contact_id is not None:
-        raise InvalidInput("request", f"request {request.id} is already linked to contact {request.contact_id}")
+        raise InvalidInput("request", f"request {request.id} is already linked to contact {request.contact_id}",
+                           code="already_linked")
     name = request.requester_name or (request.requester_email or "").split("@", 1)[0]
     if not name:
-        raise InvalidInput("requester", "the request has no requester to make a prospect of")
+        raise InvalidInput("requester", "the request has no requester to make a prospect of", code="no_requester")
     data: dict[str, object] = {"name": name, "kind": "prospect", "lead_source": "quote request"}
     if request.requester_email:
         data["emails"] = [request.requester_email]

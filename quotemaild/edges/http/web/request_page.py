@@ -23,13 +23,16 @@ from quotemaild.edges.http.deps import Ctx, owned_request
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.errors import InvalidInput, QuotemailError
+from quotemaild.edges.http.web.render import human_size
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.services import inbox, reply, request_contacts, requests
+from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
+from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
 from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
+from quotemaild.store.models import Message
 
 MAX_FILES = 20
 
@@ -76,6 +79,7 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
         "reply_text": views.reply_text(me.tenant_language, detail.get("requester_name")),
+        "nav": neighbours(session, actor.tenant_id, request_id),
         "others": request.app.state.presence.others(actor.tenant_id, request_id, me.id, dt.datetime.now(dt.UTC)),
     }
 
@@ -102,7 +106,8 @@ def router() -> APIRouter:
             with ctx.readers() as s:
                 context = page_context(request, s, actor, request_id)
             status = from_error(exc).status  # the API's table: 403, 404, 409, 422...
-            return request.app.state.pages.render(request, "request.html", status, error=str(exc),
+            return request.app.state.pages.render(request, "request.html", status,
+                                                  error=request.app.state.pages.explain(request, exc),
                                                   open_form=open_form, **context)
         if ctx.feed is not None:
             ctx.feed.wake()
@@ -137,7 +142,8 @@ def router() -> APIRouter:
             data = await upload.read(ctx.max_upload + 1)
             total += len(data)
             if total > ctx.max_upload:
-                raise InvalidInput("files", f"the attachments together exceed {ctx.max_upload} bytes")
+                raise InvalidInput("files", f"the attachments together exceed {ctx.max_upload} bytes",
+                                   code="file_too_big", params={"max": human_size(ctx.max_upload)})
             attachments.append(OutboundAttachment(upload.filename, upload.content_type or "application/octet-stream",
                                                   data))
         queued: list[Any] = []
@@ -183,6 +189,19 @@ def router() -> APIRouter:
         return act(request, ctx, actor, request_id, "prospect_created",
                    lambda s: request_contacts.create_prospect(s, request_id, actor.label, ctx.clock))
 
+    @r.post("/requests/{request_id}/messages/{message_id}/verdict")
+    def verdict(request: Request, request_id: int, message_id: int, actor: PageActor, ctx: Ctx,
+                verdict: Annotated[str, Form(max_length=10)] = "") -> Response:
+        """A customer's mail taken for an automatic answer, or the other way round
+        (`POST /api/v1/messages/{id}/verdict`, the CLI's `message verdict`)."""
+        def work(s: Session) -> None:
+            message = s.get(Message, message_id)
+            if message is None or message.request_id != request_id:
+                raise NotFound("message", str(message_id))
+            robot_answers.correct_verdict(s, message_id, verdict, actor.label, ctx.clock.now())
+
+        return act(request, ctx, actor, request_id, "verdict_corrected", work)
+
     @r.post("/requests/{request_id}/unread")
     def unread(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
         return act(request, ctx, actor, request_id, "marked_unread",
@@ -194,7 +213,7 @@ def router() -> APIRouter:
         def work(s: Session) -> None:
             actor.require_admin("delete a request")
             if confirm != "yes":
-                raise InvalidInput("confirm", "tick the box: deleting cannot be undone")
+                raise InvalidInput("confirm", "tick the box: deleting cannot be undone", code="delete_confirm")
             requests.delete_request(s, request_id, actor.label, ctx.clock)
 
         return act(request, ctx, actor, request_id, "deleted", work, to="/?flash=deleted")
