@@ -35,6 +35,7 @@ from quotemaild.services.identity import Actor
 from quotemaild.services.requests import get_request
 from quotemaild.services.timeline import record
 from quotemaild.store.models import QuoteRequest, ReadCount, RequestCount, RequestRead
+from quotemaild.store import search
 from quotemaild.store.queries import request_detail, request_query, request_summary
 
 MAX_LIMIT = 200
@@ -44,7 +45,7 @@ MAX_LIMIT = 200
 class InboxFilter:
     status: str | None = None
     assignee: str | None = None  # an e-mail, "me" (the user actor) or "none" (unassigned)
-    q: str | None = None  # text in subject, requester name or e-mail
+    q: str | None = None  # text in subject, requester, contact name, mail text; or a request number
     since: dt.datetime | None = None  # updated at or after
     until: dt.datetime | None = None  # updated before
     unread: bool | None = None
@@ -96,6 +97,11 @@ def list_requests(
     q = request_query(actor.tenant_slug, flt.status, flt.q or None,
                       assignee if assignee not in (None, "none") else None)
     q = q.where(QuoteRequest.tenant_id == actor.tenant_id)
+    if flt.q:
+        # The LIKE above defines the result; the trigram index only says which requests to test.
+        candidates = search.candidate_ids(session, actor.tenant_id, flt.q)
+        if candidates is not None:
+            q = q.where(QuoteRequest.id.in_(sorted(candidates)))
     if assignee == "none":
         q = q.where(QuoteRequest.assignee_user_id.is_(None))
     if flt.since is not None:

@@ -1,0 +1,96 @@
+"""Full-text candidates for the inbox's text search (SQLite FTS5, trigram tokenizer).
+
+The inbox searches subject, requester e-mail and name, the linked contact's name, the request
+number and the text of every message, as a case-insensitive substring (`store/queries.py`,
+`search_clause`). As a LIKE that reads every message of the tenant: seconds at 100k requests
+when few match. On SQLite two external-content FTS5 tables index the same text by trigrams:
+
+    messages_fts   messages.text                                         (rowid = messages.id)
+    requests_fts   quote_requests.subject, requester_email, requester_name (rowid = quote_requests.id)
+
+Triggers on `messages` and `quote_requests` (migration 0018) keep them in step in the writer's own
+transaction, whoever writes (daemon, processing child, CLI, bulk loads): insert, delete (FK
+cascades included) and update of the indexed columns. The contact's name is not indexed: a
+tenant's contacts are few, so they are matched with LIKE and their requests found by
+`ix_quote_requests_contact_id`.
+
+`candidate_ids` returns the tenant's requests whose text *may* match: trigram matching folds case
+for every script, where SQLite's LIKE folds ASCII only, so FTS finds a superset. The caller still
+applies the LIKE to the candidates, and the results are exactly the LIKE's. It returns None when
+the index cannot help — terms under 3 characters (no trigram), other engines, or more than `cap`
+candidates (a frequent term: walking the newest requests with LIKE finds a page quickly then).
+
+`purge_deleted` rewrites both indexes: FTS5 deletes only add tombstones, and the deleted text's
+trigrams (with positions: enough to read the text back) stay in the older segments until a merge.
+Erasure calls it, so erased text really leaves the store.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from quotemaild.store.models import Contact, Message, QuoteRequest
+
+MESSAGES_FTS = "messages_fts"
+REQUESTS_FTS = "requests_fts"
+FTS_TABLES = (MESSAGES_FTS, REQUESTS_FTS)
+MIN_TERM = 3  # characters: the trigram tokenizer cannot match less
+DEFAULT_CAP = 2000
+
+
+def is_search_table(name: str | None) -> bool:
+    """The FTS tables and their shadow tables (`messages_fts_data`, ...): not models."""
+    return bool(name) and any(name == t or name.startswith(f"{t}_") for t in FTS_TABLES)
+
+
+def fts_phrase(term: str) -> str:
+    """The term as one FTS5 phrase: every character literal (a `"` is doubled)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def request_number(term: str) -> int | None:
+    """`123` or `#123` also finds request 123."""
+    number = term.strip().lstrip("#")
+    return int(number) if number.isdigit() and len(number) < 16 else None
+
+
+def usable(session: Session, term: str) -> bool:
+    return session.get_bind().dialect.name == "sqlite" and len(term) >= MIN_TERM
+
+
+def candidate_ids(session: Session, tenant_id: int, term: str, cap: int = DEFAULT_CAP) -> set[int] | None:
+    """Ids of the tenant's requests that may contain `term`; None: use the LIKE walk instead."""
+    if not usable(session, term):
+        return None
+    phrase = fts_phrase(term)
+    found: set[int] = set()
+    by_text = session.scalars(
+        select(Message.request_id).distinct()
+        .where(Message.id.in_(text(f"SELECT rowid FROM {MESSAGES_FTS} WHERE {MESSAGES_FTS} MATCH :phrase")
+                              .bindparams(bindparam("phrase", phrase))),
+               Message.tenant_id == tenant_id, Message.request_id.is_not(None))
+        .limit(cap + 1)).all()
+    found.update(int(r) for r in by_text if r is not None)
+    by_fields = session.scalars(
+        select(QuoteRequest.id)
+        .where(QuoteRequest.id.in_(text(f"SELECT rowid FROM {REQUESTS_FTS} WHERE {REQUESTS_FTS} MATCH :phrase2")
+                                   .bindparams(bindparam("phrase2", phrase))),
+               QuoteRequest.tenant_id == tenant_id)
+        .limit(cap + 1)).all()
+    found.update(by_fields)
+    contacts = select(Contact.id).where(Contact.tenant_id == tenant_id, Contact.name.icontains(term, autoescape=True))
+    found.update(session.scalars(select(QuoteRequest.id).where(QuoteRequest.contact_id.in_(contacts))
+                                 .limit(cap + 1)))
+    number = request_number(term)
+    if number is not None:
+        found.add(number)
+    return None if len(found) > cap else found
+
+
+def purge_deleted(session: Session) -> None:
+    """Merge every segment of both indexes, so deleted text leaves them (SQLite; else nothing)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    for table in FTS_TABLES:
+        session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
