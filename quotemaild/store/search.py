@@ -27,10 +27,10 @@ Erasure calls it, so erased text really leaves the store.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from quotemaild.store.models import Contact, Message, QuoteRequest
+from quotemaild.store.models import Contact, QuoteRequest
 
 MESSAGES_FTS = "messages_fts"
 REQUESTS_FTS = "requests_fts"
@@ -59,26 +59,25 @@ def usable(session: Session, term: str) -> bool:
     return session.get_bind().dialect.name == "sqlite" and len(term) >= MIN_TERM
 
 
+# The index drives (CROSS JOIN keeps it outer: SQLite would rather walk the tenant's requests
+# and probe the index per row) and LIMIT stops a frequent term early.
+_BY_TEXT = text(f"SELECT DISTINCT m.request_id FROM {MESSAGES_FTS} f CROSS JOIN messages m ON m.id = f.rowid "
+                f"WHERE {MESSAGES_FTS} MATCH :phrase AND m.tenant_id = :tenant AND m.request_id IS NOT NULL "
+                "LIMIT :limit")
+_BY_FIELDS = text(f"SELECT q.id FROM {REQUESTS_FTS} f CROSS JOIN quote_requests q ON q.id = f.rowid "
+                  f"WHERE {REQUESTS_FTS} MATCH :phrase AND q.tenant_id = :tenant LIMIT :limit")
+
+
 def candidate_ids(session: Session, tenant_id: int, term: str, cap: int = DEFAULT_CAP) -> set[int] | None:
     """Ids of the tenant's requests that may contain `term`; None: use the LIKE walk instead."""
     if not usable(session, term):
         return None
-    phrase = fts_phrase(term)
+    params = {"phrase": fts_phrase(term), "tenant": tenant_id, "limit": cap + 1}
     found: set[int] = set()
-    by_text = session.scalars(
-        select(Message.request_id).distinct()
-        .where(Message.id.in_(text(f"SELECT rowid FROM {MESSAGES_FTS} WHERE {MESSAGES_FTS} MATCH :phrase")
-                              .bindparams(bindparam("phrase", phrase))),
-               Message.tenant_id == tenant_id, Message.request_id.is_not(None))
-        .limit(cap + 1)).all()
-    found.update(int(r) for r in by_text if r is not None)
-    by_fields = session.scalars(
-        select(QuoteRequest.id)
-        .where(QuoteRequest.id.in_(text(f"SELECT rowid FROM {REQUESTS_FTS} WHERE {REQUESTS_FTS} MATCH :phrase2")
-                                   .bindparams(bindparam("phrase2", phrase))),
-               QuoteRequest.tenant_id == tenant_id)
-        .limit(cap + 1)).all()
-    found.update(by_fields)
+    for stmt in (_BY_FIELDS, _BY_TEXT):
+        found.update(int(r) for r in session.scalars(stmt, params))
+        if len(found) > cap:
+            return None
     contacts = select(Contact.id).where(Contact.tenant_id == tenant_id, Contact.name.icontains(term, autoescape=True))
     found.update(session.scalars(select(QuoteRequest.id).where(QuoteRequest.contact_id.in_(contacts))
                                  .limit(cap + 1)))
