@@ -14,8 +14,9 @@ cascades included) and update of the indexed columns. The contact's name is not 
 tenant's contacts are few, so they are matched with LIKE and their requests found by
 `ix_quote_requests_contact_id`.
 
-`candidate_ids` returns the tenant's requests whose text *may* match: trigram matching folds case
-for every script, where SQLite's LIKE folds ASCII only, so FTS finds a superset. The caller still
+`candidate_ids` returns the tenant's requests whose text *may* match: the index keeps which rows
+hold a trigram, not where (detail=none), and it folds case for every script where SQLite's LIKE
+folds ASCII only, so it finds a superset. The caller still
 applies the LIKE to the candidates, and the results are exactly the LIKE's. It returns None when
 the index cannot help — terms under 3 characters (no trigram), other engines, or more than `cap`
 candidates (a frequent term: walking the newest requests with LIKE finds a page quickly then).
@@ -44,9 +45,13 @@ def is_search_table(name: str | None) -> bool:
     return bool(name) and any(name == t or name.startswith(f"{t}_") for t in FTS_TABLES)
 
 
-def fts_phrase(term: str) -> str:
-    """The term as one FTS5 phrase: every character literal (a `"` is doubled)."""
-    return '"' + term.replace('"', '""') + '"'
+def fts_query(term: str) -> str:
+    """Every trigram of the term, each a quoted FTS5 string (a `"` doubled), joined by AND.
+
+    The tables keep no positions (detail=none), so this finds the rows holding all the trigrams
+    anywhere: a superset of the rows holding the term, which the LIKE then narrows."""
+    grams = dict.fromkeys(term[i:i + MIN_TERM] for i in range(len(term) - MIN_TERM + 1))
+    return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
 
 
 def request_number(term: str) -> int | None:
@@ -61,10 +66,10 @@ def usable(session: Session, term: str) -> bool:
 
 # The index drives (CROSS JOIN keeps it outer: SQLite would rather walk the tenant's requests
 # and probe the index per row) and LIMIT stops a frequent term early.
-_BY_TEXT = text(f"SELECT DISTINCT m.request_id FROM {MESSAGES_FTS} f CROSS JOIN messages m ON m.id = f.rowid "
+BY_TEXT = text(f"SELECT DISTINCT m.request_id FROM {MESSAGES_FTS} f CROSS JOIN messages m ON m.id = f.rowid "
                 f"WHERE {MESSAGES_FTS} MATCH :phrase AND m.tenant_id = :tenant AND m.request_id IS NOT NULL "
                 "LIMIT :limit")
-_BY_FIELDS = text(f"SELECT q.id FROM {REQUESTS_FTS} f CROSS JOIN quote_requests q ON q.id = f.rowid "
+BY_FIELDS = text(f"SELECT q.id FROM {REQUESTS_FTS} f CROSS JOIN quote_requests q ON q.id = f.rowid "
                   f"WHERE {REQUESTS_FTS} MATCH :phrase AND q.tenant_id = :tenant LIMIT :limit")
 
 
@@ -72,9 +77,9 @@ def candidate_ids(session: Session, tenant_id: int, term: str, cap: int = DEFAUL
     """Ids of the tenant's requests that may contain `term`; None: use the LIKE walk instead."""
     if not usable(session, term):
         return None
-    params = {"phrase": fts_phrase(term), "tenant": tenant_id, "limit": cap + 1}
+    params = {"phrase": fts_query(term), "tenant": tenant_id, "limit": cap + 1}
     found: set[int] = set()
-    for stmt in (_BY_FIELDS, _BY_TEXT):
+    for stmt in (BY_FIELDS, BY_TEXT):
         found.update(int(r) for r in session.scalars(stmt, params))
         if len(found) > cap:
             return None

@@ -10,14 +10,18 @@ import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
 from quotemaild.clock import FixedClock, SystemClock
+from quotemaild.edges.pipeline import Steps, process_batch
 from quotemaild.services import inbox
 from quotemaild.services.identity import actor_of_user
+from quotemaild.services.ingest import IngestSettings
 from quotemaild.services.privacy import forget_contact
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.services.users import add_user
 from quotemaild.store import search
 from quotemaild.store.models import Contact, Message, QuoteRequest, Tenant
-from quotemaild.store.queries import request_query, search_clause
+from quotemaild.store.queries import request_query
+from tests.conftest import DOMAIN, make_mail
+from tests.support.raws import add_pending_raw
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -132,7 +136,7 @@ def test_the_index_follows_every_write(sessions):
         s.flush()
         _integrity(s)
         assert _listed(s, actor, "zonnepanelen") == [] and _listed(s, actor, "m²") == []
-        phrase = search.fts_phrase("zonnepanelen")
+        phrase = search.fts_query("zonnepanelen")
         assert s.scalar(text("SELECT count(*) FROM requests_fts WHERE requests_fts MATCH :p"), {"p": phrase}) == 1
     with sessions.begin() as s:  # a deleted tenant takes its requests and messages along
         s.execute(delete(Tenant).where(Tenant.slug == "other"))
@@ -169,3 +173,23 @@ def test_erasure_leaves_nothing_in_the_index(sessions):
         _integrity(s)
         assert _listed(s, actor, "quokka") == []
         assert mark not in _index_bytes(s)
+
+
+@pytest.mark.sqlite_only
+def test_the_processing_pipeline_keeps_the_index(sessions):
+    """Mail processed by the pipeline (its Core inserts, in batches) is found by its text at once."""
+    mails = [make_mail(subject="Veranda", message_id="<v1@example.org>", body="Een veranda van 4 bij 3 meter.\n"),
+             make_mail(subject="Re: Veranda", message_id="<v2@example.org>", extra="In-Reply-To: <v1@example.org>",
+                       body="Liefst in antraciet aluminium.\n"),
+             make_mail(subject="Carport", message_id="<c1@example.org>", sender="piet@example.org")]
+    with sessions.begin() as s:
+        tenant = add_tenant(s, NewTenant("Acme", "acme"), SystemClock())
+        user = add_user(s, tenant, "Ann", "ann@acme.example", "seller", SystemClock())
+        actor = actor_of_user(user, tenant)
+        ids = [add_pending_raw(s, tenant.id, m, mail_from="klant@example.org") for m in mails]
+    process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), SystemClock()))
+    with sessions() as s:
+        _integrity(s)
+        veranda = _listed(s, actor, "veranda")
+        assert len(veranda) == 1 and _listed(s, actor, "ANTRACIET") == veranda
+        assert len(_listed(s, actor, "piet@")) == 1 and _listed(s, actor, "beton") == []
