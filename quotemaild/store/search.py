@@ -67,10 +67,10 @@ def usable(session: Session, term: str) -> bool:
 # The index drives (CROSS JOIN keeps it outer: SQLite would rather walk the tenant's requests
 # and probe the index per row) and LIMIT stops a frequent term early.
 BY_TEXT = text(f"SELECT DISTINCT m.request_id FROM {MESSAGES_FTS} f CROSS JOIN messages m ON m.id = f.rowid "
-                f"WHERE {MESSAGES_FTS} MATCH :phrase AND m.tenant_id = :tenant AND m.request_id IS NOT NULL "
-                "LIMIT :limit")
+               f"WHERE {MESSAGES_FTS} MATCH :phrase AND m.tenant_id = :tenant AND m.request_id IS NOT NULL "
+               "LIMIT :limit")
 BY_FIELDS = text(f"SELECT q.id FROM {REQUESTS_FTS} f CROSS JOIN quote_requests q ON q.id = f.rowid "
-                  f"WHERE {REQUESTS_FTS} MATCH :phrase AND q.tenant_id = :tenant LIMIT :limit")
+                 f"WHERE {REQUESTS_FTS} MATCH :phrase AND q.tenant_id = :tenant LIMIT :limit")
 
 
 def candidate_ids(session: Session, tenant_id: int, term: str, cap: int = DEFAULT_CAP) -> set[int] | None:
