@@ -29,7 +29,6 @@ from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.services import inbox, reply, request_contacts, requests
 from quotemaild.services.conversation_view import message_extras
-from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
 
@@ -74,7 +73,7 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "first_in": views.first_inbound(conversation),
         "timeline": [{**e, "text": views.timeline_text(e, gettext, status_name)} for e in detail["timeline"]],
         "contact": detail.get("contact"),
-        "contacts": [] if detail.get("contact") else list_contacts(session, actor.tenant_id, limit=500),
+        "contacts": [] if detail.get("contact") else request_contacts.link_choices(session, actor.tenant_id),
         "users": users,
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
