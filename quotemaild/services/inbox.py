@@ -229,8 +229,10 @@ def record_read(session: Session, mark: ReadMark, clock: Clock) -> bool:
     read = exists().where(RequestRead.user_id == mark.user_id, RequestRead.request_id == mark.request_id)
     row = select(literal(mark.user_id), literal(mark.request_id), literal(clock.now(), RequestRead.read_at.type))
     row = row.where(exists().where(QuoteRequest.id == mark.request_id), ~read, ~newer_mail)
-    done = session.execute(insert(RequestRead).from_select(["user_id", "request_id", "read_at"], row))
-    return bool(done.rowcount)
+    # RETURNING, not rowcount: the PostgreSQL driver reports -1 for INSERT ... SELECT.
+    done = session.execute(insert(RequestRead).from_select(["user_id", "request_id", "read_at"], row)
+                           .returning(RequestRead.user_id))
+    return done.first() is not None
 
 
 def mark_unread(session: Session, actor: Actor, request_id: int) -> None:
