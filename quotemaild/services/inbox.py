@@ -36,8 +36,8 @@ from quotemaild.errors import InvalidInput
 from quotemaild.services.identity import Actor
 from quotemaild.services.requests import get_request
 from quotemaild.services.timeline import record
-from quotemaild.store.models import Message, QuoteRequest, ReadCount, RequestCount, RequestRead
 from quotemaild.store import search
+from quotemaild.store.models import Message, QuoteRequest, ReadCount, RequestCount, RequestRead
 from quotemaild.store.queries import request_detail, request_query, request_summary
 
 MAX_LIMIT = 200

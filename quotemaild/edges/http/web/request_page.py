@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from starlette.background import BackgroundTask
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from quotemaild.domain.status import Status, event_for_target
 from quotemaild.edges.http.deps import Ctx, owned_request
