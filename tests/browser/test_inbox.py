@@ -53,3 +53,17 @@ def test_new_request_appears_without_reload_and_rows_stay_put(page, live, shot):
     assert page.evaluate("document.activeElement.closest('li').dataset.id") == focused_id
     assert page.locator("#requests li").first.get_attribute("data-id") == fresh.get_attribute("data-id")
     shot(page, "inbox-live")
+
+
+def test_question_mark_lists_the_shortcuts(page, live):
+    """The inbox's "?" shows every shortcut, those of the request page included."""
+    live.add_user("vraag@acme.test", "Vic Vraag")
+    live.login(page, "vraag@acme.test")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    page.keyboard.press("?")
+    shortcuts = page.locator("#shortcuts")
+    expect(shortcuts).to_be_visible()
+    for text in ("Next / previous request", "Reply to the customer", "Add an internal note", "Assign a seller"):
+        expect(shortcuts).to_contain_text(text)
+    page.keyboard.press("?")
+    expect(shortcuts).to_be_hidden()

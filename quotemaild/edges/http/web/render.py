@@ -12,7 +12,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
@@ -84,6 +84,16 @@ def _when(ctx: Any, value: dt.datetime | str | None, fmt: str = "short") -> str:
 
 
 @pass_context
+def _day(ctx: Any, value: dt.date | str | None, fmt: str = "medium") -> str:
+    """A calendar date (a quote's validity) in the page's language: 6 janv. 2027, 6 jan 2027."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return format_date(value, fmt, locale=LOCALES[ctx["lang"]])
+
+
+@pass_context
 def _ago(ctx: Any, value: dt.datetime | str | None) -> str:
     if value is None:
         return ""
@@ -130,7 +140,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(when=_when, ago=_ago, money=_money, number=_number, status_name=_status,
+    env.globals.update(when=_when, day=_day, ago=_ago, money=_money, number=_number, status_name=_status,
                        provenance_name=_named(PROVENANCE_NAMES), kind_name=_named(KIND_NAMES),
                        quote_state_name=_named(QUOTE_STATES),
                        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, STATUSES=STATUSES)

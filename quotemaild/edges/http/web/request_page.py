@@ -25,12 +25,14 @@ from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.edges.http.web.read_marks import ReadMarks
-from quotemaild.errors import InvalidInput, QuotemailError
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.services import inbox, reply, request_contacts, requests
+from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
+from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
+from quotemaild.store.models import Message
 
 MAX_FILES = 20
 
@@ -78,6 +80,7 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
         "reply_text": views.reply_text(me.tenant_language, detail.get("requester_name")),
+        "nav": neighbours(session, actor.tenant_id, request_id),
         "others": request.app.state.presence.others(actor.tenant_id, request_id, me.id, dt.datetime.now(dt.UTC)),
     }
 
@@ -189,6 +192,19 @@ def router() -> APIRouter:
     def prospect(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
         return act(request, ctx, actor, request_id, "prospect_created",
                    lambda s: request_contacts.create_prospect(s, request_id, actor.label, ctx.clock))
+
+    @r.post("/requests/{request_id}/messages/{message_id}/verdict")
+    def verdict(request: Request, request_id: int, message_id: int, actor: PageActor, ctx: Ctx,
+                verdict: Annotated[str, Form(max_length=10)] = "") -> Response:
+        """A customer's mail taken for an automatic answer, or the other way round
+        (`POST /api/v1/messages/{id}/verdict`, the CLI's `message verdict`)."""
+        def work(s: Session) -> None:
+            message = s.get(Message, message_id)
+            if message is None or message.request_id != request_id:
+                raise NotFound("message", str(message_id))
+            robot_answers.correct_verdict(s, message_id, verdict, actor.label, ctx.clock.now())
+
+        return act(request, ctx, actor, request_id, "verdict_corrected", work)
 
     @r.post("/requests/{request_id}/unread")
     def unread(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
