@@ -73,6 +73,7 @@
   if (live && window.EventSource) {
     const banner = $("#live-note");
     let fresh = 0;
+    const loadedAt = Date.now();
     const source = new EventSource("/api/v1/events");
     const refresh = () => {
       // Fetch the first page as HTML and add the rows we do not have yet at the top;
@@ -108,6 +109,10 @@
     let timer = null;
     const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 150); };
     ["request", "message", "status"].forEach((kind) => source.addEventListener(kind, soon));
+    // The stream starts at "now": what was processed between this page's render and the stream's
+    // (re)connection would never arrive as an event, so every open brings the list up to date.
+    let opened = 0;
+    source.addEventListener("open", () => { if (opened++ > 0 || Date.now() - loadedAt > 1000) soon(); });
     source.onmessage = soon;
     window.addEventListener("beforeunload", () => source.close());
   }

@@ -29,6 +29,7 @@ from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.edges.http.web import (account, auth, contact_card, contact_edit, contacts, inbox, quotes, request_new,
                                        request_page, settings, settings_company)
 from quotemaild.edges.http.web.presence import Presence
+from quotemaild.edges.http.web.read_marks import ReadMarks
 from quotemaild.edges.http.web.render import Pages, static_dir
 
 
@@ -36,6 +37,7 @@ def include_web(app: FastAPI, api: ApiContext) -> None:
     pages = Pages()
     app.state.pages = pages
     app.state.presence = Presence()
+    app.state.read_marks = ReadMarks()
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_exception_handler(auth.LoginRequired, auth.login_redirect)
 

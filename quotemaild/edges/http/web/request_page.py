@@ -1,6 +1,7 @@
 """/requests/{id}: one request's conversation, facts, timeline, and the seller's actions on it.
 
-GET renders the page (and marks the request read for this user). Each action is a form POST
+GET renders the page from a read session; marking the request read for this user is written
+after the response is sent (`read_marks.py`). Each action is a form POST
 that calls the one service the JSON API's twin route calls and answers 303 back to the page
 with a flash code; a refused action (bad input, a move the workflow forbids) renders the page
 again with the reason, and nothing of it is stored.
@@ -16,20 +17,20 @@ import anyio.to_thread
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
-from quotemaild.clock import Clock
 from quotemaild.domain.status import Status, event_for_target
 from quotemaild.edges.http.deps import Ctx, owned_request
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
+from quotemaild.edges.http.web.read_marks import ReadMarks
 from quotemaild.edges.http.web.render import human_size
 from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
 from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
 from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
-from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
 from quotemaild.store.models import Message
@@ -52,10 +53,11 @@ def allowed_moves(status: str, previous: str | None) -> list[str]:
 
 
 def page_context(request: Request, session: Session, actor: Actor, request_id: int,
-                 clock: Clock | None = None) -> dict[str, Any]:
-    """Everything the request page shows; with a clock, opening it marks it read for the user."""
+                 detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the request page shows (`detail`: the request as opened, if done already)."""
     pages = request.app.state.pages
-    detail = inbox.open_request(session, actor, request_id, clock)
+    if detail is None:
+        detail = inbox.open_request(session, actor, request_id)
     api = request.app.state.api
     extras = message_extras(session, request_id, api.config is not None and api.config.outbound.smarthost is not None)
     for message in detail["messages"]:
@@ -74,7 +76,7 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "first_in": views.first_inbound(conversation),
         "timeline": [{**e, "text": views.timeline_text(e, gettext, status_name)} for e in detail["timeline"]],
         "contact": detail.get("contact"),
-        "contacts": [] if detail.get("contact") else list_contacts(session, actor.tenant_id, limit=500),
+        "contacts": [] if detail.get("contact") else request_contacts.link_choices(session, actor.tenant_id),
         "users": users,
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
@@ -92,9 +94,14 @@ def router() -> APIRouter:
         owned_request(request_id, actor, ctx)
         me = request.state.web_user
         request.app.state.presence.ping(actor.tenant_id, request_id, me.id, me.name, dt.datetime.now(dt.UTC))
-        with ctx.sessions.begin() as s:
-            context = page_context(request, s, actor, request_id, ctx.clock)
-        return request.app.state.pages.render(request, "request.html", **context)
+        with ctx.readers() as s:  # no write here: the read mark follows the response
+            detail, mark = inbox.open_request_deferred(s, actor, request_id)
+            context = page_context(request, s, actor, request_id, detail)
+        response = request.app.state.pages.render(request, "request.html", **context)
+        if mark is not None:
+            marks: ReadMarks = request.app.state.read_marks
+            response.background = BackgroundTask(marks.record, ctx.sessions, ctx.clock, mark, marks.schedule(mark))
+        return response
 
     def act(request: Request, ctx: Ctx, actor: Actor, request_id: int, flash: str,
             work: Callable[[Session], object], open_form: str = "", to: str | None = None) -> Response:
@@ -204,6 +211,8 @@ def router() -> APIRouter:
 
     @r.post("/requests/{request_id}/unread")
     def unread(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        if actor.user_id is not None:  # a read mark of this page still on its way must not win
+            request.app.state.read_marks.cancel(actor.user_id, request_id)
         return act(request, ctx, actor, request_id, "marked_unread",
                    lambda s: inbox.mark_unread(s, actor, request_id), to="/?flash=marked_unread")
 
