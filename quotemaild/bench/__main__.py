@@ -65,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
                    help="the stores' engine (default sqlite; postgresql: a private PostgreSQL 15 server from "
                    "Debian's package for the run, removed after)")
+    p.add_argument("--paced-ratio", type=float, default=0.4,
+                   help="paced stage: offered rate as a fraction of the null handler's rate (default 0.4)")
+    p.add_argument("--paced-rate", type=float, help="paced stage: a fixed offered rate in msgs/s instead")
     p.add_argument("--out", type=Path, default=Path("bench/results/latest.json"), help="JSON output path")
     p.add_argument("--workdir", type=Path, help="keep stores and logs here (default: a temp dir, removed)")
     return p
@@ -91,6 +94,8 @@ def settings(args: argparse.Namespace, workdir: Path) -> Settings:
         web_runs=args.web_runs or (5 if quick else 50),
         skip_web=args.skip_web,
         store=args.store,
+        paced_ratio=args.paced_ratio,
+        paced_rate=args.paced_rate,
     )
 
 

@@ -13,7 +13,7 @@ catch up, so every run starts on an idle daemon.
 
 `store` picks the stores' engine: SQLite files in the workdir (the default), or databases on one
 private PostgreSQL server for the run (`stores.py`); the stages that still read SQLite files
-directly (ack and queue -> smarthost) are skipped on PostgreSQL and say so.
+directly (paced, ack and queue -> smarthost, web) are skipped on PostgreSQL and say so.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class Settings:
     web_runs: int = 50  # timed requests per page
     skip_web: bool = False
     store: str = "sqlite"  # or "postgresql": a private server for the run
+    paced_ratio: float = 0.4  # the paced stage's offered rate, over the null handler's accepted rate
+    paced_rate: float | None = None  # or a fixed rate (msgs/s), e.g. when running it alone
 
 
 def _now() -> str:
@@ -257,6 +259,15 @@ def sustained(start: Callable[[], Server], target: str, s: Settings) -> dict[str
             "rss": rss.flatness(sampler.samples)}  # fmt: skip
 
 
+def _paced_rate(targets: dict[str, Any], s: Settings) -> float:
+    """`paced_ratio` of the null handler's median accepted rate at the most sessions, this run."""
+    runs = targets.get("baseline", {}).get("smtp_source", {})
+    base = (runs.get(str(max(s.sessions))) or {}).get("msgs_per_s")
+    if not base:
+        raise QuotemaildUnavailable("no baseline rate measured in this run to pace the load from")
+    return s.paced_ratio * base
+
+
 def scale(s: Settings, quotemaild_ok: str | None, stores: BenchStores | None = None) -> dict[str, Any]:
     from quotemaild.bench.scale import BulkLoader, db_size_mb, measure_queries  # needs the store
 
@@ -349,12 +360,25 @@ def _run(s: Settings, stores: BenchStores) -> dict[str, Any]:
     else:  # still exercise the stage, on the baseline, and say so
         result["sustained"] = _guard(lambda: sustained(start_baseline, "baseline (quotemaild unavailable)", s))
 
+    sqlite_only = "this stage runs on SQLite only (it reads the store's file directly)"
+
+    def paced_stage() -> dict[str, Any]:
+        from quotemaild.bench import paced
+
+        if postgresql:
+            raise QuotemaildUnavailable(sqlite_only)
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        rate = s.paced_rate or _paced_rate(targets, s)
+        return paced.measure(start_quotemaild("paced"), rate, s.duration, sessions=min(8, max(s.sessions)),
+                             size=s.size, drain_timeout=s.drain_timeout)  # fmt: skip
+
+    result["paced"] = _guard(paced_stage)
+
     if s.skip_scale:
         result["scale"] = {"status": "skipped", "reason": "--skip-scale"}
     else:
         result["scale"] = _guard(lambda: scale(s, qm_reason, stores))
-
-    sqlite_only = "this stage runs on SQLite only (the smarthost and web stages read its files)"
 
     def ack_to_smarthost() -> dict[str, Any]:
         from quotemaild.bench import smarthost

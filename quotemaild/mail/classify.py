@@ -16,6 +16,7 @@ from enum import StrEnum
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
 from quotemaild.mail.bounce import BounceInfo, analyze_bounce
+from quotemaild.mail.no_reply import robot_sender
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.robot import AnswerContext, RobotScore, score_answer
 from quotemaild.mail.system_mail import SystemInfo, detect_system_mail
@@ -61,7 +62,6 @@ _OOO_BODY = re.compile(
 _ARF = re.compile(r"feedback-report", re.IGNORECASE)
 _JMRP_SUBJECT = re.compile(r"^\s*complaint about message from \S+", re.IGNORECASE)
 _RECEIPT = re.compile(r"disposition-notification", re.IGNORECASE)
-_NO_REPLY_LOCALS = re.compile(r"^(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|noreply-.*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,8 @@ def auto_reply_allowed(msg: ParsedMessage, verdict: Verdict, envelope_from: str 
     sender = msg.sender
     if sender is None:
         return False, "no usable From"
-    if _NO_REPLY_LOCALS.match(sender.local):
+    robot = robot_sender(sender.local)
+    if robot is not None and robot.refuses_replies:
         return False, f"sender {sender.local}@ does not take replies"
     return True, "human mail"
 
