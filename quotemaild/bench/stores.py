@@ -105,6 +105,10 @@ def open_stores(kind: str, workdir: Path) -> BenchStores:
         raise StoreUnavailable(f"--store must be one of {', '.join(KINDS)}, not {kind!r}")
     if kind == "sqlite":
         return BenchStores(kind, workdir)
+    try:
+        import psycopg  # noqa: F401 - the driver the daemon and the counts use
+    except ImportError as exc:
+        raise StoreUnavailable("the psycopg driver is missing: pip install 'quotemaild[postgresql]'") from exc
     missing = pgserver.binaries_missing()
     if missing:
         raise StoreUnavailable(f"PostgreSQL binaries missing ({', '.join(missing)}): apt-get install postgresql")
