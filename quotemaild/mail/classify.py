@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
-from quotemaild.mail.bounce import BounceInfo, analyze_bounce
+from quotemaild.mail.bounce import BounceInfo, probable_bounce
 from quotemaild.mail.no_reply import robot_sender
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.robot import AnswerContext, RobotScore, score_answer
@@ -86,10 +86,10 @@ def classify(
     """Classify one message. `envelope_from` is MAIL FROM ("" for the null sender), if known;
     `text` its new text (computed here when not given); `context` what the store knows."""
     system = detect_system_mail(msg)
-    bounce = analyze_bounce(msg, envelope_from)
+    bounce = probable_bounce(msg, envelope_from)  # the report is read only for a bounce
     if system is not None:
-        return Verdict(SYSTEM, system.reasons, bounce if bounce.probable() else None, system)
-    if bounce.probable():
+        return Verdict(SYSTEM, system.reasons, bounce, system)
+    if bounce is not None:
         return Verdict(BOUNCE, bounce.reasons, bounce)
 
     report_reasons = _report_reasons(msg)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.clock import Clock
@@ -29,7 +29,8 @@ from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_doma
 from quotemaild.services.timeline import audit
 from quotemaild.store.cluster import Scope, numbers_unique, tenant_lock
 from quotemaild.store.models import Contact as ContactRow
-from quotemaild.store.models import ContactAttachment, ContactCustomFieldDef, ContactInvoice, Tenant
+from quotemaild.store.models import ContactAttachment, ContactCustomFieldDef, ContactInvoice, ContactPersonRow, Tenant
+
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,12 @@ def custom_field_defs(session: Session, tenant_id: int) -> tuple[CustomFieldDef,
 def add_custom_field(session: Session, tenant: Tenant, definition: CustomFieldDef) -> ContactCustomFieldDef:
     key = definition.key.strip().lower()
     if not key.replace("_", "").isalnum() or not key.isascii() or len(key) > 60:
-        raise InvalidInput("key", "use 1-60 of a-z, 0-9 and _")
+        raise InvalidInput("key", "use 1-60 of a-z, 0-9 and _", code="field_key_format")
     if not definition.label.strip():
-        raise InvalidInput("label", "must not be empty")
+        raise InvalidInput("label", "must not be empty", code="required")
     if any(d.key == key for d in custom_field_defs(session, tenant.id)):
-        raise InvalidInput("key", f"custom field {key!r} already exists")
+        raise InvalidInput("key", f"custom field {key!r} already exists", code="field_key_taken",
+                           params={"key": key})
     row = ContactCustomFieldDef(tenant_id=tenant.id, key=key, label=definition.label.strip()[:200],
                                 kind=CustomFieldKind(definition.kind).value, required=definition.required,
                                 on_documents=definition.on_documents)
@@ -122,7 +124,8 @@ def _check_number_free(session: Session, tenant_id: int, number: str, contact_id
     tenant_lock(session, tenant_id, Scope.NUMBERS)  # free now, and still free at our insert
     owner = session.scalar(select(ContactRow.id).where(ContactRow.tenant_id == tenant_id, ContactRow.number == number))
     if owner is not None and owner != contact_id:
-        raise InvalidInput("number", f"{number} is already the number of contact {owner}")
+        raise InvalidInput("number", f"{number} is already the number of contact {owner}", code="number_taken",
+                           params={"number": number})
 
 
 def add_contact(session: Session, tenant: Tenant, data: Mapping[str, Any], actor: str, clock: Clock) -> Saved:
@@ -175,9 +178,10 @@ def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any]
 
 def list_contacts(
     session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200,
-    active: bool | None = None,
+    active: bool | None = None, group: str | None = None,
 ) -> list[ContactRow]:
-    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects."""
+    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects;
+    `group` only the cards in that group (any case)."""
     q = select(ContactRow).where(ContactRow.tenant_id == tenant_id)
     if kind:
         q = q.where(ContactRow.kind == ContactKind(kind).value)
@@ -185,8 +189,30 @@ def list_contacts(
         q = q.where(ContactRow.kind == ContactKind.PROSPECT.value, ContactRow.active.is_(active))
     if search:
         like = f"%{search}%"
-        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
-    return list(session.scalars(q.order_by(ContactRow.name, ContactRow.id).limit(limit)))
+        # e-mail addresses are a JSON list: its text form is searched (as privacy.py does), which
+        # works the same on SQLite and PostgreSQL for the ASCII of addresses
+        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like)
+                    | ContactRow.city.ilike(like) | ContactRow.phone.ilike(like)
+                    | cast(ContactRow.emails, String).ilike(like)
+                    | ContactRow.id.in_(select(ContactPersonRow.contact_id).where(
+                        ContactPersonRow.name.ilike(like) | cast(ContactPersonRow.emails, String).ilike(like))))
+    q = q.order_by(ContactRow.name, ContactRow.id)
+    if group:
+        # Groups are a JSON list, which SQLite and PostgreSQL query differently: compare here
+        # (a tenant has hundreds of cards, not millions).
+        wanted = group.strip().casefold()
+        found = (r for r in session.scalars(q) if any(g.casefold() == wanted for g in r.groups))
+        return [r for _, r in zip(range(limit), found, strict=False)]
+    return list(session.scalars(q.limit(limit)))
+
+
+def group_names(session: Session, tenant_id: int) -> list[str]:
+    """Every group used on the tenant's cards, sorted (the first spelling seen wins)."""
+    names: dict[str, str] = {}
+    for groups in session.scalars(select(ContactRow.groups).where(ContactRow.tenant_id == tenant_id)):
+        for g in groups or ():
+            names.setdefault(g.casefold(), g)
+    return sorted(names.values(), key=str.casefold)
 
 
 def contacts_with_address(session: Session, tenant_id: int, email: str) -> list[ContactRow]:
@@ -226,7 +252,7 @@ def attach_file(session: Session, contact_id: int, filename: str, data: bytes, a
     row = get_contact(session, contact_id)
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or any(ord(c) < 32 for c in name):
-        raise InvalidInput("file", "needs a plain file name")
+        raise InvalidInput("file", "needs a plain file name", code="file_name")
     attachment = ContactAttachment(
         contact_id=row.id, filename=name[:500],
         content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
@@ -236,3 +262,21 @@ def attach_file(session: Session, contact_id: int, filename: str, data: bytes, a
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def remove_attachment(session: Session, contact_id: int, number: int, actor: str, clock: Clock) -> str:
+    """Delete file `number` (numbered as `contact_attachments` lists them) from the card; its name
+    and checksum stay in the audit log. Returns the file name."""
+    row = get_contact(session, contact_id)
+    files = session.execute(
+        select(ContactAttachment.id, ContactAttachment.filename, ContactAttachment.sha256)
+        .where(ContactAttachment.contact_id == row.id).order_by(ContactAttachment.id)
+    ).all()
+    if not 1 <= number <= len(files):
+        raise NotFound(f"attachment of contact {contact_id}", number)
+    file_id, filename, sha256 = files[number - 1]
+    session.execute(delete(ContactAttachment).where(ContactAttachment.id == file_id))  # no blob load
+    audit(session, row.tenant_id, "contact.attachment.remove", actor, clock.now(),
+          {"contact_id": row.id, "filename": filename, "sha256": sha256})
+    session.flush()
+    return filename
