@@ -1,7 +1,7 @@
 """outbox.claimed_until: the lease of the sender holding a row
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 
 A claimed row stays `queued` with `next_attempt_at` at the lease's end, which looks the same as a
 row waiting out a retry's backoff. `outbox retry` must tell them apart: making a row due while a
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
