@@ -65,7 +65,10 @@ def request_query(
         .outerjoin(User, User.id == QuoteRequest.assignee_user_id)
     )
     if tenant_slug:
-        q = q.where(Tenant.slug == tenant_slug.lower())
+        # By id, looked up once: joined by slug, PostgreSQL cannot tell which tenant's range of
+        # the (tenant, updated_at) index to walk, and sorted all the tenant's requests instead.
+        tenant_id = select(Tenant.id).where(Tenant.slug == tenant_slug.lower()).scalar_subquery()
+        q = q.where(QuoteRequest.tenant_id == tenant_id)
     if status:
         q = q.where(QuoteRequest.status == status)
     if assignee:
