@@ -61,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--web-requests", type=_positive, help="web stage: requests in the store (default 100000; quick 500)")
     p.add_argument("--web-runs", type=_positive, help="web stage: timed requests per page (default 50; quick 5)")
     p.add_argument("--skip-web", action="store_true", help="skip the web app / API server-time stage")
+    p.add_argument("--paced-ratio", type=float, default=0.4,
+                   help="paced stage: offered rate as a fraction of the null handler's rate (default 0.4)")
+    p.add_argument("--paced-rate", type=float, help="paced stage: a fixed offered rate in msgs/s instead")
     p.add_argument("--out", type=Path, default=Path("bench/results/latest.json"), help="JSON output path")
     p.add_argument("--workdir", type=Path, help="keep stores and logs here (default: a temp dir, removed)")
     return p
@@ -86,6 +89,8 @@ def settings(args: argparse.Namespace, workdir: Path) -> Settings:
         web_requests=args.web_requests or (500 if quick else 100_000),
         web_runs=args.web_runs or (5 if quick else 50),
         skip_web=args.skip_web,
+        paced_ratio=args.paced_ratio,
+        paced_rate=args.paced_rate,
     )
 
 

@@ -190,6 +190,8 @@ def render(result: dict[str, Any]) -> str:
             f"slope {f.get('slope_mb_per_min')} MB/min, flat={f.get('flat')}"
         )
 
+    out += paced_lines(result.get("paced", {}))
+
     sc = result.get("scale", {})
     out.append("")
     if _skip(sc):
@@ -250,6 +252,19 @@ def _queue_lines(stage: dict[str, Any]) -> list[str]:
         out.append(f"  {key:<6} {part['matched']}/{part['queued']}: p50 {_fmt(lat['p50_ms'])} ms, "
                    f"p99 {_fmt(lat['p99_ms'])} ms (target p99 < 1000 ms)")
     return out
+
+
+def paced_lines(stage: dict[str, Any]) -> list[str]:
+    """The paced stage: offered rate, arrival -> request percentiles, backlog."""
+    if _skip(stage):
+        return ["", f"Paced load, arrival -> request: {_skip(stage)}"]
+    lat, bl = stage["arrival_to_request"], stage["backlog"]
+    return ["", (
+        f"Paced load, arrival -> request ({stage['wall_s']} s, target {_fmt(stage['target_msgs_per_s'])} msgs/s, "
+        f"offered {_fmt(stage['offered_msgs_per_s'])}): {lat['count']} threaded, p50 {lat['p50_s']} s, "
+        f"p95 {lat['p95_s']} s, p99 {lat['p99_s']} s (p95 <= 2 s: {lat['p95_ok']}); backlog first/last third "
+        f"{bl.get('first_third')} -> {bl.get('last_third')}, max {bl.get('max')}, flat={bl.get('backlog_flat')}"
+    )]
 
 
 def web_lines(stage: dict[str, Any]) -> list[str]:

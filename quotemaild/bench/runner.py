@@ -53,6 +53,8 @@ class Settings:
     web_requests: int = 100_000  # the web stage's store: requests of the bench tenant
     web_runs: int = 50  # timed requests per page
     skip_web: bool = False
+    paced_ratio: float = 0.4  # the paced stage's offered rate, over the null handler's accepted rate
+    paced_rate: float | None = None  # or a fixed rate (msgs/s), e.g. when running it alone
 
 
 def _now() -> str:
@@ -251,6 +253,15 @@ def sustained(start: Callable[[], Server], target: str, s: Settings) -> dict[str
             "rss": rss.flatness(sampler.samples)}  # fmt: skip
 
 
+def _paced_rate(targets: dict[str, Any], s: Settings) -> float:
+    """`paced_ratio` of the null handler's median accepted rate at the most sessions, this run."""
+    runs = targets.get("baseline", {}).get("smtp_source", {})
+    base = (runs.get(str(max(s.sessions))) or {}).get("msgs_per_s")
+    if not base:
+        raise QuotemaildUnavailable("no baseline rate measured in this run to pace the load from")
+    return s.paced_ratio * base
+
+
 def scale(s: Settings, quotemaild_ok: str | None) -> dict[str, Any]:
     from quotemaild.bench.scale import BulkLoader, db_size_mb, measure_queries  # needs the store
 
@@ -331,6 +342,17 @@ def run(s: Settings) -> dict[str, Any]:
         result["sustained"] = _guard(lambda: sustained(start_quotemaild("sustained"), "quotemaild", s))
     else:  # still exercise the stage, on the baseline, and say so
         result["sustained"] = _guard(lambda: sustained(start_baseline, "baseline (quotemaild unavailable)", s))
+
+    def paced_stage() -> dict[str, Any]:
+        from quotemaild.bench import paced
+
+        if qm_reason is not None:
+            raise QuotemaildUnavailable(qm_reason)
+        rate = s.paced_rate or _paced_rate(targets, s)
+        return paced.measure(start_quotemaild("paced"), rate, s.duration, sessions=min(8, max(s.sessions)),
+                             size=s.size, drain_timeout=s.drain_timeout)  # fmt: skip
+
+    result["paced"] = _guard(paced_stage)
 
     if s.skip_scale:
         result["scale"] = {"status": "skipped", "reason": "--skip-scale"}

@@ -61,7 +61,7 @@ def _check_server(target: dict[str, Any]) -> None:
 def test_json_has_the_expected_stages(result: dict[str, Any]) -> None:
     """Every stage is present; those that cannot run yet say why."""
     for key in ("schema", "mode", "machine", "params", "targets", "ratio", "components", "sustained",
-                "scale", "ack_to_smarthost", "started_at", "finished_at"):  # fmt: skip
+                "paced", "scale", "ack_to_smarthost", "started_at", "finished_at"):  # fmt: skip
         assert key in result, key
     assert result["mode"] == "quick"
     assert set(result["targets"]) == {"baseline", "quotemaild"}
@@ -109,6 +109,19 @@ def test_sustained_run_samples_rss(result: dict[str, Any]) -> None:
     assert sus["status"] == "ok", sus
     assert sus["messages"] > 0 and _positive(sus["msgs_per_s"])
     assert sus["rss"]["samples"] >= 2 and _positive(sus["rss"].get("peak_mb", 1))
+
+
+def test_paced_stage_times_arrival_to_request(result: dict[str, Any]) -> None:
+    """The paced load offered a rate derived from the baseline, and every threaded message of it
+    has an arrival -> request time read from the store."""
+    paced = result["paced"]
+    assert paced["status"] == "ok", paced
+    base = result["targets"]["baseline"]["smtp_source"]["32"]["msgs_per_s"]
+    assert paced["target_msgs_per_s"] == round(0.4 * base, 1)
+    lat = paced["arrival_to_request"]
+    assert 0 < lat["count"] <= paced["sent"], paced
+    assert 0 <= lat["p50_s"] <= lat["p95_s"] <= lat["max_s"]
+    assert paced["drain"]["pending_left"] == 0
 
 
 def test_scale_levels_measure_queries_with_index_plans(result: dict[str, Any]) -> None:
