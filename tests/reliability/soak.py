@@ -49,8 +49,10 @@ from quotemaild.store import db
 from quotemaild.store.models import Message, OutboxMessage, QuoteRequest, RawMessage
 from tests.conftest import DOMAIN, config_dict, make_mail, write_config
 from tests.integration.daemon_proc import add_tenants, cli, free_port
-from tests.reliability.soak_api import ApiLoad, add_identity, api_client, api_counts, api_verdict, sse_client, web_client
-from tests.reliability.soak_imap import IMAP_CONFIG, ImapLoad, add_source, caught_up, imap_client, imap_counts, imap_verdict
+from tests.reliability.soak_api import (ApiLoad, add_identity, api_client, api_counts, api_verdict, sse_client,
+                                        web_client)
+from tests.reliability.soak_imap import (IMAP_CONFIG, ImapLoad, add_source, caught_up, imap_client, imap_counts,
+                                         imap_verdict)
 from tests.reliability.soak_proc import Daemon, sample
 from tests.support.dovecot import dovecot_instance
 from tests.support.smtp_capture import CaptureServer
@@ -204,7 +206,8 @@ async def run(duration: float, workdir: Path, rate: float = 8.0) -> dict[str, An
         stop.set()
         await asyncio.gather(*tasks)
         drain_started = time.monotonic()
-        drained = await asyncio.to_thread(wait_drained, sessions, max(120.0, duration), lambda: caught_up(sessions, imap))
+        drained = await asyncio.to_thread(wait_drained, sessions, max(120.0, duration),
+                                          lambda: caught_up(sessions, imap))
         drain_seconds = round(time.monotonic() - drain_started, 1)
         captured = list(smarthost.messages)
         await asyncio.to_thread(daemon.stop, signal.SIGTERM)

@@ -107,7 +107,8 @@ async def _round(client: httpx.AsyncClient, load: ApiLoad, rng: random.Random, r
         return
     items = page.json()["items"]
     if cursor := page.json()["next_cursor"]:
-        older = await _call(client, load, "list next page", "GET", "/api/v1/requests", params={**params, "cursor": cursor})
+        older = await _call(client, load, "list next page", "GET", "/api/v1/requests",
+                            params={**params, "cursor": cursor})
         if isinstance(older, httpx.Response):
             items += older.json()["items"]
     if not items:

@@ -68,7 +68,8 @@ async def imap_client(server: DovecotInstance, load: ImapLoad, new_ids: list[str
         mid = f"<soak-{kind}-{n}-{rng.randrange(1 << 30)}@example.org>"
         # Return-Path as the final delivery (Dovecot's LDA, any MTA) writes it into the mailbox
         sender = f"imapklant{n}@example.org"
-        delivered = f"Return-Path: <{sender}>\r\nReceived: from mx.example.org by imap.acme.example; Mon, 05 Jan 2026 10:00:01 +0100"
+        delivered = (f"Return-Path: <{sender}>\r\n"
+                     "Received: from mx.example.org by imap.acme.example; Mon, 05 Jan 2026 10:00:01 +0100")
         if kind == "imap-new":
             data = make_mail(subject=f"Prijsvraag {n}", sender=sender, message_id=mid, extra=delivered,
                              body=f"Graag een offerte voor {n} deuren.\n")
@@ -127,7 +128,8 @@ def imap_verdict(r: dict[str, Any]) -> list[str]:
     if r["imap_append_failed"]:
         wrong.append(f"APPENDs failed: {r['imap_append_failed']}")
     if r["imap_not_fetched"] or r["imap_fetched_twice"]:
-        wrong.append(f"IMAP UIDs fetched not once: never {r['imap_not_fetched'][:5]}, twice {r['imap_fetched_twice'][:5]}")
+        wrong.append(f"IMAP UIDs fetched not once: never {r['imap_not_fetched'][:5]}, "
+                     f"twice {r['imap_fetched_twice'][:5]}")
     if r["imap_missing"] or r["imap_duplicated"]:
         wrong.append(f"IMAP mail processed not once: missing {r['imap_missing'][:5]}, twice {r['imap_duplicated'][:5]}")
     if r["imap_new_without_ack"]:
