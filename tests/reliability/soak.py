@@ -19,9 +19,10 @@ or APPENDed message is processed exactly once (one stored message per Message-ID
 pending or failed; one raw copy per IMAP UID); every new request got exactly one
 acknowledgement at the smarthost and every API reply was sent once (an extra copy is allowed
 only for a mail in the SIGKILL's at-least-once window, and counted); bounces and auto-replies
-opened no request; every note the API answered 201 is stored once; no 5xx; the daemon's memory
-(RSS, daemon + processing child) and open file descriptors, sampled during its longest run
-under load, do not grow. The figures go to stdout as JSON.
+opened no request; every note the API answered 201 is stored once; no 5xx and no error-level
+line in the daemon's log; the daemon's memory (RSS, daemon + processing child) and open file
+descriptors, sampled during its longest run under load, do not grow. The figures go to stdout
+as JSON.
 """
 
 from __future__ import annotations
@@ -214,6 +215,7 @@ async def run(duration: float, workdir: Path, rate: float = 8.0) -> dict[str, An
         result = count(sessions, load, captured, max(segments, key=len), drained, duration)
         result |= imap_counts(sessions, imap, acks_by_parent(captured))
         result |= api_counts(sessions, api, captured)
+        result["log_errors"] = log_errors(workdir / "daemon.log")
         result["restart_seconds"] = restarts
         result["drain_seconds"] = drain_seconds
         result["max_processing_backlog"] = load.max_backlog
@@ -235,6 +237,22 @@ def wait_drained(sessions, timeout: float, imap_caught_up: Callable[[], bool]) -
                     return True
         time.sleep(0.5)
     return False
+
+
+def log_errors(log: Path) -> dict[str, int]:
+    """Error-level lines of the daemon's log, per event (and uvicorn's own plain-text errors)."""
+    found: Counter[str] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("level") in ("error", "critical"):
+                found[str(event.get("event"))] += 1
+        elif line.startswith(("ERROR:", "CRITICAL:")):
+            found[line.split(":", 2)[-1][:80]] += 1
+    return dict(found)
 
 
 def acks_by_parent(captured) -> Counter[str]:
@@ -306,6 +324,8 @@ def verdict(r: dict[str, Any]) -> list[str]:
     if extra > 1:  # one SIGKILL: at most one mail in its at-least-once window
         wrong.append(f"{extra} mails sent twice (acknowledgements {r['acks_extra']} + {r['imap_acks_extra']}, "
                      f"API replies {r['api_replies_extra']})")
+    if r["log_errors"]:
+        wrong.append(f"errors in the daemon's log: {r['log_errors']}")
     if r["fds_end"] > r["fds_first"] + 16:
         wrong.append(f"file descriptors grew from {r['fds_first']} to {r['fds_end']}")
     if r["rss_kib_end"] > r["rss_kib_first"] * 1.5 + 20_000:
