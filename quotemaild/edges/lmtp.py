@@ -5,7 +5,8 @@ durability (reply only after the commit) and the 451-on-trouble rule are those o
 the handler is the same `IngestHandler`, with channel "lmtp". After DATA, LMTP wants one reply
 line per accepted recipient in RCPT order; aiosmtpd sends whatever the handler returns, so the
 handler returns those lines joined with CRLF. aiosmtpd's own single-line DATA errors (too big,
-line too long) are repeated per recipient too, so a client never waits for replies that never come.
+line too long) are repeated per recipient too, so a client never waits for replies that never come
+(that protocol class, `QuotemailLMTP`, lives with the other aiosmtpd overrides).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ import socket
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from quotemaild.edges import smtp_codes as codes
-from quotemaild.edges.smtp import IngestHandler, QuotemailSMTP, SmtpLimits, _bind, _peer, smtp_factory
+from quotemaild.edges.aiosmtpd_overrides import QuotemailLMTP, QuotemailSMTP
+from quotemaild.edges.smtp import IngestHandler, SmtpLimits, smtp_factory
+from quotemaild.edges.smtp_session import bind as _bind
+from quotemaild.edges.smtp_session import peer as _peer
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
 
 log = get_logger(__name__)
+__all__ = ["LmtpHandler", "QuotemailLMTP", "lmtp_factory", "prepare_unix_socket"]
 
 
 class LmtpHandler(IngestHandler):
@@ -57,29 +60,6 @@ class LmtpHandler(IngestHandler):
         return "\r\n".join(
             codes.LMTP_DELIVERED.format(address=a, raw_id=stored[rcpt_tenant[a]]) for a in envelope.rcpt_tos
         )
-
-
-class QuotemailLMTP(QuotemailSMTP, LMTP):
-    """LHLO instead of EHLO/HELO (from aiosmtpd's LMTP), our replies and drain switch (QuotemailSMTP)."""
-
-    def __init__(self, handler: IngestHandler, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
-        self._data_replies = 0  # after the 354: how many replies each DATA outcome needs
-
-    async def smtp_DATA(self, arg: str) -> None:
-        try:
-            await super().smtp_DATA(arg)
-        finally:
-            self._data_replies = 0
-
-    async def push(self, status: Any) -> None:
-        if isinstance(status, str):
-            if status.startswith("354"):
-                self._data_replies = len(self.envelope.rcpt_tos) if self.envelope else 0
-            elif self._data_replies > 1 and "\r\n" not in status:
-                status = codes.AIOSMTPD_REWRITES.get(status, status)
-                status = "\r\n".join([status] * self._data_replies)
-        await super().push(status)
 
 
 def lmtp_factory(

@@ -4,28 +4,27 @@ Recipients are checked at RCPT time (unknown 550 5.1.1, other domains 550 5.7.1:
 After DATA the raw bytes go to the group-commit writer, one copy per tenant addressed; the 250
 is sent only when that commit has returned. Anything unexpected answers 451 4.3.0 so the sending
 MTA retries: we never acknowledge mail we have not stored.
+
+Only aiosmtpd's public handler API is used here; the protocol class, which overrides aiosmtpd's
+private methods, lives in `aiosmtpd_overrides.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
-import re
-import secrets
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import structlog
-from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from quotemaild.clock import Clock
 from quotemaild.edges import smtp_codes as codes
-from quotemaild.edges.smtp_data import DataOutcome, read_data
+from quotemaild.edges.aiosmtpd_overrides import PLAIN_PATH, QuotemailSMTP
+from quotemaild.edges.smtp_session import bind as _bind
+from quotemaild.edges.smtp_session import peer as _peer
 from quotemaild.edges.tenant_directory import TenantDirectory
 from quotemaild.edges.writer import CommitWriter, RawInput
 from quotemaild.errors import StoreUnavailable
@@ -34,11 +33,8 @@ from quotemaild.mail.recipients import route_recipient
 from quotemaild.mail.tokens import BOUNCE_LOCAL
 
 log = get_logger(__name__)
-_session_ids = itertools.count(1)
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_PATH = re.compile(
-    rf"[ \t]*<(?P<local>{_ATEXT}(?:\.{_ATEXT})*)@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*(?P<rest>[^(]*)"
-)
+_PLAIN_PATH = PLAIN_PATH  # the MAIL FROM / RCPT TO fast path lives with the other aiosmtpd overrides
+__all__ = ["IngestHandler", "QuotemailSMTP", "SmtpLimits", "SmtpStats", "smtp_factory"]
 
 
 @dataclass(frozen=True)
@@ -222,132 +218,6 @@ class IngestHandler:
         return self._disk_ok
 
 
-class QuotemailSMTP(SMTP):
-    """aiosmtpd's SMTP with our reply texts, a session id per connection, and a drain switch."""
-
-    # RFC 5321 allows 1000 octets a line, but real mail (and Postfix) carries longer ones; refusing
-    # them would bounce real quote requests. The size limit still bounds the whole message.
-    line_length_limit = 1024 * 1024
-
-    def __init__(self, handler: IngestHandler, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
-        self._handler = handler
-
-    in_data = False  # between the DATA command and our reply to it: the drain waits for these
-
-    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
-        # aiosmtpd parses every MAIL FROM and RCPT TO with the email package's RFC 5322 header
-        # parser, a fifth of the daemon's CPU under load. A plain `<local@domain>` (dot-atom local
-        # part, letters/digits/hyphens domain), as nearly all mail has, gives the same result from
-        # a regex; anything else still goes to aiosmtpd's parser.
-        plain = _PLAIN_PATH.fullmatch(arg)
-        if plain is None or (self.local_part_limit and len(plain["local"]) > self.local_part_limit):
-            return super()._getaddr(arg)
-        return f"{plain['local']}@{plain['domain']}", plain["rest"]
-
-    _client: str | None = None  # peer IP counted in handler.per_client
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        self._handler.connections.add(self)
-        peer = transport.get_extra_info("peername")
-        if isinstance(peer, tuple) and peer:
-            self._client = str(peer[0])
-            self._handler.per_client[self._client] = self._handler.per_client.get(self._client, 0) + 1
-        if self.session is not None:
-            self.session.__dict__["sid"] = f"{os.getpid():x}-{next(_session_ids)}-{secrets.token_hex(2)}"
-
-    def connection_lost(self, error: Exception | None) -> None:
-        self._handler.connections.discard(self)
-        if self._client is not None:
-            left = self._handler.per_client.get(self._client, 1) - 1
-            if left > 0:
-                self._handler.per_client[self._client] = left
-            else:
-                self._handler.per_client.pop(self._client, None)
-            self._client = None
-        super().connection_lost(error)
-
-    async def smtp_DATA(self, arg: str) -> None:
-        self.in_data = True
-        try:
-            await self._data(arg)
-        finally:
-            self.in_data = False
-        if not self._handler.accepting:
-            self.close_with_421()  # shutting down: this transaction was answered, end the session
-
-    async def _data(self, arg: str) -> None:
-        """aiosmtpd's DATA command, with the data read into one buffer (`smtp_data.read_data`).
-
-        aiosmtpd holds a message four times over while reading it; the checks before the 354 and
-        the handler call after the final dot are aiosmtpd's, in its order."""
-        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
-            return
-        assert self.envelope is not None
-        if not self.envelope.rcpt_tos:
-            await self.push("503 Error: need RCPT command")
-            return
-        if arg:
-            await self.push("501 Syntax: DATA")
-            return
-        await self.push("354 End data with <CR><LF>.<CR><LF>")
-        try:
-            read = await read_data(self._reader, self.data_size_limit, self.line_length_limit)
-        except asyncio.CancelledError:  # the connection went during DATA
-            self._writer.close()
-            raise
-        if read.outcome is not DataOutcome.COMPLETE:
-            await self.push(codes.MESSAGE_TOO_BIG if read.outcome is DataOutcome.TOO_MUCH else codes.LINE_TOO_LONG)
-            self._set_post_data_state()
-            return
-        # decode_data is never set (smtp_factory): the content is the bytes as received.
-        self.envelope.content = self.envelope.original_content = read.content
-        status = await self._call_handler_hook("DATA")
-        self._set_post_data_state()
-        await self.push("250 OK" if status is MISSING else status)
-
-    def close_if_idle(self) -> bool:
-        """Shutdown: end the session with 421 unless a DATA is in flight (that one ends itself)."""
-        if self.in_data:
-            return False
-        self.close_with_421()
-        return True
-
-    def close_with_421(self) -> None:
-        transport = self.transport
-        if transport is not None and not transport.is_closing():
-            self._handler.stats.reject("421")
-            transport.write(codes.SHUTTING_DOWN.encode() + b"\r\n")
-            transport.close()  # flushes the reply first
-
-    async def push(self, status: Any) -> None:
-        if isinstance(status, str):
-            status = codes.AIOSMTPD_REWRITES.get(status, status)
-            if status.startswith("500 Error: (") and self._handler is not None:
-                status = codes.INTERNAL_TROUBLE
-        await super().push(status)
-        if isinstance(status, str) and status.startswith("421") and self.transport is not None:
-            self.transport.close()  # 421 means we close the session (RFC 5321 3.8): do so
-
-    async def _handle_client(self) -> None:
-        if not self._handler.accepting:
-            self._handler.stats.reject("421")
-            await self.push(codes.SHUTTING_DOWN)
-            self.transport.close()  # type: ignore[union-attr]
-            return
-        if self._client is not None and self._handler.per_client.get(self._client, 0) > self._handler.limits.max_connections_per_client:
-            self._handler.stats.reject("421")
-            log.warning("too_many_connections", peer=self._client)
-            await self.push(codes.TOO_MANY_CONNECTIONS)
-            self.transport.close()  # type: ignore[union-attr]
-            return
-        if self.session is not None:
-            _bind(self.session)
-            log.info("connection_open", peer=_peer(self.session))
-        await super()._handle_client()
-
-
 def smtp_factory(
     handler: IngestHandler,
     hostname: str,
@@ -373,16 +243,3 @@ def smtp_factory(
         )
 
     return make
-
-
-def _bind(session: Session) -> None:
-    sid = session.__dict__.get("sid")
-    if sid:
-        structlog.contextvars.bind_contextvars(session_id=sid)
-
-
-def _peer(session: Session) -> str:
-    peer = session.peer
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        return f"{peer[0]}:{peer[1]}"
-    return str(peer or "")

@@ -71,3 +71,9 @@ def _clean(value: Any) -> str:
     """VIES writes '---' when a member state does not share the data."""
     text = str(value or "").strip()
     return "" if text in ("---", "--") else text
+
+
+def client_for(config: Any) -> HttpVies:
+    """The client for a loaded config's `[vies]` (url, timeout); the public service without one."""
+    vies = getattr(config, "vies", None)
+    return HttpVies(vies.url, vies.timeout) if vies is not None else HttpVies()

@@ -13,12 +13,12 @@ for loop detection that record counts as seeing our loop header.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from quotemaild.mail.addresses import Address, domain_key
 from quotemaild.mail.compose import LOOP_HEADER
+from quotemaild.mail.no_reply import robot_sender
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.robot import parse_auto_submitted
 
@@ -31,11 +31,6 @@ LOOP_NOTE = (
     f" in {int(LOOP_WINDOW.total_seconds() // 60)} minutes (possible mail loop)."
 )
 
-_SYSTEM_LOCAL = re.compile(
-    r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|bounces?|"
-    r"listserv|majordomo|mailman|auto[-_.]?reply|autoresponder)([-+_.].*)?$",
-    re.IGNORECASE,
-)
 _PRECEDENCE_NO = frozenset({"bulk", "list", "junk", "auto_reply"})
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
 _LIST_HEADERS = ("list-id", "list-unsubscribe")
@@ -88,7 +83,8 @@ def may_acknowledge(
     if sender is None:
         reasons.append("no-usable-from")
     for addr in _candidates(envelope, sender):
-        if _SYSTEM_LOCAL.match(addr.local):
+        robot = robot_sender(addr.local)
+        if robot is not None and robot.refuses_replies:
             reasons.append(f"system-sender:{addr.local.lower()}")
             break
     ours = {domain_key(d) for d in our_domains}

@@ -21,6 +21,7 @@ from flufl.bounce import all_failures
 from quotemaild.mail.addresses import clean_email
 from quotemaild.mail.ids import first_id
 from quotemaild.mail.parse import ParsedMessage
+from quotemaild.mail.prefilter import Prefiltered
 
 PROBABLE = 0.7
 _DAEMON_LOCALS = ("mailer-daemon", "postmaster", "mail-daemon", "maildelivery", "mdaemon")
@@ -36,14 +37,15 @@ _SUBJECT = re.compile(
     r"メールエラー|配信できません|配送エラー|返送",
     re.IGNORECASE,
 )
-_BODY = re.compile(
+# Searched in every message's text (up to 20,000 characters): with a literal filter (prefilter.py).
+_BODY = Prefiltered(re.compile(
     r"could not be delivered|permanent(?:ly)? (?:error|fatal)|delivery to the following recipients? "
     r"failed|user unknown|no such user|mailbox (?:is )?(?:full|unavailable)|recipient address "
     r"rejected|message (?:was )?(?:not delivered|undeliverable)|had (?:permanent fatal|delivery) "
     r"errors|error has occurred while attempting to deliver|this is the mail system|"
     r"\b5\.\d{1,3}\.\d{1,3}\b",
     re.IGNORECASE,
-)
+), min_literal=2)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _REPLY_CODE = re.compile(r"\b([245]\d\d)[ -][245]\.\d{1,3}\.\d{1,3}\b")
 _MSGID_LINE = re.compile(r"(?im)^\s*message-id:\s*(<[^<>\s]+>)")
@@ -67,6 +69,28 @@ class BounceInfo:
 
 def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> BounceInfo:
     """Score a message as a bounce and read the report. Never raises."""
+    return _report(msg, _score(msg, envelope_from))
+
+
+def probable_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> BounceInfo | None:
+    """`analyze_bounce` when its verdict is `probable()`, else None. The score is the same; the
+    report (recipients, status, reply code, original id: several scans of the whole text) is
+    only read for a bounce, which is what classification keeps."""
+    scored = _score(msg, envelope_from)
+    return _report(msg, scored) if scored.score >= PROBABLE else None
+
+
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    reasons: tuple[str, ...]
+    dsn_parts: list[Message]
+    failed_header: list[str]
+    temporary: frozenset[bytes | str]
+    permanent: frozenset[bytes | str]
+
+
+def _score(msg: ParsedMessage, envelope_from: str | None) -> _Scored:
     reasons: list[str] = []
     score = 0.0
     em = msg.email
@@ -119,10 +143,15 @@ def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> Boun
         # Weak signals alone (daemon sender, null path, wording) make a notice, not a bounce.
         score = PROBABLE - 0.1
         reasons.append("no report structure and no bounce subject: capped")
+    return _Scored(round(min(score, 1.0), 2), tuple(reasons), dsn_parts, failed_header, temporary, permanent)
 
-    dsn = _read_dsn(dsn_parts)
+
+def _report(msg: ParsedMessage, scored: _Scored) -> BounceInfo:
+    """What the report says, for a scored message."""
+    temporary, permanent = scored.temporary, scored.permanent
+    dsn = _read_dsn(scored.dsn_parts)
     recipients = tuple(
-        dict.fromkeys([*dsn["recipients"], *failed_header, *(_clean(r) for r in (*permanent, *temporary))])
+        dict.fromkeys([*dsn["recipients"], *scored.failed_header, *(_clean(r) for r in (*permanent, *temporary))])
     )
     recipients = tuple(r for r in recipients if r)
     status = dsn["status"] or _first_status(msg.text)
@@ -133,12 +162,12 @@ def analyze_bounce(msg: ParsedMessage, envelope_from: str | None = None) -> Boun
     elif permanent or temporary:
         permanent_flag = bool(permanent)
     return BounceInfo(
-        score=round(min(score, 1.0), 2),
-        reasons=tuple(reasons),
+        score=scored.score,
+        reasons=scored.reasons,
         recipients=recipients,
         status=status,
         reply_code=reply_code,
-        original_message_id=_original_message_id(msg, em),
+        original_message_id=_original_message_id(msg, msg.email),
         permanent=permanent_flag,
     )
 

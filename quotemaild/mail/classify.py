@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
-from quotemaild.mail.bounce import BounceInfo, analyze_bounce
+from quotemaild.mail.bounce import BounceInfo, probable_bounce
+from quotemaild.mail.no_reply import robot_sender
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.mail.robot import AnswerContext, RobotScore, score_answer
 from quotemaild.mail.system_mail import SystemInfo, detect_system_mail
@@ -61,7 +62,6 @@ _OOO_BODY = re.compile(
 _ARF = re.compile(r"feedback-report", re.IGNORECASE)
 _JMRP_SUBJECT = re.compile(r"^\s*complaint about message from \S+", re.IGNORECASE)
 _RECEIPT = re.compile(r"disposition-notification", re.IGNORECASE)
-_NO_REPLY_LOCALS = re.compile(r"^(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|noreply-.*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,10 @@ def classify(
     """Classify one message. `envelope_from` is MAIL FROM ("" for the null sender), if known;
     `text` its new text (computed here when not given); `context` what the store knows."""
     system = detect_system_mail(msg)
-    bounce = analyze_bounce(msg, envelope_from)
+    bounce = probable_bounce(msg, envelope_from)  # the report is read only for a bounce
     if system is not None:
-        return Verdict(SYSTEM, system.reasons, bounce if bounce.probable() else None, system)
-    if bounce.probable():
+        return Verdict(SYSTEM, system.reasons, bounce, system)
+    if bounce is not None:
         return Verdict(BOUNCE, bounce.reasons, bounce)
 
     report_reasons = _report_reasons(msg)
@@ -137,7 +137,8 @@ def auto_reply_allowed(msg: ParsedMessage, verdict: Verdict, envelope_from: str 
     sender = msg.sender
     if sender is None:
         return False, "no usable From"
-    if _NO_REPLY_LOCALS.match(sender.local):
+    robot = robot_sender(sender.local)
+    if robot is not None and robot.refuses_replies:
         return False, f"sender {sender.local}@ does not take replies"
     return True, "human mail"
 

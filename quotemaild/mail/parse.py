@@ -13,6 +13,7 @@ import email
 import email.utils
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from email import policy
 from email.feedparser import BytesFeedParser
@@ -223,6 +224,9 @@ def _safe_items(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
         if isinstance(raw_value, str) and (plain := _plain_unstructured(key, raw_value)) is not None:
             items.append((key, plain))
             continue
+        if isinstance(raw_value, str) and (plain := _plain_structured(key, raw_value)) is not None:
+            items.append((key, plain))
+            continue
         try:
             # header_fetch_parse unfolds first (as msg[key] does): adjacent encoded words across
             # a fold join without a space, and addresses never see a CR/LF.
@@ -244,6 +248,36 @@ def _plain_unstructured(name: str, value: str) -> str | None:
     if "=?" in unfolded or not unfolded.isascii() or not _is_unstructured(name):
         return None
     return unfolded
+
+
+# The everyday shapes of address and Message-ID headers, plain ASCII: `Jan Peeters <jan@firma.be>`,
+# `<jan@firma.be>`, `jan@firma.be`, `<id@host>`. For these the stdlib's parse (a token tree per
+# header, and From, To and Message-ID are unique per message, so the header cache never hits)
+# returns a string that is known in advance; `addresses.py` then reads the addresses from it.
+_DOT_ATOM = r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
+_PLAIN_ADDR = re.compile(
+    rf"(?:(?P<name>[A-Za-z0-9]+(?: [A-Za-z0-9]+)*) <(?P<a1>{_DOT_ATOM}@{_DOT_ATOM})>"
+    rf"|<(?P<a2>{_DOT_ATOM}@{_DOT_ATOM})>|(?P<a3>{_DOT_ATOM}@{_DOT_ATOM}))"
+)
+_PLAIN_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
+_ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
+
+
+def _plain_structured(name: str, value: str) -> str | None:
+    """What `str(policy.header_fetch_parse(name, value))` gives for a plain address or Message-ID
+    header (checked on every such header of the corpus, and on a table of near misses), without
+    the parse; None for anything else, which the stdlib then parses."""
+    lname = name.lower()
+    if lname == "message-id":
+        return value if _PLAIN_ID.fullmatch(value) else None
+    if lname not in _ADDRESS_HEADERS:
+        return None
+    match = _PLAIN_ADDR.fullmatch(value)
+    if match is None:
+        return None
+    if match["name"]:
+        return f"{match['name']} <{match['a1']}>"
+    return match["a2"] or match["a3"]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +38,7 @@ from quotemaild.mail.forward import (
     strip_banner,
     strip_subject_prefixes,
 )
+from quotemaild.mail.no_reply import robot_sender
 from quotemaild.mail.parse import ParsedMessage, parse_message
 from quotemaild.mail.robot import RobotScore
 from quotemaild.mail.system_mail import SystemInfo
@@ -57,12 +57,6 @@ class Provenance(StrEnum):
 
 DIRECT, AUTO_FORWARD, MANUAL_FORWARD, BCC, REPLY, SYSTEM_PROVENANCE = Provenance
 PROVENANCES = tuple(Provenance)
-
-_NO_REPLY = re.compile(
-    r"^(?:no-?reply|do-?not-?reply|donotreply|noreply[-+.].*|no-?reply[-+.].*|mailer|forms?|"
-    r"wordpress|webform|website|contact-?form)$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -326,7 +320,7 @@ def _identity(msg: ParsedMessage, tenant: TenantIdentity) -> tuple[Address | Non
     sender = msg.sender
     reply_to = next((a for a in msg.reply_to if _usable(a, tenant)), None)
     if sender is not None and _usable(sender, tenant) and not tenant.is_forwarder(sender.email):
-        if _NO_REPLY.match(sender.local) and reply_to is not None:
+        if robot_sender(sender.local) is not None and reply_to is not None:
             return reply_to, 0.7, [f"From {sender.email} takes no replies; Reply-To used"]
         return sender, 0.9, ["From"]
     if sender is not None and tenant.is_forwarder(sender.email):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from quotemaild.mail import robot_cues as cues
 from quotemaild.mail.parse import ParsedMessage
+from quotemaild.mail.prefilter import fold
 
 ROBOT_AT = 1.0
 UNTHREADED_AT = 1.5  # mail that answers nothing of ours: body cues must be clearer to drop a request
@@ -157,7 +158,8 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
     stamp = fingerprint(body)
     header, header_topic = header_reasons(msg)
     subject = subject_cue(msg.subject)
-    body_hits = [(name, topic, weight) for name, topic, weight, rx in cues.BODY if rx.search(body)]
+    folded = fold(body)  # once for every family's literal filter
+    body_hits = [(name, topic, weight) for name, topic, weight, rx in cues.BODY if rx.search(body, folded)]
 
     # The topic: the subject's, else the weightiest body cue's ("left the company" over "urgent matters").
     ranked = sorted((hit for hit in body_hits if hit[1] != cues.GENERIC), key=lambda hit: -hit[2])
@@ -183,7 +185,7 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
 
     minus = 0.0
     for name, weight, rx in cues.HUMAN:
-        if rx.search(body):
+        if rx.search(body, folded):
             minus += weight
             reasons.append(f"-{weight:.1f} {name}")
 

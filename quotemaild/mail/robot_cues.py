@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from quotemaild.mail.prefilter import Prefiltered
+
 ABSENCE = "absence"
 RECEIVED = "received"
 LEFT = "left"
@@ -90,12 +92,14 @@ SUBJECT_ANYWHERE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
 )
 
 
-def _rx(*parts: str) -> re.Pattern[str]:
-    return re.compile("|".join(parts), re.IGNORECASE)
+def _rx(*parts: str) -> Prefiltered:
+    # Each family is tried on every message; the literal filter skips the regex when none of the
+    # words its wordings need is in the text (prefilter.py), with the regex's own answer.
+    return Prefiltered(re.compile("|".join(parts), re.IGNORECASE))
 
 
 # Body families: (name, topic, weight, pattern). Searched in the new text, not the quoted history.
-BODY: tuple[tuple[str, str, float, re.Pattern[str]], ...] = (
+BODY: tuple[tuple[str, str, float, Prefiltered], ...] = (
     (
         "says it is automatic", GENERIC, 1.0,
         _rx(
@@ -263,7 +267,7 @@ r"\bmijn laatste werkdag\b", r"\bmon dernier jour\b", r"\bmy last (?:working )?d
 )
 
 # Signs a person wrote it. Each subtracts from the score.
-HUMAN: tuple[tuple[str, float, re.Pattern[str]], ...] = (
+HUMAN: tuple[tuple[str, float, Prefiltered], ...] = (
     (
         "talks about the quote or the work", 0.5,
         _rx(
@@ -287,6 +291,6 @@ HUMAN: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        "asks a question", 0.3, re.compile(r"\?\s*(?:\n|$)"),
+        "asks a question", 0.3, Prefiltered(re.compile(r"\?\s*(?:\n|$)")),
     ),
 )

@@ -143,6 +143,16 @@ class Signer:
         return local
 
 
+_MARKER_LINE = re.compile(rf"^[ \t>]*{_MARKER.pattern}[ \t]*(?:\r?\n|$)", re.IGNORECASE | re.MULTILINE)
+
+
+def without_body_markers(text: str) -> str:
+    """The text with every line that holds nothing but a body marker removed: the marker is there
+    for customers' mail clients, and only noise to a seller reading the conversation. Not
+    verified (display only); a marker inside a sentence stays."""
+    return _MARKER_LINE.sub("", text)
+
+
 def slug_of_address(address: str) -> str | None:
     """The tenant slug a (possibly plus-tagged) local part routes to — UNVERIFIED, for lookup only."""
     local, sep, _ = address.strip().lower().rpartition("@")

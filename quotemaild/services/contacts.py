@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.clock import Clock
@@ -175,9 +175,10 @@ def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any]
 
 def list_contacts(
     session: Session, tenant_id: int, kind: str | None = None, search: str | None = None, limit: int = 200,
-    active: bool | None = None,
+    active: bool | None = None, group: str | None = None,
 ) -> list[ContactRow]:
-    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects."""
+    """Cards of the tenant by name; `active` True/False keeps only active / not yet active prospects;
+    `group` only the cards in that group (any case)."""
     q = select(ContactRow).where(ContactRow.tenant_id == tenant_id)
     if kind:
         q = q.where(ContactRow.kind == ContactKind(kind).value)
@@ -185,8 +186,28 @@ def list_contacts(
         q = q.where(ContactRow.kind == ContactKind.PROSPECT.value, ContactRow.active.is_(active))
     if search:
         like = f"%{search}%"
-        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like))
-    return list(session.scalars(q.order_by(ContactRow.name, ContactRow.id).limit(limit)))
+        # e-mail addresses are a JSON list: its text form is searched (as privacy.py does), which
+        # works the same on SQLite and PostgreSQL for the ASCII of addresses
+        q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like)
+                    | ContactRow.city.ilike(like) | ContactRow.phone.ilike(like)
+                    | cast(ContactRow.emails, String).ilike(like))
+    q = q.order_by(ContactRow.name, ContactRow.id)
+    if group:
+        # Groups are a JSON list, which SQLite and PostgreSQL query differently: compare here
+        # (a tenant has hundreds of cards, not millions).
+        wanted = group.strip().casefold()
+        found = (r for r in session.scalars(q) if any(g.casefold() == wanted for g in r.groups))
+        return [r for _, r in zip(range(limit), found, strict=False)]
+    return list(session.scalars(q.limit(limit)))
+
+
+def group_names(session: Session, tenant_id: int) -> list[str]:
+    """Every group used on the tenant's cards, sorted (the first spelling seen wins)."""
+    names: dict[str, str] = {}
+    for groups in session.scalars(select(ContactRow.groups).where(ContactRow.tenant_id == tenant_id)):
+        for g in groups or ():
+            names.setdefault(g.casefold(), g)
+    return sorted(names.values(), key=str.casefold)
 
 
 def contacts_with_address(session: Session, tenant_id: int, email: str) -> list[ContactRow]:
@@ -236,3 +257,21 @@ def attach_file(session: Session, contact_id: int, filename: str, data: bytes, a
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def remove_attachment(session: Session, contact_id: int, number: int, actor: str, clock: Clock) -> str:
+    """Delete file `number` (numbered as `contact_attachments` lists them) from the card; its name
+    and checksum stay in the audit log. Returns the file name."""
+    row = get_contact(session, contact_id)
+    files = session.execute(
+        select(ContactAttachment.id, ContactAttachment.filename, ContactAttachment.sha256)
+        .where(ContactAttachment.contact_id == row.id).order_by(ContactAttachment.id)
+    ).all()
+    if not 1 <= number <= len(files):
+        raise NotFound(f"attachment of contact {contact_id}", number)
+    file_id, filename, sha256 = files[number - 1]
+    session.execute(delete(ContactAttachment).where(ContactAttachment.id == file_id))  # no blob load
+    audit(session, row.tenant_id, "contact.attachment.remove", actor, clock.now(),
+          {"contact_id": row.id, "filename": filename, "sha256": sha256})
+    session.flush()
+    return filename

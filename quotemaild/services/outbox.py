@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from quotemaild.domain.retry import RetryPolicy, next_attempt
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.services import timeline
 from quotemaild.services.conversation import LOCAL_ALIAS_PREFIX
 from quotemaild.store.cluster import skip_locked
-from quotemaild.store.models import MessageRef, OutboxMessage, QuoteRequest, TimelineEvent
+from quotemaild.store.models import MessageRef, OutboxMessage, QuoteRequest
 from quotemaild.store.queries import iso
 
 SYSTEM_ACTOR = "quotemaild"
@@ -167,22 +168,18 @@ def flag_request(session: Session, row: OutboxMessage, why: str, error: str, now
     if request is None:
         return
     request.needs_attention = True
-    request.updated_at = now
-    session.add(
-        TimelineEvent(
-            request_id=request.id,
-            at=now,
-            kind="delivery_failed",
-            actor=SYSTEM_ACTOR,
-            detail={
-                "outbox": row.id,
-                "mail": row.kind,
-                "to": row.rcpt_to,
-                "why": why,
-                "error": error[:500],
-                "note": f"The {row.kind} to {', '.join(row.rcpt_to)} could not be delivered ({why}): {error[:200]}",
-            },
-        )
+    timeline.record(
+        session,
+        request,
+        "delivery_failed",
+        SYSTEM_ACTOR,
+        now,
+        outbox=row.id,
+        mail=row.kind,
+        to=row.rcpt_to,
+        why=why,
+        error=error[:500],
+        note=f"The {row.kind} to {', '.join(row.rcpt_to)} could not be delivered ({why}): {error[:200]}",
     )
 
 

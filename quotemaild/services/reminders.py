@@ -145,8 +145,8 @@ def reminder_view(row: ContactReminder, contact_name: str, tenant_slug: str) -> 
 
 
 def list_reminders(session: Session, tenant_id: int | None = None, state: str | None = None,
-                   limit: int = 200) -> list[dict[str, Any]]:
-    """Reminders, soonest first, with their contact's name and tenant."""
+                   limit: int = 200, contact_id: int | None = None) -> list[dict[str, Any]]:
+    """Reminders, soonest first, with their contact's name and tenant (of one card with `contact_id`)."""
     query = (select(ContactReminder, Contact.name, Tenant.slug)
              .join(Contact, Contact.id == ContactReminder.contact_id)
              .join(Tenant, Tenant.id == ContactReminder.tenant_id))
@@ -154,5 +154,7 @@ def list_reminders(session: Session, tenant_id: int | None = None, state: str | 
         query = query.where(ContactReminder.tenant_id == tenant_id)
     if state is not None:
         query = query.where(ContactReminder.state == state)
+    if contact_id is not None:
+        query = query.where(ContactReminder.contact_id == contact_id)
     rows = session.execute(query.order_by(ContactReminder.due_at, ContactReminder.id).limit(limit)).all()
     return [reminder_view(r, name, slug) for r, name, slug in rows]

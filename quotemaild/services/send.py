@@ -29,6 +29,7 @@ from quotemaild.mail.compose import (
 from quotemaild.mail.dkim_sign import DkimKey, dkim_sign
 from quotemaild.mail.templates import RenderedMail, render_mail
 from quotemaild.mail.tokens import Signer
+from quotemaild.services import timeline
 from quotemaild.services.outbox import new_outbox_row
 from quotemaild.store.models import (
     Attachment,
@@ -38,7 +39,6 @@ from quotemaild.store.models import (
     QuoteRequest,
     Tenant,
     TenantTemplate,
-    TimelineEvent,
 )
 
 
@@ -191,8 +191,7 @@ def queue_mail(
     if held is not None:
         detail["not_sent"] = held
         row.on_sent = {**on_sent, "actor": actor} if on_sent else None
-    session.add(TimelineEvent(request_id=request.id, at=now, kind=f"{kind}_queued", actor=actor, detail=detail))
+    timeline.record(session, request, f"{kind}_queued", actor, now, **detail)
     request.message_count += 1
-    request.updated_at = now
     session.flush()
     return Queued(message.id, row.id, composed.loops_back, composed.warnings, held)

@@ -15,11 +15,15 @@ from quotemaild.domain.numbering import parse_format
 from quotemaild.domain.parsing import clean_text
 from quotemaild.mail.addresses import AddressError, address_key, clean_email, split_domain
 from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.mail.no_reply import robot_sender
 from quotemaild.store.models import Tenant
 
 LANGUAGES = ("nl", "fr", "en")
 SENDER_MODES = ("tenant", "own")
-RESERVED_SLUGS = frozenset({"bounce", "postmaster", "mailer-daemon", "abuse", "noreply", "no-reply"})
+# RFC 2142 role addresses that are no robot; besides these, no slug may look like a robot that
+# refuses replies (mail/no_reply.py: noreply, postmaster, mailer-daemon, bounce...): the tenant's
+# address sends our acknowledgements and replies, and answers must come back to it.
+RESERVED_SLUGS = frozenset({"abuse"})
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -29,9 +33,14 @@ def slugify(name: str) -> str:
     return slug[:40].strip("-") or "tenant"
 
 
+def _reserved(slug: str) -> bool:
+    robot = robot_sender(slug)
+    return slug in RESERVED_SLUGS or (robot is not None and robot.refuses_replies)
+
+
 def validate_slug(slug: str) -> str:
-    if slug in RESERVED_SLUGS:
-        raise InvalidInput("slug", f"{slug!r} is reserved (bounces and RFC 2142 role addresses)")
+    if _reserved(slug):
+        raise InvalidInput("slug", f"{slug!r} is reserved (bounces, RFC 2142 role and no-reply addresses)")
     if not _SLUG.match(slug):
         raise InvalidInput(
             "slug", f"{slug!r} must be 1-64 of a-z, 0-9 and '-', not starting or ending with '-'"
@@ -57,7 +66,8 @@ def add_tenant(session: Session, new: NewTenant, clock: Clock) -> Tenant:
         if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
             raise InvalidInput("slug", f"{slug!r} is already taken")
     else:
-        slug = _free_slug(session, slugify(name))
+        base = slugify(name)
+        slug = _free_slug(session, "tenant" if _reserved(base) else base)
     tenant = Tenant(
         slug=slug,
         name=name,

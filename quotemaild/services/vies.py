@@ -6,6 +6,7 @@ cannot be answered (offline, timeout, the member state's service down) raises Re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -49,3 +50,21 @@ def split_vat(value: str) -> tuple[str, str]:
 def lookup_vat(client: VatLookup, value: str) -> VatLookupResult:
     country, number = split_vat(value)
     return client.lookup(country, number)
+
+
+_POSTAL_CITY = re.compile(r"^(?:[A-Z]{1,2}-)?(\d{4,5}(?: ?[A-Z]{2})?)\s+(.+)$")
+
+
+def card_fields(result: VatLookupResult) -> dict[str, str]:
+    """What a VIES answer can fill on a card: name, VAT number and the address split as Belgian
+    and most EU answers write it ("street\\npostal code city"). VIES writes "---" for unknown."""
+    fields = {"vat_number": result.view()["vat_number"], "country": "GR" if result.country == "EL" else result.country}
+    if result.name.strip() not in ("", "---"):
+        fields["name"] = " ".join(result.name.split())
+    lines = [line.strip() for line in result.address.replace("\r", "").split("\n") if line.strip() not in ("", "---")]
+    if lines and (m := _POSTAL_CITY.match(lines[-1])):
+        fields["postal_code"], fields["city"] = m.group(1), m.group(2).strip()
+        lines = lines[:-1]
+    if lines:
+        fields["street"] = ", ".join(lines)
+    return fields

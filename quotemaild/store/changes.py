@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, String, delete, event, insert, literal, select
+from sqlalchemy import JSON, String, bindparam, delete, event, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.store.models import ChangeEvent, Message, QuoteRequest, TimelineEvent
@@ -102,8 +102,14 @@ def timeline_written(session: Session, request_id: int, event_id: int, entry: st
     if kind == "status":
         data.update({"from": detail.get("from"), "to": detail.get("to")})
     session.info[CHANGES_WRITTEN] = True
-    session.execute(insert(ChangeEvent.__table__).from_select(
-        ["tenant_id", "at", "kind", "request_id", "data"],
-        select(QuoteRequest.tenant_id, literal(at, UtcDateTime()), literal(kind, String()),
-               QuoteRequest.id, literal(data, JSON())).where(QuoteRequest.id == request_id),
-    ))
+    session.execute(_INSERT_TIMELINE, {"request_id": request_id, "at": at, "kind": kind, "data": data})
+
+
+# Built once: a statement made per call is compiled (cache key and all) per call, and this one
+# runs once or twice for every processed message.
+_REQUESTS = QuoteRequest.__table__
+_INSERT_TIMELINE = insert(ChangeEvent.__table__).from_select(
+    ["tenant_id", "at", "kind", "request_id", "data"],
+    select(_REQUESTS.c.tenant_id, bindparam("at", type_=UtcDateTime()), bindparam("kind", type_=String()),
+           _REQUESTS.c.id, bindparam("data", type_=JSON())).where(_REQUESTS.c.id == bindparam("request_id")),
+)

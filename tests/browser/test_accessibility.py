@@ -3,6 +3,8 @@ violations; a page at 375 px wide does not scroll sideways."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,3 +49,38 @@ def test_works_at_375_px(open_page, live, shot):
     expect(page.locator("h1")).to_have_text("Vanaf de gsm")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     shot(page, "request-375")
+
+
+def test_contact_card_with_its_forms_passes_axe(page, live, shot, tmp_path, console_allow):
+    """The card with persons, follow-up, custom fields and a file, every fold open, also with a
+    refused form marked; the new-contact and custom-field pages."""
+    console_allow.append("status of 422")  # the refused form below, on purpose
+    live.add_user("axe-card@acme.test", "Cas Card", role="admin")
+    live.cli("contact", "field", "add", "--tenant", "acme", "--key", "axe_colour", "--label", "Colour",
+             "--kind", "text")
+    live.cli("contact", "field", "add", "--tenant", "acme", "--key", "axe_ok", "--label", "Checked",
+             "--kind", "boolean")
+    created = live.cli("contact", "add", "--tenant", "acme", "--name", "Axe Joinery", "--json",
+                       "--person", "Eva Axe;eva@axe.example;0470 12 34 56;buyer")
+    contact_id = json.loads(created.stdout)["id"]
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(b"%PDF-1.4 signed")
+    live.cli("contact", "attach", str(contact_id), str(contract))
+    live.login(page, "axe-card@acme.test")
+    for path in ("/contacts/new", "/contacts/fields"):
+        page.goto(live.base_url + path)
+        check(page, path)
+    page.goto(f"{live.base_url}/contacts/{contact_id}")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    check(page, "contact card")
+    shot(page, "page-contact-card")
+    page.locator("#follow-up fieldset", has_text="Appointment").get_by_label("Time").fill("09:15")
+    page.get_by_role("button", name="Save follow-up").click()
+    expect(page.get_by_role("alert")).to_contain_text("appointment.date")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    check(page, "contact card with a refused form")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{live.base_url}/contacts/{contact_id}")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "contact-card-375")

@@ -55,6 +55,10 @@ def test_plain_human_request_is_acknowledged() -> None:
         (dict(message=msg(sender="noreply@shop.example")), "system-sender:noreply"),
         (dict(message=msg(sender="do-not-reply@shop.example")), "system-sender:do-not-reply"),
         (dict(message=msg(sender="donotreply@shop.example")), "system-sender:donotreply"),
+        # the one no-reply rule (mail/no_reply.py): nl/fr forms and a prefixed no-reply
+        (dict(message=msg(sender="geen-antwoord@gemeente.example")), "system-sender:geen-antwoord"),
+        (dict(message=msg(sender="ne-pas-repondre@banque.example")), "system-sender:ne-pas-repondre"),
+        (dict(message=msg(sender="orders-noreply@shop.example")), "system-sender:orders-noreply"),
         (dict(message=msg(sender="starcomm-524@proposals.example.com")), "our-own-domain"),
         (dict(envelope_sender="x@mx.proposals.example.com"), "our-own-domain"),
         (dict(message=msg("Auto-Submitted: auto-replied")), "auto-submitted"),

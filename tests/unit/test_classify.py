@@ -198,6 +198,11 @@ def test_arf_feedback_report_is_auto_reply():
         ([("From", "piet@klant.be"), ("Subject", "Offerte")], "piet@klant.be", True),
         ([("From", "piet@klant.be"), ("Subject", "Offerte")], "", False),
         ([("From", "no-reply@shop.be"), ("Subject", "Bestelling")], "x@shop.be", False),
+        # the one no-reply rule (mail/no_reply.py), as the acknowledgement policy applies it
+        ([("From", "no_reply@shop.be"), ("Subject", "Bestelling")], "x@shop.be", False),
+        ([("From", "nepasrepondre@banque.be"), ("Subject", "Relevé")], "x@banque.be", False),
+        ([("From", "bounces+123@lists.be"), ("Subject", "Info")], "x@lists.be", False),
+        ([("From", "website@shop.be"), ("Subject", "Offerte"), ("Reply-To", "piet@klant.be")], "x@shop.be", True),
         ([("From", "piet@klant.be"), ("Subject", "Promo"), ("List-Id", "<l>")], "piet@klant.be", False),
     ],
 )

@@ -260,6 +260,9 @@ IDENTITY = [
         0.6,
     ),
     ("no-reply", [("From", "no-reply@webshop.be"), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.7),
+    ("no_reply", [("From", "no_reply@webshop.be"), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.7),
+    ("geen-antwoord", [("From", "geen-antwoord@webshop.be"), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.7),
+    ("web-form", [("From", "wordpress@webshop.be"), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.7),
     ("tenant-own-from", [("From", "jan@firma.be")], None, 0.0),
     ("proposals-from", [("From", PROPOSALS), ("Reply-To", "piet@klant.be")], "piet@klant.be", 0.6),
 ]

@@ -7,7 +7,8 @@ from aiosmtpd.smtp import SMTP
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quotemaild.edges.smtp import _PLAIN_PATH, QuotemailSMTP
+from quotemaild.edges.aiosmtpd_overrides import PLAIN_PATH as _PLAIN_PATH
+from quotemaild.edges.aiosmtpd_overrides import QuotemailSMTP
 
 
 def _bare(cls: type[SMTP], limit: int = 0) -> SMTP:

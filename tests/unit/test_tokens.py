@@ -12,6 +12,7 @@ from quotemaild.mail.tokens import (
     Signer,
     quote_id_of_path,
     slug_of_address,
+    without_body_markers,
 )
 
 S = Signer(secret=b"s3cret-s3cret-s3cret", domain="Proposals.Example.com")
@@ -189,3 +190,19 @@ def test_random_text_never_verifies(text: str) -> None:
     assert S.verify_bounce_address(text) is None
     assert S.find_body_marker(T, text) is None
     assert S.verify_quote_action(T, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Beste Jan,\n\n[ref:r5.vaj4rjeqpvktje3n]\n", "Beste Jan,\n\n"),
+        ("Hi\n[REF:r5.VAJ4RJEQPVKTJE3N]  \nbye", "Hi\nbye"),  # case folded, trailing blanks
+        ("Hi\n> [ref:r5.vaj4rjeqpvktje3n]\n> old", "Hi\n> old"),  # quoted by the customer's client
+        ("see [ref:r5.vaj4rjeqpvktje3n] above", "see [ref:r5.vaj4rjeqpvktje3n] above"),  # in a sentence
+        ("[ref:r05.vaj4rjeqpvktje3n]\n", "[ref:r05.vaj4rjeqpvktje3n]\n"),  # not a marker's spelling
+        ("[ref:r5.short]\n", "[ref:r5.short]\n"),
+        ("", ""),
+    ],
+)
+def test_body_marker_lines_are_hidden_for_display(text: str, expected: str) -> None:
+    assert without_body_markers(text) == expected

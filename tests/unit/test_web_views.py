@@ -34,6 +34,12 @@ def test_conversation_interleaves_mail_and_notes_by_time():
     assert items[1]["text"] == "Bellen"
 
 
+def test_the_body_marker_is_not_shown_to_the_seller():
+    detail = {"messages": [{"id": 1, "direction": "out", "created_at": "2026-01-05T11:00:00+00:00",
+                            "text": "Beste Jan,\n\nHierbij de schets.\n\n[ref:r5.vaj4rjeqpvktje3n]\n"}]}
+    assert conversation(detail, gettext)[0]["text"] == "Beste Jan,\n\nHierbij de schets."
+
+
 def test_html_is_shown_only_when_there_is_no_text():
     detail = {"messages": [{"id": 1, "direction": "in", "text": "", "html": "<p>safe</p>"},
                            {"id": 2, "direction": "in", "text": "plain", "html": "<p>ignored</p>"}], "timeline": []}

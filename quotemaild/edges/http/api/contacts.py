@@ -8,7 +8,7 @@ number (the same number and amount again answers `recorded: false`, nothing chan
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -24,6 +24,8 @@ from quotemaild.edges.http.api.schemas import (
 )
 from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedContact, Reader, UoW
 from quotemaild.edges.http.problems import Problem
+from quotemaild.domain.contacts import CustomFieldDef, CustomFieldKind
+from quotemaild.edges.vies import client_for
 from quotemaild.errors import NotFound
 from quotemaild.services import contacts as svc
 from quotemaild.services import quote_manage as qm
@@ -33,6 +35,8 @@ from quotemaild.services.contacts_io import export_contacts, import_contacts
 from quotemaild.services.invoices import record_invoice
 from quotemaild.services.merge import merge_contacts, preview_merge
 from quotemaild.services.quotes import quote_summary
+from quotemaild.services.reminders import assign_seller
+from quotemaild.services.vies import card_fields, lookup_vat
 from quotemaild.store.models import Contact, Tenant
 
 router = APIRouter(tags=["contacts"])
@@ -82,9 +86,11 @@ def _detail(db: Any, contact_id: int, warnings: Any = ()) -> dict[str, Any]:
 def list_contacts(actor: CurrentActor, db: Reader,
                   kind: Annotated[str | None, Query(pattern="^(prospect|customer)$")] = None,
                   q: Annotated[str | None, Query(max_length=200, description="Name, number or VAT number")] = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                  group: Annotated[str | None, Query(max_length=200, description="Only this group (any case)")] = None,
+                  ) -> list[dict[str, Any]]:
     """The tenant's contacts by name."""
-    rows = svc.list_contacts(db, actor.tenant_id, kind, q, limit)
+    rows = svc.list_contacts(db, actor.tenant_id, kind, q, limit, group=group)
     totals = svc.revenues(db, [r.id for r in rows])
     return [contact_view(r, totals[r.id], persons=False) for r in rows]
 
@@ -178,3 +184,58 @@ def contact_quotes(contact_id: OwnedContact, actor: CurrentActor, db: Reader) ->
     return [quote_summary(q, actor.tenant_slug) for q in found]
 
 
+
+
+class CustomFieldIn(BaseModel):
+    key: str = Field(max_length=60, examples=["colour"])
+    label: str = Field(max_length=200, examples=["Colour of the frames"])
+    kind: Literal["text", "number", "date", "boolean"] = "text"
+    required: bool = False
+    on_documents: bool = Field(default=False, description="Print the value on quotes")
+
+
+class CustomFieldOut(Out):
+    key: str
+    label: str
+    kind: str
+    required: bool
+    on_documents: bool
+
+
+def _field_view(d: Any) -> dict[str, Any]:
+    return {"key": d.key, "label": d.label, "kind": str(d.kind), "required": d.required,
+            "on_documents": d.on_documents}
+
+
+@router.get("/contact-fields", response_model=list[CustomFieldOut])
+def custom_fields(actor: CurrentActor, db: Reader) -> list[dict[str, Any]]:
+    """The tenant's custom contact fields (as `contact field list`)."""
+    return [_field_view(d) for d in svc.custom_field_defs(db, actor.tenant_id)]
+
+
+@router.post("/contact-fields", status_code=201, response_model=CustomFieldOut, responses=FORBIDDEN)
+def add_custom_field(body: CustomFieldIn, actor: CurrentActor, db: UoW) -> dict[str, Any]:
+    """Define a custom contact field (admin), as `contact field add`."""
+    actor.require_admin("define custom fields")
+    row = svc.add_custom_field(db, db.get_one(Tenant, actor.tenant_id), CustomFieldDef(
+        body.key, body.label, CustomFieldKind(body.kind), body.required, body.on_documents))
+    return _field_view(row)
+
+
+@router.get("/vat-lookup", responses={503: _problem("EU VIES cannot be reached or answers an error")})
+def vat_lookup(actor: CurrentActor, ctx: Ctx,
+               number: Annotated[str, Query(max_length=40, examples=["BE0477472701"])]) -> dict[str, Any]:
+    """Company data for a VAT number from EU VIES (as `contact lookup-vat`), and the card fields it fills."""
+    found = lookup_vat(client_for(ctx.config), number)
+    return {**found.view(), "fields": card_fields(found)}
+
+
+class SellerIn(BaseModel):
+    email: str | None = Field(default=None, max_length=320, description="A user of the tenant; null: the request's assignee")
+
+
+@router.put("/contacts/{contact_id}/seller", response_model=ContactDetailOut)
+def set_seller(contact_id: OwnedContact, body: SellerIn, actor: CurrentActor, db: UoW) -> dict[str, Any]:
+    """The seller who gets the card's appointment and call-back reminders (as `contact assign`)."""
+    assign_seller(db, contact_id, (body.email or "").strip() or None)
+    return _detail(db, contact_id)

@@ -4,6 +4,7 @@
     GET  /messages/{id}/attachments[/{number}]   `message attachments ID` / `message attachment ID N`
     GET  /contacts/{id}/attachments[/{number}]   `contact attachments ID` / `contact attachment ID N`
     POST /contacts/{id}/attachments              multipart `file`, as `contact attach ID FILE` stores it
+    DELETE /contacts/{id}/attachments/{number}   remove a file from the card (audited)
     POST /messages/{id}/verdict                  `message verdict ID human|robot`, on the timeline
 
 Every download is an attachment with nosniff and a sandbox CSP: bytes from mail never run as our page.
@@ -120,6 +121,13 @@ def list_contact_files(contact_id: OwnedContact, actor: CurrentActor, db: Reader
 def contact_file(contact_id: OwnedContact, number: Number, actor: CurrentActor, db: Reader) -> Response:
     """File `number` of the card, byte for byte."""
     return _download(contact_attachment(db, contact_id, number))
+
+
+@router.delete("/contacts/{contact_id}/attachments/{number}", status_code=204, response_class=Response)
+def remove_contact_file(contact_id: OwnedContact, number: Number, actor: CurrentActor, db: UoW, ctx: Ctx) -> Response:
+    """Delete file `number` from the card (its name and checksum stay in the audit log)."""
+    contact_svc.remove_attachment(db, contact_id, number, actor.label, ctx.clock)
+    return Response(status_code=204)
 
 
 @router.post("/contacts/{contact_id}/attachments", status_code=201, response_model=ContactFileOut,

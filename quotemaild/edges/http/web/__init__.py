@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from quotemaild.edges.http.deps import ApiContext
 from quotemaild.edges.http.problems import Problem, from_error
 from quotemaild.errors import QuotemailError
-from quotemaild.edges.http.web import auth, contact_edit, contacts, inbox, quotes, request_page, settings, settings_company
+from quotemaild.edges.http.web import auth, contact_card, contact_edit, contacts, inbox, quotes, request_page, settings, settings_company
 from quotemaild.edges.http.web.presence import Presence
 from quotemaild.edges.http.web.render import Pages, static_dir
 
@@ -45,7 +45,7 @@ def include_web(app: FastAPI, api: ApiContext) -> None:
 
     app.state.error_page = error_page
     _pages_for_errors(app, pages)
-    for module in (auth, inbox, request_page, quotes, contact_edit, contacts, settings, settings_company):
+    for module in (auth, inbox, request_page, quotes, contact_edit, contact_card, contacts, settings, settings_company):
         app.include_router(module.router())
 
 

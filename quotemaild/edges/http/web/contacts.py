@@ -16,9 +16,9 @@ from fastapi.responses import Response
 
 from quotemaild.edges.http.deps import Ctx, owned_contact
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.errors import InvalidInput, NotFound, QuotemailError
+from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.services import contacts, contacts_io, merge
-from quotemaild.services.contact_detail import contact_detail
+from quotemaild.edges.http.web.contact_card import card_page
 from quotemaild.store.models import Tenant
 
 MAX_CSV = 5 * 1024 * 1024
@@ -30,13 +30,16 @@ def router() -> APIRouter:
     @r.get("/contacts")
     def contact_list(request: Request, actor: PageActor, ctx: Ctx,
                      kind: Annotated[str | None, Query(pattern="^(prospect|customer)$")] = None,
-                     q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+                     q: Annotated[str | None, Query(max_length=200)] = None,
+                     group: Annotated[str | None, Query(max_length=200)] = None) -> Response:
         with ctx.readers() as s:
-            rows = contacts.list_contacts(s, actor.tenant_id, kind=kind, search=(q or "").strip() or None)
+            rows = contacts.list_contacts(s, actor.tenant_id, kind=kind, search=(q or "").strip() or None,
+                                          group=(group or "").strip() or None)
+            groups = contacts.group_names(s, actor.tenant_id)
             cards = [{"id": c.id, "name": c.name, "kind": c.kind, "number": c.number,
                       "email": (list(c.emails) or [""])[0], "city": c.city, "groups": list(c.groups)} for c in rows]
         return request.app.state.pages.render(request, "contacts.html", section="contacts", cards=cards,
-                                              kind=kind, q=q or "")
+                                              kind=kind, q=q or "", group=group or "", groups=groups)
 
     @r.get("/contacts/export.csv")
     def export(actor: PageActor, ctx: Ctx) -> Response:
@@ -74,22 +77,7 @@ def router() -> APIRouter:
     def card(request: Request, contact_id: int, actor: PageActor, ctx: Ctx,
              merge_with: Annotated[int | None, Query(ge=1)] = None) -> Response:
         owned_contact(contact_id, actor, ctx)
-        plan, error = None, None
-        with ctx.readers() as s:
-            view = contact_detail(s, contact_id)
-            others = [c for c in contacts.list_contacts(s, actor.tenant_id, limit=500) if c.id != contact_id]
-            if merge_with:
-                try:
-                    other = contacts.get_contact(s, merge_with, actor.tenant_id)
-                    plan = merge.preview_merge(s, merge_with, contact_id)
-                    plan = {"source": other.name, "source_id": other.id, "moves": len(plan.moves),
-                            "dropped": [name for name, _ in plan.dropped], "not_copied": list(plan.not_copied),
-                            "warnings": list(plan.warnings)}
-                except (NotFound, InvalidInput) as exc:
-                    error = str(exc)
-        return request.app.state.pages.render(
-            request, "contact.html", section="contacts", c=view, others=[{"id": o.id, "name": o.name} for o in others],
-            plan=plan, error=error)
+        return card_page(request, ctx, actor, contact_id, merge_with=merge_with)
 
     @r.post("/contacts/{contact_id}/convert")
     def convert(request: Request, contact_id: int, actor: PageActor, ctx: Ctx) -> Response:

@@ -14,6 +14,7 @@ from typing import Any
 
 from quotemaild.edges.http.web.render import N_
 from quotemaild.mail.body import split_quoted
+from quotemaild.mail.tokens import without_body_markers
 
 Gettext = Callable[..., str]
 
@@ -97,7 +98,7 @@ def conversation(detail: Mapping[str, Any], gettext: Gettext) -> list[dict[str, 
     entries: list[tuple[dt.datetime, int, dict[str, Any]]] = []
     for m in detail.get("messages", []):
         outbound = m.get("direction") == "out"
-        text = m.get("text") or ""
+        text = without_body_markers(m.get("text") or "")
         main, quoted = split_quoted(text)
         html = m.get("html") if not text.strip() else None
         delivery = m.get("delivery") or {}
