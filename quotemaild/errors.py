@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class QuotemailError(Exception):
     """Base of every error quotemaild raises on purpose."""
@@ -46,10 +48,15 @@ class NotFound(QuotemailError):
 
 
 class InvalidInput(QuotemailError):
-    def __init__(self, field: str, problem: str) -> None:
+    """`problem` is English for the CLI and the API; `code` (with `params`) names the problem so the
+    web app can say it in the user's language (edges/http/web/error_text.py holds every code)."""
+
+    def __init__(self, field: str, problem: str, *, code: str = "", params: Mapping[str, object] | None = None) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+        self.code = code
+        self.params: dict[str, object] = dict(params or {})
 
 
 class InvalidTransition(InvalidInput):

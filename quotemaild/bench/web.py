@@ -36,6 +36,7 @@ from quotemaild.bench.scale import BATCH, SELLERS, BulkLoader, explain
 from quotemaild.clock import SystemClock
 from quotemaild.services import inbox
 from quotemaild.services.identity import Actor, create_token, set_password
+from quotemaild.store import search
 from quotemaild.store.models import Contact, QuoteRequest, ReadCount, RequestCount, RequestRead, Tenant, TimelineEvent, User
 from quotemaild.store.queries import request_query
 
@@ -199,10 +200,15 @@ def time_http(port: int, furnished: dict[str, Any], runs: int) -> dict[str, Any]
 def plans(engine: Engine, tenant_id: int, user_id: int) -> dict[str, Any]:
     """EXPLAIN QUERY PLAN of the inbox's list and count queries, as the service builds them."""
     actor = Actor(tenant_id, BENCH_SLUG, "seller", user_id=user_id, label=SELLER, email=SELLER)
+    params = {"phrase": search.fts_query("customer1@"), "tenant": tenant_id, "limit": search.DEFAULT_CAP + 1}
+    with Session(engine) as s:
+        candidates = search.candidate_ids(s, tenant_id, "customer1@") or {0}
 
     def listing(**kw: Any) -> Any:
         q = request_query(BENCH_SLUG, kw.get("status"), kw.get("q"), kw.get("assignee"))
         q = q.where(QuoteRequest.tenant_id == tenant_id)
+        if kw.get("candidates") is not None:  # as the service narrows a search (store/search.py)
+            q = q.where(QuoteRequest.id.in_(sorted(kw["candidates"])))
         if kw.get("unread"):
             q = q.where(~inbox._read_clause(actor))
         return q.limit(51)
@@ -211,7 +217,10 @@ def plans(engine: Engine, tenant_id: int, user_id: int) -> dict[str, Any]:
         "list": listing(),
         "list_status_assignee": listing(status="received", assignee=SELLERS[2]),
         "list_unread": listing(unread=True),
-        "list_search": listing(q="nowhere-to-be-found"),
+        "list_search_like": listing(q="nowhere-to-be-found"),  # without the index: every message
+        "list_search": listing(q="customer1@", candidates=candidates),
+        "search_candidates_text": search.BY_TEXT.bindparams(**params),
+        "search_candidates_fields": search.BY_FIELDS.bindparams(**params),
         "counts": select(RequestCount).where(RequestCount.tenant_id == tenant_id),  # what SQLite reads
         "count_unread_read": select(ReadCount.n).where(ReadCount.user_id == user_id),
         **{f"count_{k}_other_engines": v for k, v in inbox.count_statements(actor).items()},
@@ -237,7 +246,7 @@ def measure(workdir: Path, requests: int, runs: int, max_message_size: int, log_
         timed = time_http(http_port, furnished, runs)
     worst = max((t["p95_ms"] or 0) for t in timed.values())
     return {"load": load, "runs": runs, "pages": timed, "plans": query_plans,
-            "plans_ok": all(p["uses_index"] for k, p in query_plans.items() if k != "list_search"),
+            "plans_ok": all(p["uses_index"] for k, p in query_plans.items() if k != "list_search_like"),
             "worst_p95_ms": worst, "target_p95_ms": TARGET_P95_MS,
             "all_ok": all(t["ok"] for t in timed.values())}  # fmt: skip
 

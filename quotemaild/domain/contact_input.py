@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -58,7 +59,9 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class FieldError:
     field: str
-    problem: str
+    problem: str  # English (CLI, API)
+    code: str = ""  # for the web app's nl/fr/en text (edges/http/web/error_text.py)
+    params: Mapping[str, object] = dc_field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class _Errors(list[FieldError]):
         try:
             return fn()
         except InvalidInput as exc:
-            self.append(FieldError(exc.field, exc.problem))
+            self.append(FieldError(exc.field, exc.problem, exc.code, exc.params))
             return default
 
 
@@ -84,7 +87,8 @@ def _choice(enum: type[T], value: object, field: str, default: T) -> T:
         return enum(str(value).strip().lower())  # type: ignore[call-arg]
     except ValueError:
         choices = ", ".join(m.value for m in enum)  # type: ignore[attr-defined]
-        raise InvalidInput(field, f"{value!r} is not one of {choices}") from None
+        raise InvalidInput(field, f"{value!r} is not one of {choices}", code="not_one_of",
+                           params={"choices": choices}) from None
 
 
 def _list(value: object, field: str) -> list[str]:
@@ -94,7 +98,7 @@ def _list(value: object, field: str) -> list[str]:
         return [v.strip() for v in _SPLIT.split(value) if v.strip()]
     if isinstance(value, Sequence):
         return [clean_text(v, field, 320) for v in value if v not in (None, "")]
-    raise InvalidInput(field, "must be a list")
+    raise InvalidInput(field, "must be a list", code="not_a_list")
 
 
 def _emails(value: object, field: str) -> tuple[str, ...]:
@@ -108,13 +112,13 @@ def _emails(value: object, field: str) -> tuple[str, ...]:
 
 def _address(data: object, prefix: str) -> Address:
     if not isinstance(data, Mapping):
-        raise InvalidInput(prefix.rstrip("."), "must be a map of street, postal_code, city, country")
+        raise InvalidInput(prefix.rstrip("."), "must be a map of street, postal_code, city, country", code="not_a_map")
     country = clean_text(data.get("country") or "BE", f"{prefix}country", 60).upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise InvalidInput(f"{prefix}country", "must be a two-letter country code (BE, NL, FR)")
+        raise InvalidInput(f"{prefix}country", "must be a two-letter country code (BE, NL, FR)", code="country_code")
     postal_code = clean_text(data.get("postal_code"), f"{prefix}postal_code", 12)
     if country == "BE" and postal_code and not re.fullmatch(r"[1-9]\d{3}", postal_code):
-        raise InvalidInput(f"{prefix}postal_code", "a Belgian postal code has four digits")
+        raise InvalidInput(f"{prefix}postal_code", "a Belgian postal code has four digits", code="be_postal_code")
     return Address(
         street=clean_text(data.get("street"), f"{prefix}street", 200, multiline=True),
         postal_code=postal_code,
@@ -149,24 +153,24 @@ def _custom_value(definition: CustomFieldDef, value: object, field: str) -> obje
             return True
         if text in {"0", "false", "no", "nee", "non", "n"}:
             return False
-        raise InvalidInput(field, f"{value!r} is not yes or no")
+        raise InvalidInput(field, f"{value!r} is not yes or no", code="not_yes_no")
     return clean_text(value, field, 1000, multiline=True)
 
 
 def _custom(value: object, definitions: Sequence[CustomFieldDef], errors: _Errors) -> tuple[tuple[str, object], ...]:
     given = dict(value) if isinstance(value, Mapping) else {}
     if value not in (None, "") and not isinstance(value, Mapping):
-        errors.append(FieldError("custom", "must be a map of field -> value"))
+        errors.append(FieldError("custom", "must be a map of field -> value", "not_a_map"))
     known = {d.key: d for d in definitions}
     for key in given:
         if key not in known:
-            errors.append(FieldError(f"custom.{key}", "unknown custom field"))
+            errors.append(FieldError(f"custom.{key}", "unknown custom field", "unknown_custom_field"))
     result = []
     for d in definitions:
         raw = given.get(d.key)
         if raw in (None, ""):
             if d.required:
-                errors.append(FieldError(f"custom.{d.key}", "is required"))
+                errors.append(FieldError(f"custom.{d.key}", "is required", "required"))
             continue
         result.append((d.key, errors.attempt(lambda d=d, raw=raw: _custom_value(d, raw, f"custom.{d.key}"), None)))
     return tuple(result)
@@ -174,10 +178,10 @@ def _custom(value: object, definitions: Sequence[CustomFieldDef], errors: _Error
 
 def _person(value: object, field: str) -> ContactPerson:
     if not isinstance(value, Mapping):
-        raise InvalidInput(field, "must be a map of contact person fields")
+        raise InvalidInput(field, "must be a map of contact person fields", code="not_a_map")
     name = clean_text(value.get("name"), f"{field}.name", 200)
     if not name:
-        raise InvalidInput(f"{field}.name", "is required")
+        raise InvalidInput(f"{field}.name", "is required", code="required")
     address = value.get("address", value)
     return ContactPerson(
         name=name,
@@ -191,7 +195,7 @@ def _person(value: object, field: str) -> ContactPerson:
 def _phone(value: object, field: str) -> str:
     text = clean_text(value if value is not None else "", field, 40)
     if text and (not re.fullmatch(r"[0-9+()./ \-]+", text) or sum(c.isdigit() for c in text) < 6):
-        raise InvalidInput(field, f"{text!r} is not a phone number")
+        raise InvalidInput(field, f"{text!r} is not a phone number", code="not_a_phone")
     return text
 
 
@@ -200,7 +204,7 @@ def _discount(value: object) -> Decimal:
         return Decimal("0")
     discount = parse_decimal(value, "discount_percent")
     if not Decimal("0") <= discount <= Decimal("100") or discount != discount.quantize(Decimal("0.01")):
-        raise InvalidInput("discount_percent", "must be 0-100 with at most two decimals")
+        raise InvalidInput("discount_percent", "must be 0-100 with at most two decimals", code="discount_range")
     return discount
 
 
@@ -209,7 +213,7 @@ def _term(value: object) -> int | None:
         return None
     days = parse_int(value, "payment_term_days")
     if not 0 <= days <= 365:
-        raise InvalidInput("payment_term_days", "must be 0-365 days")
+        raise InvalidInput("payment_term_days", "must be 0-365 days", code="days_range")
     return days
 
 
@@ -223,14 +227,14 @@ def check_contact_input(
     """Every problem of a contact input at once, and the Contact when there is none."""
     errors = _Errors()
     for key in sorted(set(data) - FIELDS):
-        errors.append(FieldError(key, "unknown field"))
+        errors.append(FieldError(key, "unknown field", "unknown_field"))
     name = errors.attempt(lambda: clean_text(data.get("name"), "name", 200), "")
     if not name:
-        errors.append(FieldError("name", "is required"))
+        errors.append(FieldError("name", "is required", "required"))
     vat = check_vat(str(data.get("vat_number") or ""), vat_in_use)
     persons = data.get("persons") or ()
     if isinstance(persons, Mapping) or not isinstance(persons, Sequence) or isinstance(persons, str):
-        errors.append(FieldError("persons", "must be a list"))
+        errors.append(FieldError("persons", "must be a list", "not_a_list"))
         persons = ()
     default_type = ContactType.COMPANY if vat.normalized or persons else ContactType.PERSON
     language = errors.attempt(lambda: _choice(Language, default_language, "default_language", Language.NL),
@@ -250,7 +254,7 @@ def check_contact_input(
     address_value = data.get("address", data)
     currency = errors.attempt(lambda: clean_text(data.get("currency") or "EUR", "currency", 3).upper(), "EUR")
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        errors.append(FieldError("currency", "must be a three-letter ISO code (EUR, USD)"))
+        errors.append(FieldError("currency", "must be a three-letter ISO code (EUR, USD)", "currency_code"))
     contact = Contact(
         name=name,
         kind=errors.attempt(lambda: _choice(ContactKind, data.get("kind"), "kind", ContactKind.PROSPECT),
@@ -287,7 +291,8 @@ def _groups(value: object) -> tuple[str, ...]:
     result: list[str] = []
     for group in _list(value, "groups"):
         if len(group) > 100:
-            raise InvalidInput("groups", f"group {group[:20]!r}... is longer than 100 characters")
+            raise InvalidInput("groups", f"group {group[:20]!r}... is longer than 100 characters", code="too_long",
+                               params={"max": 100})
         if group.casefold() not in (g.casefold() for g in result):
             result.append(group)
     return tuple(result)
@@ -298,5 +303,5 @@ def parse_contact_input(data: Mapping[str, Any], **kwargs: Any) -> tuple[Contact
     check = check_contact_input(data, **kwargs)
     if check.contact is None:
         first = check.errors[0]
-        raise InvalidInput(first.field, first.problem)
+        raise InvalidInput(first.field, first.problem, code=first.code, params=first.params)
     return check.contact, check.warnings

@@ -141,10 +141,10 @@ def needs_customer_number(contact: Contact) -> bool:
 def convert_to_customer(contact: Contact, number: str, today: dt.date | None = None) -> Contact:
     """The prospect as a customer with its new customer number (seed 003: one action)."""
     if contact.kind is ContactKind.CUSTOMER:
-        raise InvalidInput("kind", f"{contact.name} is already a customer")
+        raise InvalidInput("kind", f"{contact.name} is already a customer", code="already_customer")
     number = clean_text(number, "number", 40)
     if not number:
-        raise InvalidInput("number", "a customer needs a customer number")
+        raise InvalidInput("number", "a customer needs a customer number", code="customer_number_needed")
     return replace(contact, kind=ContactKind.CUSTOMER, number=number, converted_on=today)
 
 
@@ -170,12 +170,12 @@ def apply_invoiced(
     """
     invoice_number = clean_text(invoice_number, "invoice_number", 60)
     if not invoice_number:
-        raise InvalidInput("invoice_number", "is required")
+        raise InvalidInput("invoice_number", "is required", code="required")
     value = cents(parse_decimal(amount, "amount"))
     converted = False
     if needs_customer_number(contact):
         if not number_if_needed:
-            raise InvalidInput("number", "a first invoice needs a new customer number")
+            raise InvalidInput("number", "a first invoice needs a new customer number", code="customer_number_needed")
         if contact.kind is ContactKind.PROSPECT:
             contact = convert_to_customer(contact, number_if_needed, today)
             converted = True

@@ -103,5 +103,6 @@ def header_label(field: str, language: str) -> str:
     try:
         index = ("nl", "fr", "en").index(language)
     except ValueError:
-        raise InvalidInput("language", f"unsupported language {language!r} (nl, fr, en)") from None
+        raise InvalidInput("language", f"unsupported language {language!r} (nl, fr, en)", code="not_one_of",
+                           params={"choices": "nl, fr, en"}) from None
     return LABELS[field][index]

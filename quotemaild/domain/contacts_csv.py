@@ -21,6 +21,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 
 from quotemaild.domain.contact_input import check_contact_input
@@ -42,6 +43,8 @@ class RowError:
     field: str
     problem: str
     column: str = ""  # the header as written in the file, when the field came from one column
+    code: str = ""  # for the web app's nl/fr/en text (edges/http/web/error_text.py)
+    params: Mapping[str, object] = dc_field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,14 @@ def _map_headers(
                 ignored.append(header)
             continue
         if field in seen:
-            errors.append(RowError(1, field, f"columns {seen[field]!r} and {header!r} are the same field", header))
+            errors.append(RowError(1, field, f"columns {seen[field]!r} and {header!r} are the same field", header,
+                                      "csv_same_field", {"first": seen[field], "second": header}))
             continue
         seen[field] = header
         by_index[i] = field
         columns.append((header, field))
     if "name" not in seen:
-        errors.append(RowError(1, "name", "no name column (naam, nom, name)"))
+        errors.append(RowError(1, "name", "no name column (naam, nom, name)", code="csv_no_name"))
     return by_index, columns, ignored, errors
 
 
@@ -146,9 +150,9 @@ def read_contacts_csv(
     try:
         headers = next(reader)
     except StopIteration:
-        return ImportResult((), (RowError(1, "file", "is empty"),), (), ())
+        return ImportResult((), (RowError(1, "file", "is empty", code="csv_empty"),), (), ())
     except csv.Error as exc:
-        return ImportResult((), (RowError(1, "file", f"not a CSV file ({exc})"),), (), ())
+        return ImportResult((), (RowError(1, "file", f"not a CSV file ({exc})", code="csv_unreadable"),), (), ())
     by_index, columns, ignored, errors = _map_headers(headers, custom_fields)
     if errors:
         return ImportResult((), tuple(errors), tuple(columns), tuple(ignored))
@@ -162,19 +166,20 @@ def read_contacts_csv(
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(row_number + 1, "file", f"cannot read the row ({exc})"))
+            errors.append(RowError(row_number + 1, "file", f"cannot read the row ({exc})", code="csv_unreadable"))
             break
         row_number += 1
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > len(headers) and any(c.strip() for c in record[len(headers):]):
-            errors.append(RowError(row_number, "row", f"{len(record)} cells for {len(headers)} columns"))
+            errors.append(RowError(row_number, "row", f"{len(record)} cells for {len(headers)} columns",
+                                          code="csv_cells", params={"cells": len(record), "columns": len(headers)}))
             continue
         values = {field: _unescape(record[i]) for i, field in by_index.items() if i < len(record)}
         check = check_contact_input(_row_input(values), custom_fields=custom_fields, vat_in_use=in_use,
                                     default_language=default_language)
         for e in check.errors:
-            errors.append(RowError(row_number, e.field, e.problem, _column_for(e.field, column_of)))
+            errors.append(RowError(row_number, e.field, e.problem, _column_for(e.field, column_of), e.code, e.params))
         if check.contact is not None:
             rows.append(ImportRow(row_number, check.contact, check.warnings))
             if check.contact.vat_number:
@@ -245,7 +250,7 @@ def export_contacts_csv(
 ) -> str:
     """CSV text (`;`-separated for Belgian Excel; write it with a UTF-8 BOM if Excel must open it)."""
     if delimiter not in (";", ",", "\t"):
-        raise InvalidInput("delimiter", "must be ; , or tab")
+        raise InvalidInput("delimiter", "must be ; , or tab", code="csv_delimiter")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(_headers(language, custom_fields))

@@ -101,7 +101,7 @@ def plan_merge(source: Contact, target: Contact, source_documents: Iterable[Docu
     if target.id is None:
         raise InvalidInput("target", "must be a stored contact")
     if source.id == target.id:
-        raise InvalidInput("target", "cannot merge a contact into itself")
+        raise InvalidInput("target", "cannot merge a contact into itself", code="merge_itself")
     if source.tenant_id != target.tenant_id:
         raise InvalidInput("target", "belongs to another tenant")
     try:

@@ -19,7 +19,7 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 def parse_decimal(value: object, field: str) -> Decimal:
     """A finite Decimal from a number or text; `,` as decimal separator and `.` for thousands work."""
     if isinstance(value, bool):
-        raise InvalidInput(field, "is not a number")
+        raise InvalidInput(field, "is not a number", code="not_a_number")
     if isinstance(value, Decimal | int):
         result = Decimal(value)
     elif isinstance(value, float):
@@ -33,19 +33,19 @@ def parse_decimal(value: object, field: str) -> Decimal:
         elif text.count(",") == 1:
             text = text.replace(",", ".")
         if not _NUMBER.fullmatch(text):
-            raise InvalidInput(field, f"{value!r} is not a number")
+            raise InvalidInput(field, f"{value!r} is not a number", code="not_a_number")
         result = Decimal(text)
     else:
-        raise InvalidInput(field, "is not a number")
+        raise InvalidInput(field, "is not a number", code="not_a_number")
     if not result.is_finite():
-        raise InvalidInput(field, "is not a finite number")
+        raise InvalidInput(field, "is not a finite number", code="not_a_number")
     return result
 
 
 def parse_int(value: object, field: str) -> int:
     number = parse_decimal(value, field)
     if number != number.to_integral_value():
-        raise InvalidInput(field, "must be a whole number")
+        raise InvalidInput(field, "must be a whole number", code="not_whole")
     return int(number)
 
 
@@ -65,7 +65,7 @@ def parse_date(value: object, field: str) -> dt.date:
                 return dt.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-    raise InvalidInput(field, f"{value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+    raise InvalidInput(field, f"{value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)", code="not_a_date")
 
 
 def parse_time(value: object, field: str) -> dt.time:
@@ -76,20 +76,20 @@ def parse_time(value: object, field: str) -> dt.time:
         match = re.fullmatch(r"(\d{1,2})[:uh.](\d{2})", value.strip().lower())
         if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
             return dt.time(int(match.group(1)), int(match.group(2)))
-    raise InvalidInput(field, f"{value!r} is not a time (HH:MM)")
+    raise InvalidInput(field, f"{value!r} is not a time (HH:MM)", code="not_a_time")
 
 
 def parse_email(value: object, field: str) -> str:
     """A plain address (`local@domain.tld`) in its stored form (mail/addresses.py: NFC, IDN domain
     as U-labels, local part as given); UTF-8 local parts and IDN domains welcome. No names."""
     if not isinstance(value, str):
-        raise InvalidInput(field, "is not an e-mail address")
+        raise InvalidInput(field, "is not an e-mail address", code="not_an_email")
     try:
         parts = split_email(value)
     except AddressError as exc:
-        raise InvalidInput(field, f"{value!r} is not an e-mail address") from exc
+        raise InvalidInput(field, f"{value!r} is not an e-mail address", code="not_an_email") from exc
     if "." not in parts.domain_ascii:  # a bare host name is fine in a header, not as a contact
-        raise InvalidInput(field, f"{value!r} is not an e-mail address")
+        raise InvalidInput(field, f"{value!r} is not an e-mail address", code="not_an_email")
     return parts.stored
 
 
@@ -98,13 +98,14 @@ def clean_text(value: object, field: str, max_length: int, *, multiline: bool = 
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(field, "must be text")
+        raise InvalidInput(field, "must be text", code="not_text")
     text = value.strip()
     allowed = "\n\r\t" if multiline else ""
     if any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in text):
-        raise InvalidInput(field, "contains control characters")
+        raise InvalidInput(field, "contains control characters", code="control_characters")
     if len(text) > max_length:
-        raise InvalidInput(field, f"is longer than {max_length} characters")
+        raise InvalidInput(field, f"is longer than {max_length} characters", code="too_long",
+                           params={"max": max_length})
     return text
 
 

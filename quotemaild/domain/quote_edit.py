@@ -21,7 +21,8 @@ _VERSION_SUFFIX = re.compile(r"-(\d{1,2})$")
 
 def _check(lines: Sequence[object], position: int, field: str = "position", extra: int = 0) -> int:
     if not 1 <= position <= len(lines) + extra:
-        raise InvalidInput(field, f"must be 1-{len(lines) + extra}, got {position}")
+        raise InvalidInput(field, f"must be 1-{len(lines) + extra}, got {position}", code="position_range",
+                           params={"max": len(lines) + extra})
     return position - 1
 
 
@@ -44,7 +45,7 @@ def remove_line(lines: Sequence[T], position: int) -> tuple[T, ...]:
     out = list(lines)
     index = _check(out, position)
     if len(out) == 1:
-        raise InvalidInput("position", "a quote keeps at least one line (delete the draft instead)")
+        raise InvalidInput("position", "a quote keeps at least one line (delete the draft instead)", code="last_line")
     del out[index]
     return tuple(out)
 

@@ -63,14 +63,14 @@ class QuoteTotals:
 def _limited(value: object, field: str, places: int) -> Decimal:
     number = parse_decimal(value, field)
     if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise InvalidInput(field, f"at most {places} decimals")
+        raise InvalidInput(field, f"at most {places} decimals", code="decimals", params={"places": places})
     return number
 
 
 def _percent(value: object, field: str) -> Decimal:
     number = _limited(value, field, 2)
     if not 0 <= number <= 100:
-        raise InvalidInput(field, "must be 0-100 %")
+        raise InvalidInput(field, "must be 0-100 %", code="percent_range")
     return number
 
 
@@ -88,10 +88,10 @@ def make_line(
     prefix = f"line[{position}]."
     text = clean_text(description, prefix + "description", 2000, multiline=True)
     if not text:
-        raise InvalidInput(prefix + "description", "is required")
+        raise InvalidInput(prefix + "description", "is required", code="required")
     quantity_value = _limited(quantity, prefix + "quantity", 4)
     if quantity_value == 0:
-        raise InvalidInput(prefix + "quantity", "must not be zero")
+        raise InvalidInput(prefix + "quantity", "must not be zero", code="zero_quantity")
     return QuoteLine(
         description=text,
         quantity=quantity_value,
@@ -121,7 +121,7 @@ def parse_line_spec(spec: str, position: int = 1, default_vat_rate: object = Non
         values["vat_rate"] = str(default_vat_rate)
     for name in ("quantity", "unit_price", "vat_rate"):
         if not values[name]:
-            raise InvalidInput(f"line[{position}].{name}", "is required")
+            raise InvalidInput(f"line[{position}].{name}", "is required", code="required")
     return make_line(**values, position=position)
 
 
@@ -151,7 +151,7 @@ def validity_date(issue_date: dt.date, days: object) -> dt.date:
     """The last day the quote is valid: issue date + N days (N from 0 to 365)."""
     count = parse_int(days, "validity_days")
     if not 0 <= count <= 365:
-        raise InvalidInput("validity_days", "must be 0-365 days")
+        raise InvalidInput("validity_days", "must be 0-365 days", code="days_range")
     return issue_date + dt.timedelta(days=count)
 
 

@@ -54,7 +54,7 @@ def _clean_one(key: str, value: Any) -> Any:
         return parse_email(text, field) if text else ""
     if key == "country":
         if text and (len(text) != 2 or not text.isalpha()):
-            raise InvalidInput(field, "must be a two-letter country code (BE, NL, FR...)")
+            raise InvalidInput(field, "must be a two-letter country code (BE, NL, FR...)", code="country_code")
         return text.upper()
     if key == "vat_number":
         if not text:
@@ -62,7 +62,7 @@ def _clean_one(key: str, value: Any) -> Any:
         number = check_vat(text)
         if not number.valid:
             problems = "; ".join(w.message for w in number.warnings) or "not a valid VAT number"
-            raise InvalidInput(field, problems)
+            raise InvalidInput(field, problems, code="vat_invalid")
         return number.normalized
     if key == "iban":
         if not text:
@@ -70,20 +70,20 @@ def _clean_one(key: str, value: Any) -> Any:
         try:
             return str(stdnum_iban.format(stdnum_iban.validate(text)))
         except ValidationError:
-            raise InvalidInput(field, f"{text!r} is not a valid IBAN (check digits or length)") from None
+            raise InvalidInput(field, f"{text!r} is not a valid IBAN (check digits or length)", code="iban") from None
     if key == "bic":
         if not text:
             return ""
         try:
             return str(stdnum_bic.validate(text))
         except ValidationError:
-            raise InvalidInput(field, f"{text!r} is not a valid BIC (8 or 11 characters)") from None
+            raise InvalidInput(field, f"{text!r} is not a valid BIC (8 or 11 characters)", code="bic") from None
     if key == "payment_days":
         if value in (None, ""):
             return None
         days = parse_int(value, field)
         if not 0 <= days <= 365:
-            raise InvalidInput(field, "must be 0-365 days")
+            raise InvalidInput(field, "must be 0-365 days", code="days_range")
         return days
     raise InvalidInput("profile", f"unknown field {key!r} ({', '.join(FIELDS)})")
 
@@ -142,10 +142,12 @@ def address_of(profile: Mapping[str, Any], home_country: str = "BE") -> list[str
 def logo_type(data: bytes) -> str:
     """The content type of a logo image (PNG or JPEG, at most 1 MiB); InvalidInput otherwise."""
     if not data:
-        raise InvalidInput("logo", "the file is empty")
+        raise InvalidInput("logo", "the file is empty", code="file_empty")
     if len(data) > MAX_LOGO:
-        raise InvalidInput("logo", f"must be at most {MAX_LOGO // 1024} KiB, got {len(data) // 1024} KiB")
+        raise InvalidInput("logo", f"must be at most {MAX_LOGO // 1024} KiB, got {len(data) // 1024} KiB",
+                           code="file_too_big",
+                           params={"max": f"{MAX_LOGO // 1024} KiB"})
     for magic, kind in _LOGO_MAGIC:
         if data.startswith(magic):
             return kind
-    raise InvalidInput("logo", "must be a PNG or JPEG image")
+    raise InvalidInput("logo", "must be a PNG or JPEG image", code="logo_type")

@@ -210,7 +210,8 @@ def parse_regime(value: str, field: str = "vat_regime") -> VatRegime:
         return VatRegime(value)
     except ValueError:
         choices = ", ".join(r.value for r in VatRegime)
-        raise InvalidInput(field, f"unknown VAT regime {value!r} ({choices})") from None
+        raise InvalidInput(field, f"unknown VAT regime {value!r} ({choices})", code="not_one_of",
+                           params={"choices": choices}) from None
 
 
 def regime_rate(regime: str) -> Decimal:
@@ -222,5 +223,6 @@ def regime_label(regime: str, language: str) -> str:
     try:
         labels = REGIME_LABELS[language]
     except KeyError:
-        raise InvalidInput("language", f"unsupported language {language!r} (nl, fr, en)") from None
+        raise InvalidInput("language", f"unsupported language {language!r} (nl, fr, en)", code="not_one_of",
+                           params={"choices": "nl, fr, en"}) from None
     return labels[parse_regime(regime)]

@@ -29,7 +29,8 @@ from quotemaild.services.contact_rows import apply_to_row, row_to_input, to_doma
 from quotemaild.services.timeline import audit
 from quotemaild.store.cluster import Scope, numbers_unique, tenant_lock
 from quotemaild.store.models import Contact as ContactRow
-from quotemaild.store.models import ContactAttachment, ContactCustomFieldDef, ContactInvoice, Tenant
+from quotemaild.store.models import ContactAttachment, ContactCustomFieldDef, ContactInvoice, ContactPersonRow, Tenant
+
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,12 @@ def custom_field_defs(session: Session, tenant_id: int) -> tuple[CustomFieldDef,
 def add_custom_field(session: Session, tenant: Tenant, definition: CustomFieldDef) -> ContactCustomFieldDef:
     key = definition.key.strip().lower()
     if not key.replace("_", "").isalnum() or not key.isascii() or len(key) > 60:
-        raise InvalidInput("key", "use 1-60 of a-z, 0-9 and _")
+        raise InvalidInput("key", "use 1-60 of a-z, 0-9 and _", code="field_key_format")
     if not definition.label.strip():
-        raise InvalidInput("label", "must not be empty")
+        raise InvalidInput("label", "must not be empty", code="required")
     if any(d.key == key for d in custom_field_defs(session, tenant.id)):
-        raise InvalidInput("key", f"custom field {key!r} already exists")
+        raise InvalidInput("key", f"custom field {key!r} already exists", code="field_key_taken",
+                           params={"key": key})
     row = ContactCustomFieldDef(tenant_id=tenant.id, key=key, label=definition.label.strip()[:200],
                                 kind=CustomFieldKind(definition.kind).value, required=definition.required,
                                 on_documents=definition.on_documents)
@@ -122,7 +124,8 @@ def _check_number_free(session: Session, tenant_id: int, number: str, contact_id
     tenant_lock(session, tenant_id, Scope.NUMBERS)  # free now, and still free at our insert
     owner = session.scalar(select(ContactRow.id).where(ContactRow.tenant_id == tenant_id, ContactRow.number == number))
     if owner is not None and owner != contact_id:
-        raise InvalidInput("number", f"{number} is already the number of contact {owner}")
+        raise InvalidInput("number", f"{number} is already the number of contact {owner}", code="number_taken",
+                           params={"number": number})
 
 
 def add_contact(session: Session, tenant: Tenant, data: Mapping[str, Any], actor: str, clock: Clock) -> Saved:
@@ -190,7 +193,9 @@ def list_contacts(
         # works the same on SQLite and PostgreSQL for the ASCII of addresses
         q = q.where(ContactRow.name.ilike(like) | ContactRow.vat_number.ilike(like) | ContactRow.number.ilike(like)
                     | ContactRow.city.ilike(like) | ContactRow.phone.ilike(like)
-                    | cast(ContactRow.emails, String).ilike(like))
+                    | cast(ContactRow.emails, String).ilike(like)
+                    | ContactRow.id.in_(select(ContactPersonRow.contact_id).where(
+                        ContactPersonRow.name.ilike(like) | cast(ContactPersonRow.emails, String).ilike(like))))
     q = q.order_by(ContactRow.name, ContactRow.id)
     if group:
         # Groups are a JSON list, which SQLite and PostgreSQL query differently: compare here
@@ -247,7 +252,7 @@ def attach_file(session: Session, contact_id: int, filename: str, data: bytes, a
     row = get_contact(session, contact_id)
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or any(ord(c) < 32 for c in name):
-        raise InvalidInput("file", "needs a plain file name")
+        raise InvalidInput("file", "needs a plain file name", code="file_name")
     attachment = ContactAttachment(
         contact_id=row.id, filename=name[:500],
         content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",

@@ -42,7 +42,8 @@ class ImportReport:
     def view(self) -> dict[str, Any]:
         return {
             "ok": not self.errors, "committed": self.committed, "rows": self.rows,
-            "errors": [{"row": e.row, "field": e.field, "column": e.column, "problem": e.problem} for e in self.errors],
+            "errors": [{"row": e.row, "field": e.field, "column": e.column, "problem": e.problem, "code": e.code,
+                        "params": dict(e.params)} for e in self.errors],
             "warnings": list(self.warnings),
             "columns": [{"header": h, "field": f} for h, f in self.columns],
             "ignored_columns": list(self.ignored_columns),
@@ -61,7 +62,8 @@ def import_contacts(
     for row in result.rows:
         number = row.contact.number
         if number and number in used:
-            errors.append(RowError(row.row, "number", f"{number} is already used"))
+            errors.append(RowError(row.row, "number", f"{number} is already used", code="number_taken",
+                                  params={"number": number}))
         used.add(number)
     warnings = tuple({"row": r.row, "code": w["code"], "message": w["message"]}
                      for r in result.rows for w in warnings_view(r.warnings))

@@ -85,9 +85,11 @@ def dummy_hash() -> str:
 
 def check_password_rules(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput("password", f"use at least {MIN_PASSWORD} characters")
+        raise InvalidInput("password", f"use at least {MIN_PASSWORD} characters", code="password_short",
+                           params={"min": MIN_PASSWORD})
     if len(password) > MAX_PASSWORD:
-        raise InvalidInput("password", f"use at most {MAX_PASSWORD} characters")
+        raise InvalidInput("password", f"use at most {MAX_PASSWORD} characters", code="too_long",
+                           params={"max": MAX_PASSWORD})
     return password
 
 
@@ -135,7 +137,7 @@ def create_token(
     """A new token and its secret (shown once)."""
     name = clean_text(name, "name", 100)
     if not name:
-        raise InvalidInput("name", "a token needs a name (what uses it)")
+        raise InvalidInput("name", "a token needs a name (what uses it)", code="required")
     role = (role or "seller").strip().lower()
     if role not in ROLES:
         raise InvalidInput("role", f"use one of {', '.join(ROLES)}")

@@ -9,6 +9,8 @@ requests the same way. Every function takes the caller's `Actor`; the tenant com
     status_counts(session, actor) -> {"received": n, ..., "unread": n, "needs_attention": n}
     open_request(session, actor, request_id, clock) -> the CLI's `request show --json`, plus
         `unread` and `attachments`; opening marks it read for a user (needs a write session)
+    open_request_deferred(session, actor, request_id) -> (the same, ReadMark or None): a read
+        session shows the page; `record_read` writes the mark later, off the page's critical path
     mark_unread / clear_attention      what a seller does by hand
 
 Read state is data (`request_reads`): a row means "opened since the last inbound mail";
@@ -25,7 +27,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, false, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
@@ -34,7 +36,8 @@ from quotemaild.errors import InvalidInput
 from quotemaild.services.identity import Actor
 from quotemaild.services.requests import get_request
 from quotemaild.services.timeline import record
-from quotemaild.store.models import QuoteRequest, ReadCount, RequestCount, RequestRead
+from quotemaild.store import search
+from quotemaild.store.models import Message, QuoteRequest, ReadCount, RequestCount, RequestRead
 from quotemaild.store.queries import request_detail, request_query, request_summary
 
 MAX_LIMIT = 200
@@ -44,7 +47,7 @@ MAX_LIMIT = 200
 class InboxFilter:
     status: str | None = None
     assignee: str | None = None  # an e-mail, "me" (the user actor) or "none" (unassigned)
-    q: str | None = None  # text in subject, requester name or e-mail
+    q: str | None = None  # text in subject, requester, contact name, mail text; or a request number
     since: dt.datetime | None = None  # updated at or after
     until: dt.datetime | None = None  # updated before
     unread: bool | None = None
@@ -96,6 +99,11 @@ def list_requests(
     q = request_query(actor.tenant_slug, flt.status, flt.q or None,
                       assignee if assignee not in (None, "none") else None)
     q = q.where(QuoteRequest.tenant_id == actor.tenant_id)
+    if flt.q:
+        # The LIKE above defines the result; the trigram index only says which requests to test.
+        candidates = search.candidate_ids(session, actor.tenant_id, flt.q)
+        if candidates is not None:  # none at all: a constant false, so SQLite walks nothing
+            q = q.where(QuoteRequest.id.in_(sorted(candidates)) if candidates else false())
     if assignee == "none":
         q = q.where(QuoteRequest.assignee_user_id.is_(None))
     if flt.since is not None:
@@ -190,6 +198,41 @@ def open_request(session: Session, actor: Actor, request_id: int, clock: Clock |
         detail["unread"] = not was_read
     detail["attachments"] = [{**a, "message_id": m["id"]} for m in detail["messages"] for a in m["attachments"]]
     return detail
+
+
+@dataclass(frozen=True)
+class ReadMark:
+    """Opening a request that was unread for this user, to be recorded after the page is sent."""
+
+    user_id: int
+    request_id: int
+    newest_message: int  # the newest message id the user was shown (0: none)
+
+
+def open_request_deferred(session: Session, actor: Actor, request_id: int) -> tuple[dict[str, Any], ReadMark | None]:
+    """`open_request` for a read-only session: the view is as after opening (read), and the mark
+    to record comes back (None: a token, or read already, so nothing to write)."""
+    detail = open_request(session, actor, request_id)
+    if actor.user_id is None or not detail["unread"]:
+        return detail, None
+    detail["unread"] = False
+    newest = max((m["id"] for m in detail["messages"]), default=0)
+    return detail, ReadMark(actor.user_id, request_id, newest)
+
+
+def record_read(session: Session, mark: ReadMark, clock: Clock) -> bool:
+    """Record a mark taken when the page was shown; True if a row was written. Nothing happens when
+    it is read already, the request is gone, or mail came in since the page was shown (the user has
+    not seen that mail: the request stays unread)."""
+    newer_mail = exists().where(Message.request_id == mark.request_id, Message.direction == "in",
+                                Message.id > mark.newest_message)
+    read = exists().where(RequestRead.user_id == mark.user_id, RequestRead.request_id == mark.request_id)
+    row = select(literal(mark.user_id), literal(mark.request_id), literal(clock.now(), RequestRead.read_at.type))
+    row = row.where(exists().where(QuoteRequest.id == mark.request_id), ~read, ~newer_mail)
+    # RETURNING, not rowcount: the PostgreSQL driver reports -1 for INSERT ... SELECT.
+    done = session.execute(insert(RequestRead).from_select(["user_id", "request_id", "read_at"], row)
+                           .returning(RequestRead.user_id))
+    return done.first() is not None
 
 
 def mark_unread(session: Session, actor: Actor, request_id: int) -> None:

@@ -45,7 +45,8 @@ def record_invoice(
     )
     if existing is not None:
         if existing.contact_id != row.id:
-            raise InvalidInput("invoice_number", f"{number} is already recorded for contact {existing.contact_id}")
+            raise InvalidInput("invoice_number", f"{number} is already recorded for contact {existing.contact_id}",
+                               code="invoice_taken", params={"number": number})
         if existing.amount_cents != int(value * 100):
             raise InvalidInput("amount", f"{number} was recorded with amount {Decimal(existing.amount_cents) / 100}")
         return InvoiceOutcome(row, number, value, False, False, revenue(session, row.id))

@@ -22,6 +22,7 @@ from quotemaild.clock import Clock
 from quotemaild.services.contact_detail import contact_detail
 from quotemaild.services.contacts import get_contact
 from quotemaild.services.timeline import audit
+from quotemaild.store import search
 from quotemaild.store.models import (
     AckLog,
     Attachment,
@@ -208,6 +209,8 @@ def forget_contact(session: Session, contact_id: int, actor: str, clock: Clock) 
     }
     audit(session, tenant_id, "contact.forget", actor, clock.now(), detail)
     session.flush()
+    # The search index only marks deleted text as gone; rewrite it so the text really leaves.
+    search.purge_deleted(session)
     return detail
 
 

@@ -87,7 +87,8 @@ def _draft(session: Session, quote_id: int) -> Quote:
     quote = get_quote(session, quote_id)
     if not is_editable(quote.status):
         raise InvalidInput("quote", f"{quote.number} is {quote.status}: only a draft is edited "
-                                    "(make a new version of a sent quote)")
+                                    "(make a new version of a sent quote)", code="not_draft",
+                           params={"number": quote.number})
     return quote
 
 
@@ -160,12 +161,13 @@ def set_validity(session: Session, quote_id: int, actor: str, clock: Clock, *, d
                  until: object = None) -> Quote:
     """A draft's last valid day: `until` (a date) or issue date + `days`; one of them."""
     if (days is None) == (until is None):
-        raise InvalidInput("validity", "give a number of days or a date (one of them)")
+        raise InvalidInput("validity", "give a number of days or a date (one of them)", code="validity_one_of")
     quote = _draft(session, quote_id)
     if until is not None:
         last = parse_date(until, "valid_until")
         if last < quote.issue_date:
-            raise InvalidInput("valid_until", f"is before the issue date {quote.issue_date.isoformat()}")
+            raise InvalidInput("valid_until", f"is before the issue date {quote.issue_date.isoformat()}",
+                               code="before_issue_date", params={"date": quote.issue_date})
         validity_date(quote.issue_date, (last - quote.issue_date).days)  # the same 0-365 bound
     else:
         last = validity_date(quote.issue_date, days)
@@ -226,7 +228,7 @@ def duplicate(session: Session, quote_id: int, actor: str, clock: Clock, request
     if request is not None and request.tenant_id != source.tenant_id:
         raise NotFound("request", target)
     if request is not None and request.status == "cancelled":
-        raise InvalidInput("request", f"request {request.id} is cancelled: reopen it first")
+        raise InvalidInput("request", f"request {request.id} is cancelled: reopen it first", code="request_cancelled")
     now = clock.now()
     tenant = session.get_one(Tenant, source.tenant_id)
     copy = _copy(session, source, number=next_quote_number(session, tenant, now.date()), today=now.date(),
@@ -249,7 +251,8 @@ def delete_draft(session: Session, quote_id: int, actor: str, clock: Clock) -> d
     """Delete a draft for good (a sent quote is kept: make a new version or let it be rejected)."""
     quote = get_quote(session, quote_id)
     if quote.status != QuoteState.DRAFT:
-        raise InvalidInput("quote", f"{quote.number} is {quote.status}: only a draft can be deleted")
+        raise InvalidInput("quote", f"{quote.number} is {quote.status}: only a draft can be deleted",
+                           code="not_draft", params={"number": quote.number})
     detail: dict[str, object] = {"id": quote.id, "number": quote.number, "total_incl": quote.total_incl}
     request = _request_of(session, quote)
     _note(session, quote, "quote_deleted", actor, clock, total_incl=quote.total_incl)

@@ -113,9 +113,10 @@ def edited_mail(mail: RenderedMail, subject: str | None, body: str | None) -> Re
     new_subject = (subject or "").strip()
     new_body = (body or "").replace("\r\n", "\n")
     if any(c in new_subject for c in "\r\n") or len(new_subject) > MAX_SUBJECT:
-        raise InvalidInput("subject", f"must be one line of at most {MAX_SUBJECT} characters")
+        raise InvalidInput("subject", f"must be one line of at most {MAX_SUBJECT} characters", code="one_line",
+                           params={"max": MAX_SUBJECT})
     if len(new_body) > MAX_BODY:
-        raise InvalidInput("body", f"is longer than {MAX_BODY} characters")
+        raise InvalidInput("body", f"is longer than {MAX_BODY} characters", code="too_long", params={"max": MAX_BODY})
     return RenderedMail(new_subject or mail.subject, new_body if new_body.strip() else mail.text)
 
 
@@ -126,15 +127,18 @@ def send_quote(session: Session, settings: SendSettings, quote_id: int, actor: s
     `subject`/`body` replace the standard text for this sending only (the template is unchanged)."""
     quote = get_quote(session, quote_id)
     if quote.status in ("accepted", "rejected"):
-        raise InvalidInput("quote", f"{quote.number} was already {quote.status}")
+        raise InvalidInput("quote", f"{quote.number} was already {quote.status}", code="already_decided",
+                           params={"number": quote.number})
     quote_transition(quote.status, QuoteAction.SEND)  # refuses an expired or superseded one
     if quote.request_id is None:
-        raise InvalidInput("quote", f"{quote.number} has no request to send it from (the request was deleted)")
+        raise InvalidInput("quote", f"{quote.number} has no request to send it from (the request was deleted)",
+                           code="no_request")
     request = get_request(session, quote.request_id)
     tenant = session.get_one(Tenant, quote.tenant_id)
     recipient = (to or quote.contact_email or "").strip()
     if not recipient:
-        raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)")
+        raise InvalidInput("to", f"quote {quote.number} has no e-mail address to send to (use --to)",
+                           code="no_address")
     recipient = parse_email(recipient, "to")
     user = session.scalar(select(User).where(User.tenant_id == tenant.id, User.email == folded_email(actor)))
     mail = edited_mail(quote_mail(session, settings, quote, tenant, request, user.name if user else ""),

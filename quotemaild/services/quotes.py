@@ -85,9 +85,9 @@ def _contact_email(contact: Contact | None, request: QuoteRequest, person: Conta
 def write_lines(session: Session, quote: Quote, lines: Sequence[QuoteLine]) -> None:
     """Store `lines` as the quote's lines (positions 1..n, replacing any) and its totals."""
     if not lines:
-        raise InvalidInput("line", "a quote needs at least one line")
+        raise InvalidInput("line", "a quote needs at least one line", code="no_lines")
     if len(lines) > MAX_LINES:
-        raise InvalidInput("line", f"at most {MAX_LINES} lines")
+        raise InvalidInput("line", f"at most {MAX_LINES} lines", code="too_many_lines", params={"max": MAX_LINES})
     session.execute(delete(QuoteLineRow).where(QuoteLineRow.quote_id == quote.id))
     for position, line in enumerate(lines, start=1):
         session.add(QuoteLineRow(
@@ -118,9 +118,9 @@ def create_quote(
     onto it (later edits of the card do not change it), numbered, valid N days, status moved."""
     request = get_request(session, request_id)
     if not line_specs:
-        raise InvalidInput("line", "a quote needs at least one line")
+        raise InvalidInput("line", "a quote needs at least one line", code="no_lines")
     if len(line_specs) > MAX_LINES:
-        raise InvalidInput("line", f"at most {MAX_LINES} lines")
+        raise InvalidInput("line", f"at most {MAX_LINES} lines", code="too_many_lines", params={"max": MAX_LINES})
     tenant = session.get_one(Tenant, request.tenant_id)
     contact = session.get(Contact, request.contact_id) if request.contact_id else None
     default_rate = regime_rate(contact.vat_regime) if contact is not None else None
@@ -141,7 +141,8 @@ def create_quote(
         name = request.requester_name or request.requester_email or ""
         lang, address, vat, currency = tenant.language, [], "", "EUR"
     if not name:
-        raise InvalidInput("request", f"request {request.id} has no contact or requester to make a quote for")
+        raise InvalidInput("request", f"request {request.id} has no contact or requester to make a quote for",
+                           code="no_customer")
     quote = Quote(
         tenant_id=tenant.id, request_id=request.id, contact_id=contact.id if contact else None, number=number,
         status="draft", language=pick_language(lang, tenant.language), currency=currency, issue_date=today,

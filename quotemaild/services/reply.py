@@ -30,9 +30,10 @@ def reply_to_request(
     now = clock.now()
     request = get_request(session, request_id)
     if not body.strip():
-        raise InvalidInput("body", "the reply is empty")
+        raise InvalidInput("body", "the reply is empty", code="required")
     if not request.requester_email:
-        raise InvalidInput("request", f"request {request_id} has no requester e-mail address to reply to")
+        raise InvalidInput("request", f"request {request_id} has no requester e-mail address to reply to",
+                           code="no_requester_email")
     tenant = session.get_one(Tenant, request.tenant_id)
     language = tenant.language
     last = session.scalars(

@@ -8,7 +8,9 @@ a customer name, to turn into a contact later. The caller owns the transaction.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
@@ -18,7 +20,7 @@ from quotemaild.services.contacts import Saved, add_contact, get_contact
 from quotemaild.services.requests import get_request
 from quotemaild.services.prospects import activate_for
 from quotemaild.services.timeline import record
-from quotemaild.store.models import Message, QuoteRequest, Tenant
+from quotemaild.store.models import Contact, Message, QuoteRequest, Tenant
 
 
 def create_manual(
@@ -35,10 +37,11 @@ def create_manual(
 ) -> QuoteRequest:
     """A request typed in after a phone call; the body becomes its first (inbound) message."""
     if (contact_id is None) == (not customer_name):
-        raise InvalidInput("contact", "give an existing contact or a customer name (one of them)")
+        raise InvalidInput("contact", "give an existing contact or a customer name (one of them)",
+                           code="contact_or_name")
     subject = clean_text(subject, "subject", 998)
     if not subject:
-        raise InvalidInput("subject", "must not be empty")
+        raise InvalidInput("subject", "must not be empty", code="required")
     text = clean_text(body, "body", 100_000, multiline=True)
     contact = get_contact(session, contact_id, tenant.id) if contact_id is not None else None
     name = contact.name if contact else clean_text(customer_name, "customer_name", 200)
@@ -84,10 +87,11 @@ def create_prospect(session: Session, request_id: int, actor: str, clock: Clock)
     """A new prospect prefilled from the requester, linked to the request."""
     request = get_request(session, request_id)
     if request.contact_id is not None:
-        raise InvalidInput("request", f"request {request.id} is already linked to contact {request.contact_id}")
+        raise InvalidInput("request", f"request {request.id} is already linked to contact {request.contact_id}",
+                           code="already_linked")
     name = request.requester_name or (request.requester_email or "").split("@", 1)[0]
     if not name:
-        raise InvalidInput("requester", "the request has no requester to make a prospect of")
+        raise InvalidInput("requester", "the request has no requester to make a prospect of", code="no_requester")
     data: dict[str, object] = {"name": name, "kind": "prospect", "lead_source": "quote request"}
     if request.requester_email:
         data["emails"] = [request.requester_email]
@@ -97,3 +101,11 @@ def create_prospect(session: Session, request_id: int, actor: str, clock: Clock)
     record(session, request, "prospect_created", actor, clock.now(), contact_id=saved.row.id, name=saved.row.name)
     session.flush()
     return saved
+
+
+def link_choices(session: Session, tenant_id: int, limit: int = 500) -> list[dict[str, Any]]:
+    """The contacts the request page offers to link, by name: id, name, kind and first address.
+    Four columns, not whole cards: 500 ORM cards cost the page 15-35 ms at 100k requests."""
+    rows = session.execute(select(Contact.id, Contact.name, Contact.kind, Contact.emails)
+                           .where(Contact.tenant_id == tenant_id).order_by(Contact.name, Contact.id).limit(limit))
+    return [{"id": r.id, "name": r.name, "kind": r.kind, "email": (r.emails or [None])[0]} for r in rows]

@@ -93,7 +93,7 @@ def add_note(session: Session, request_id: int, body: str, actor: str, clock: Cl
     request = get_request(session, request_id)
     text = clean_text(body, "body", MAX_NOTE, multiline=True)
     if not text:
-        raise InvalidInput("body", "a note must not be empty")
+        raise InvalidInput("body", "a note must not be empty", code="required")
     record(session, request, "note", actor, clock.now(), body=text)
     session.flush()
     return request
@@ -106,7 +106,7 @@ def set_requester(
     request = get_request(session, request_id)
     cleaned = clean_email(email)
     if cleaned is None:
-        raise InvalidInput("email", f"{email!r} is not an e-mail address")
+        raise InvalidInput("email", f"{email!r} is not an e-mail address", code="not_an_email")
     display = safe_display_name(name or "") or None
     record(session, request, "requester_changed", actor, clock.now(),
            previous={"email": request.requester_email, "name": request.requester_name},

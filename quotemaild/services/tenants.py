@@ -58,7 +58,7 @@ class NewTenant:
 def add_tenant(session: Session, new: NewTenant, clock: Clock) -> Tenant:
     name = " ".join(new.name.split())
     if not name:
-        raise InvalidInput("name", "must not be empty")
+        raise InvalidInput("name", "must not be empty", code="required")
     if new.language not in LANGUAGES:
         raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
     if new.slug is not None:
@@ -128,7 +128,7 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
     if changes.name is not None:
         name = clean_text(changes.name, "name", 200)
         if not " ".join(name.split()):
-            raise InvalidInput("name", "must not be empty")
+            raise InvalidInput("name", "must not be empty", code="required")
         tenant.name = " ".join(name.split())
     if changes.auto_reply is not None:
         if changes.auto_reply not in ("on", "off"):
@@ -141,7 +141,7 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
         for value in changes.own_address:
             cleaned = clean_email(value)
             if cleaned is None:
-                raise InvalidInput("own_address", f"{value!r} is not an e-mail address")
+                raise InvalidInput("own_address", f"{value!r} is not an e-mail address", code="not_an_email")
             if address_key(cleaned) not in (address_key(a) for a in addresses):
                 addresses.append(cleaned)
         tenant.own_addresses = addresses
@@ -151,9 +151,9 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
             try:  # stored as U-labels (shown as typed in Unicode); compared as A-labels
                 domain = split_domain(value)[1]
             except AddressError as exc:
-                raise InvalidInput("own_domain", f"{value!r} is not a domain name") from exc
+                raise InvalidInput("own_domain", f"{value!r} is not a domain name", code="not_a_domain") from exc
             if "." not in domain:
-                raise InvalidInput("own_domain", f"{value!r} is not a domain name")
+                raise InvalidInput("own_domain", f"{value!r} is not a domain name", code="not_a_domain")
             if domain not in domains:
                 domains.append(domain)
         tenant.own_domains = domains
@@ -162,7 +162,8 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
             raise InvalidInput("sender_mode", f"must be one of {', '.join(SENDER_MODES)}")
         tenant.sender_mode = changes.sender_mode
     if tenant.sender_mode == "own" and not tenant.own_addresses:
-        raise InvalidInput("sender_mode", "own needs an own address to send from: add --own-address ADDR")
+        raise InvalidInput("sender_mode", "own needs an own address to send from: add --own-address ADDR",
+                           code="own_address_needed")
     if changes.language is not None:
         if changes.language not in LANGUAGES:
             raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
@@ -173,7 +174,7 @@ def update_tenant(session: Session, slug: str, changes: TenantUpdate) -> Tenant:
         tenant.quote_number_format = parse_format(changes.quote_number_format, "quote_number_format").text
     if changes.quote_validity_days is not None:
         if not 0 <= changes.quote_validity_days <= 365:
-            raise InvalidInput("quote_validity_days", "must be 0-365 days")
+            raise InvalidInput("quote_validity_days", "must be 0-365 days", code="days_range")
         tenant.quote_validity_days = changes.quote_validity_days
     session.flush()
     return tenant

@@ -21,13 +21,14 @@ _ROLE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 def add_user(session: Session, tenant: Tenant, name: str, email: str, role: str, clock: Clock) -> User:
     name = clean_text(name, "name", 200)
     if not name:
-        raise InvalidInput("name", "must not be empty")
+        raise InvalidInput("name", "must not be empty", code="required")
     address = folded_email(parse_email(email, "email"))  # users are found by this form
     role = (role or DEFAULT_ROLE).strip().lower()
     if not _ROLE.fullmatch(role):
         raise InvalidInput("role", "use 1-40 of a-z, 0-9, _ and -, starting with a letter")
     if session.scalar(select(User.id).where(User.tenant_id == tenant.id, User.email == address)) is not None:
-        raise InvalidInput("email", f"{address} is already a user of {tenant.slug}")
+        raise InvalidInput("email", f"{address} is already a user of {tenant.slug}", code="user_exists",
+                           params={"email": address})
     user = User(tenant_id=tenant.id, name=name, email=address, role=role, created_at=clock.now())
     session.add(user)
     session.flush()

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.domain.status import label
@@ -24,6 +24,7 @@ from quotemaild.store.models import (
     TimelineEvent,
     User,
 )
+from quotemaild.store.search import request_number
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -70,20 +71,23 @@ def request_query(
     if assignee:
         q = q.where(User.email == folded_email(assignee))
     if search:
-        like = f"%{search}%"
-        number = search.strip().lstrip("#")
-        q = q.where(
-            or_(
-                QuoteRequest.subject.ilike(like),
-                QuoteRequest.requester_email.ilike(like),
-                QuoteRequest.requester_name.ilike(like),
-                # also the linked contact's name, the request number and the mail text
-                exists().where(Contact.id == QuoteRequest.contact_id, Contact.name.ilike(like)),
-                exists().where(Message.request_id == QuoteRequest.id, Message.text.ilike(like)),
-                *([QuoteRequest.id == int(number)] if number.isdigit() and len(number) < 16 else []),
-            )
-        )
+        q = q.where(search_clause(search))
     return q.order_by(QuoteRequest.updated_at.desc(), QuoteRequest.id.desc())
+
+
+def search_clause(term: str) -> ColumnElement[bool]:
+    """Case-insensitive substring (SQLite folds ASCII only) in the subject, requester, linked
+    contact's name or any message text, or the request number. `%` and `_` are plain characters.
+    On SQLite `store/search.py` narrows the requests to test first; this stays the definition."""
+    number = request_number(term)
+    return or_(
+        QuoteRequest.subject.icontains(term, autoescape=True),
+        QuoteRequest.requester_email.icontains(term, autoescape=True),
+        QuoteRequest.requester_name.icontains(term, autoescape=True),
+        exists().where(Contact.id == QuoteRequest.contact_id, Contact.name.icontains(term, autoescape=True)),
+        exists().where(Message.request_id == QuoteRequest.id, Message.text.icontains(term, autoescape=True)),
+        *([QuoteRequest.id == number] if number is not None else []),
+    )
 
 
 def list_requests(

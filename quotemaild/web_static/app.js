@@ -1,8 +1,9 @@
 /* quotemaild web app: progressive enhancement only. Every action also works as a plain form post.
  *  - live inbox: new requests arrive through the event stream (/api/v1/events) and are put at the
  *    top without moving the row the seller is on; a banner says how many came in;
- *  - keyboard: j/k next/previous, Enter or o open, r reply, n note, a assign, u back to the inbox,
- *    / search, ? help;
+ *  - keyboard: j/k next/previous (in the list, and on a request: the next request of the list the
+ *    seller came from), Enter or o open, r reply, n note, a assign, u back to the inbox, / search,
+ *    ? the list of shortcuts, Esc leaves a text field;
  *  - confirm dialogs for irreversible actions (data-confirm);
  *  - auto-submit of small selects (data-autosubmit);
  *  - quote editor: live totals per VAT rate (data-quote-lines).
@@ -47,10 +48,32 @@
     });
   }
 
+  /* The list the seller works from, so "next" on a request follows it (the server's links, by
+     request number, are the fallback when the page was opened from elsewhere). */
+  const remember = () => {
+    try { sessionStorage.setItem("qm-list", JSON.stringify(rows().map((li) => li.dataset.id))); } catch (e) { /* private mode */ }
+  };
+  if (list) remember();
+  const stepLinks = $$("a[data-step]");
+  if (stepLinks.length && presenceId()) {
+    let ids = [];
+    try { ids = JSON.parse(sessionStorage.getItem("qm-list") || "[]"); } catch (e) { ids = []; }
+    const at = ids.indexOf(presenceId());
+    if (at >= 0) {
+      stepLinks.forEach((a) => {
+        const other = ids[a.dataset.step === "next" ? at + 1 : at - 1];
+        if (other) { a.href = `/requests/${other}`; a.hidden = false; a.removeAttribute("aria-disabled"); }
+        else { a.removeAttribute("href"); a.hidden = true; }  // the list's end: nothing to step to
+      });
+    }
+  }
+  function presenceId() { const p = $("#presence"); return p ? p.dataset.request : ""; }
+
   const live = list && list.dataset.live === "1";
   if (live && window.EventSource) {
     const banner = $("#live-note");
     let fresh = 0;
+    const loadedAt = Date.now();
     const source = new EventSource("/api/v1/events");
     const refresh = () => {
       // Fetch the first page as HTML and add the rows we do not have yet at the top;
@@ -73,6 +96,7 @@
           const empty = $(".empty", list);
           if (empty && add.length) empty.remove();
           add.forEach((li) => { li.classList.add("fresh"); list.prepend(li); });
+          remember();
           if (current >= 0) current += add.length;
           if (add.length && banner) {
             fresh += add.length;
@@ -85,6 +109,10 @@
     let timer = null;
     const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 150); };
     ["request", "message", "status"].forEach((kind) => source.addEventListener(kind, soon));
+    // The stream starts at "now": what was processed between this page's render and the stream's
+    // (re)connection would never arrive as an event, so every open brings the list up to date.
+    let opened = 0;
+    source.addEventListener("open", () => { if (opened++ > 0 || Date.now() - loadedAt > 1000) soon(); });
     source.onmessage = soon;
     window.addEventListener("beforeunload", () => source.close());
   }
@@ -112,13 +140,15 @@
   }
 
   /* keyboard shortcuts */
+  const step = (rel) => { const a = $(`a[rel=${rel}][href]`); if (a) a.click(); };
   const help = $("#shortcuts");
   document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && typing(ev)) { ev.target.blur(); return; }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev)) return;
     const open = (sel) => { const el = $(sel); if (el) { ev.preventDefault(); if (el.tagName === "DETAILS") el.open = true; const f = $("textarea, select, input:not([type=hidden])", el) || el; f.focus(); f.scrollIntoView({ block: "center" }); } };
     switch (ev.key) {
-      case "j": if (list) { ev.preventDefault(); focusRow(current + 1); } else if ($("a[rel=next]")) { $("a[rel=next]").click(); } break;
-      case "k": if (list) { ev.preventDefault(); focusRow(current - 1); } else if ($("a[rel=prev]")) { $("a[rel=prev]").click(); } break;
+      case "j": if (list) { ev.preventDefault(); focusRow(current + 1); } else { step("next"); } break;
+      case "k": if (list) { ev.preventDefault(); focusRow(current - 1); } else { step("prev"); } break;
       case "o": case "Enter": if (list && current >= 0) { ev.preventDefault(); $("a", rows()[current]).click(); } break;
       case "r": open("#reply"); break;
       case "n": open("#note"); break;

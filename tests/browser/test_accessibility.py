@@ -30,25 +30,44 @@ def test_main_pages_pass_axe(page, live, shot):
     check(page, "request")
     page.get_by_role("link", name="Create quote").click()
     check(page, "quote editor")
-    for path in ("/quotes", "/contacts", "/settings", "/settings/company"):
+    for path in ("/quotes", "/contacts", "/settings", "/settings/company", "/requests/new", "/me"):
         page.goto(live.base_url + path)
         check(page, path)
         shot(page, "page-" + path.strip("/"))
 
 
+def fits(page, what: str) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, what
+
+
 def test_works_at_375_px(open_page, live, shot):
+    """Inbox, request, quote editor and quote at phone width: no sideways scroll, and a long subject
+    in the inbox is shown whole (it wraps instead of being cut off)."""
     page = open_page(viewport={"width": 375, "height": 740})
     live.add_user("phone@acme.test", "Phoebe Phone")
     live.send_mail(subject="Vanaf de gsm", message_id="<phone-1@example.org>")
+    live.send_mail(subject="Een lange vraag over ramen, deuren en een veranda", message_id="<phone-2@example.org>")
     live.login(page, "phone@acme.test")
     for name, path in (("inbox-375", "/"),):
         page.goto(live.base_url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
         shot(page, name)
+    subject = page.locator("#requests li", has_text="Een lange vraag").locator(".subject")
+    expect(subject).to_be_visible(timeout=10000)
+    assert subject.evaluate("el => el.scrollWidth <= el.clientWidth"), "the subject is cut off"
     page.locator("#requests li", has_text="Vanaf de gsm").locator("a").click()
     expect(page.locator("h1")).to_have_text("Vanaf de gsm")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    fits(page, "request")
     shot(page, "request-375")
+    page.get_by_role("link", name="Create quote").click()
+    fits(page, "quote editor")
+    page.get_by_label("Description 1").fill("Ramen")
+    page.get_by_label("Unit price 1").fill("450")
+    shot(page, "quote-editor-375")
+    page.get_by_role("button", name="Create quote").click()
+    expect(page.get_by_role("status")).to_contain_text("Quote created")
+    fits(page, "quote")
+    shot(page, "quote-375")
 
 
 def test_contact_card_with_its_forms_passes_axe(page, live, shot, tmp_path, console_allow):
@@ -67,7 +86,7 @@ def test_contact_card_with_its_forms_passes_axe(page, live, shot, tmp_path, cons
     contract.write_bytes(b"%PDF-1.4 signed")
     live.cli("contact", "attach", str(contact_id), str(contract))
     live.login(page, "axe-card@acme.test")
-    for path in ("/contacts/new", "/contacts/fields"):
+    for path in ("/contacts/new", "/contacts/fields", f"/contacts/{contact_id}/quotes/new"):
         page.goto(live.base_url + path)
         check(page, path)
     page.goto(f"{live.base_url}/contacts/{contact_id}")
@@ -76,7 +95,7 @@ def test_contact_card_with_its_forms_passes_axe(page, live, shot, tmp_path, cons
     shot(page, "page-contact-card")
     page.locator("#follow-up fieldset", has_text="Appointment").get_by_label("Time").fill("09:15")
     page.get_by_role("button", name="Save follow-up").click()
-    expect(page.get_by_role("alert")).to_contain_text("appointment.date")
+    expect(page.get_by_role("alert")).to_contain_text("Appointment – Date: is not a date")
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     check(page, "contact card with a refused form")
     page.set_viewport_size({"width": 375, "height": 740})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -53,3 +54,45 @@ def test_new_request_appears_without_reload_and_rows_stay_put(page, live, shot):
     assert page.evaluate("document.activeElement.closest('li').dataset.id") == focused_id
     assert page.locator("#requests li").first.get_attribute("data-id") == fresh.get_attribute("data-id")
     shot(page, "inbox-live")
+
+
+def test_question_mark_lists_the_shortcuts(page, live):
+    """The inbox's "?" shows every shortcut, those of the request page included."""
+    live.add_user("vraag@acme.test", "Vic Vraag")
+    live.login(page, "vraag@acme.test")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    page.keyboard.press("?")
+    shortcuts = page.locator("#shortcuts")
+    expect(shortcuts).to_be_visible()
+    for text in ("Next / previous request", "Reply to the customer", "Add an internal note", "Assign a seller"):
+        expect(shortcuts).to_contain_text(text)
+    page.keyboard.press("?")
+    expect(shortcuts).to_be_hidden()
+
+
+def test_a_request_processed_before_the_stream_opened_still_appears(page, live, console_allow):
+    """Mail processed between the page's render and the event stream's start (a slow or a broken
+    connection) is not lost to the live inbox: opening the stream brings the list up to date."""
+    console_allow.append("net::ERR_FAILED")  # the refused stream connections below
+    live.add_user("race@acme.test", "Rik Race")
+    live.login(page, "race@acme.test")
+    stream_allowed: list[bool] = []
+
+    def hold_stream(route: object) -> None:
+        if stream_allowed:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/api/v1/events", hold_stream)
+    page.reload()  # the inbox again, its stream now held back
+    live.send_mail(subject="Tussen twee verbindingen", message_id="<race-1@example.org>")
+    for _ in range(200):  # until the daemon made a request of it
+        listed = json.loads(live.cli("request", "list", "--tenant", "acme", "--json").stdout)
+        if any(r.get("subject") == "Tussen twee verbindingen" for r in listed):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the mail was not processed")
+    stream_allowed.append(True)  # the browser's next reconnect gets through
+    expect(page.locator("#requests li", has_text="Tussen twee verbindingen")).to_be_visible(timeout=15_000)

@@ -57,7 +57,29 @@ def test_a_seller_switches_to_dutch_and_it_sticks(page, live, shot):
     expect(page.get_by_role("link", name="Prospecten")).to_be_visible()
     shot(page, "contacts-nl")
     page.goto(live.base_url + "/")
+    expect(page.get_by_role("link", name="Offerteaanvraag toevoegen")).to_be_visible()
     shot(page, "inbox-nl")
+
+
+def test_an_admin_sees_roles_and_validity_in_french(open_page, live):
+    """Settings name the roles in the page's language (not `admin`/`seller`), and a quote's
+    validity is a French date."""
+    page = open_page(locale="fr-BE", extra_http_headers={"Accept-Language": "fr-BE,fr;q=0.9"})
+    live.add_user("gerant@acme.test", "Gaston Gérant", role="admin")
+    live.login(page, "gerant@acme.test")
+    page.goto(live.base_url + "/settings")
+    expect(page.locator("#users")).to_contain_text("gerant@acme.test · Administrateur")
+    expect(page.locator("#token-role option").first).to_have_text("Vendeur")
+    page.goto(live.base_url + "/requests/new")
+    page.get_by_label("Ou le nom d'un nouveau client").fill("Atelier Lambert")
+    page.get_by_label("Objet").fill("Devis par téléphone")
+    page.get_by_role("button", name="Créer la demande").click()
+    expect(page.get_by_role("status")).to_contain_text("Demande créée")
+    page.get_by_role("link", name="Créer une offre").click()
+    page.get_by_label("Description 1").fill("Châssis")
+    page.get_by_label("Prix unitaire 1").fill("300")
+    page.get_by_role("button", name="Créer une offre").click()
+    expect(page.locator(".req-head")).to_contain_text(re.compile(r"Valable jusqu.au \d{1,2} \w+\.? 20\d\d"))
 
 
 def test_the_daily_work_without_javascript(open_page, live, shot):
@@ -77,3 +99,35 @@ def test_the_daily_work_without_javascript(open_page, live, shot):
     page.get_by_role("button", name="Mark as unread").click()
     expect(page.locator("#requests li", has_text="Zonder script graag")).to_have_class(re.compile("unread"))
     shot(page, "request-nojs")
+
+
+def test_passwords_without_the_cli(open_page, live, console_allow):
+    """A seller changes their own password (the current one is asked first); an admin sets a new
+    one for a seller who forgot theirs. Both end that user's sessions."""
+    console_allow.append("status of 422")  # the wrong current password, on purpose
+    live.add_user("pw-admin@acme.test", "Paula Admin", role="admin")
+    live.add_user("pw-seller@acme.test", "Pieter Seller")
+    seller, admin = open_page(), open_page()
+    live.login(seller, "pw-seller@acme.test")
+    seller.get_by_role("link", name="Pieter Seller").click()
+    seller.get_by_label("Current password").fill("not my password")
+    seller.get_by_label("New password (at least 10 characters)").fill("a new long password")
+    seller.get_by_label("New password again").fill("a new long password")
+    seller.get_by_role("button", name="Change password").click()
+    expect(seller.get_by_role("alert")).to_contain_text("current")
+    seller.get_by_label("Current password").fill("correct horse battery")
+    seller.get_by_label("New password (at least 10 characters)").fill("a new long password")
+    seller.get_by_label("New password again").fill("a new long password")
+    seller.get_by_role("button", name="Change password").click()
+    expect(seller.get_by_role("status")).to_contain_text("Log in with the new one")
+    live.login(seller, "pw-seller@acme.test", "a new long password")
+
+    live.login(admin, "pw-admin@acme.test")
+    admin.goto(live.base_url + "/settings")
+    admin.locator("#users li", has_text="pw-seller@acme.test").get_by_text("New password", exact=True).click()
+    admin.get_by_label("New password for Pieter Seller (at least 10 characters)").fill("reset by the admin")
+    admin.locator("#users li", has_text="pw-seller@acme.test").get_by_role("button", name="Set password").click()
+    expect(admin.get_by_role("status")).to_contain_text("Password set")
+    seller.goto(live.base_url + "/")
+    expect(seller).to_have_url(re.compile(r"/login"))  # the seller's session ended
+    live.login(seller, "pw-seller@acme.test", "reset by the admin")

@@ -43,7 +43,8 @@ async def test_persons_are_added_edited_and_removed_on_the_card(api):
     # a bad address: 422, the field named and marked, what was typed shown again, nothing stored
     r = await page.post(f"/contacts/{cid}/persons", data={**PERSON, "name": "Tom Tweede", "emails": "tom@",
                                                           "csrf": csrf})
-    assert r.status_code == 422 and "persons[1].email" in r.text and "Tom Tweede" in r.text
+    assert r.status_code == 422 and "Contact person 2 – E-mail addresses: is not an e-mail address" in r.text
+    assert "Tom Tweede" in r.text
     assert re.search(r'id="pn-emails" name="emails"[^>]*aria-invalid="true"', r.text)
     assert len((await rest.get(f"/api/v1/contacts/{cid}")).json()["persons"]) == 1
 
@@ -57,7 +58,7 @@ async def test_persons_are_added_edited_and_removed_on_the_card(api):
 
     # a person no longer on the card (a form left open while someone else saved) is refused
     r = await page.post(f"/contacts/{cid}/persons/999999/remove", data={"csrf": csrf})
-    assert r.status_code == 422 and "no longer on this card" in r.text
+    assert r.status_code == 422 and "no longer on the card" in r.text
     r = await page.post(f"/contacts/{cid}/persons/{person['id']}/remove", data={"csrf": csrf})
     assert r.status_code == 303
     assert (await rest.get(f"/api/v1/contacts/{cid}")).json()["persons"] == []
@@ -78,7 +79,7 @@ async def test_follow_up_dates_and_custom_fields(api):
                                                   "csrf": csrf})
     assert r.status_code == 303
     r = await page.post("/contacts/fields", data={"key": "m2", "label": "Nog eens", "kind": "number", "csrf": csrf})
-    assert r.status_code == 422 and "already exists" in r.text and 'aria-invalid="true"' in r.text
+    assert r.status_code == 422 and "exists already" in r.text and 'aria-invalid="true"' in r.text
     assert [f["key"] for f in (await admin.get("/api/v1/contact-fields")).json()] == ["colour", "m2"]
 
     cid = (await admin.post("/api/v1/contacts", json={"name": "Familie Wouters"})).json()["id"]
@@ -88,8 +89,10 @@ async def test_follow_up_dates_and_custom_fields(api):
     moments = {f"{k}_{p}": "" for k in ("first_contact", "appointment", "call_back", "sold")
                for p in ("date", "time", "note")}
     r = await seller.post(f"/contacts/{cid}/follow-up", data={**moments, "appointment_time": "14:30",
-                                                              "appointment_note": "showroom", "csrf": seller_csrf})
-    assert r.status_code == 422 and "appointment.date" in r.text and "showroom" in r.text
+                                                              "appointment_note": "showroom", "csrf": seller_csrf},
+                          headers={"accept-language": "nl-BE"})
+    # said in the seller's language, the field named as the form names it
+    assert r.status_code == 422 and "Afspraak – Datum: is geen datum (DD/MM/JJJJ)" in r.text and "showroom" in r.text
     r = await seller.post(f"/contacts/{cid}/follow-up", data={
         **moments, "appointment_date": "2027-01-12", "appointment_time": "14:30", "appointment_note": "showroom",
         "first_contact_date": "2026-12-01", "csrf": seller_csrf})
@@ -100,13 +103,19 @@ async def test_follow_up_dates_and_custom_fields(api):
 
     r = await seller.post(f"/contacts/{cid}/custom", data={"custom_colour": "antraciet", "custom_m2": "veel",
                                                            "csrf": seller_csrf})
-    assert r.status_code == 422 and "custom.m2" in r.text and "Oppervlakte" in r.text
+    assert r.status_code == 422 and "Oppervlakte: is not a number" in r.text
     r = await seller.post(f"/contacts/{cid}/custom", data={"custom_colour": "antraciet", "custom_m2": "42.5",
                                                            "csrf": seller_csrf})
     assert r.status_code == 303
     assert (await admin.get(f"/api/v1/contacts/{cid}")).json()["custom"] == {"colour": "antraciet", "m2": "42.5"}
     shown = (await seller.get(f"/contacts/{cid}")).text
-    assert "Kleur ramen" in shown and "antraciet" in shown and "2027-01-12" in shown
+    assert "Kleur ramen" in shown and "antraciet" in shown
+    # dates in the page's language, the ISO value kept for machines
+    assert '<time datetime="2027-01-12T14:30">12 Jan 2027 14:30</time>' in shown
+    shown_fr = (await seller.get(f"/contacts/{cid}", headers={"accept-language": "fr"})).text
+    assert '<time datetime="2027-01-12T14:30">12 janv. 2027 14:30</time>' in shown_fr
+    shown_nl = (await seller.get(f"/contacts/{cid}", headers={"accept-language": "nl"})).text
+    assert '<time datetime="2026-12-01">1 dec 2026</time>' in shown_nl
     # clearing: empty fields remove the value and the moment, the rest stays
     r = await seller.post(f"/contacts/{cid}/custom", data={"custom_colour": "", "custom_m2": "42.5",
                                                            "csrf": seller_csrf})
@@ -126,7 +135,7 @@ async def test_files_are_uploaded_downloaded_and_removed(api):
     assert r.status_code == 303 and r.headers["location"].endswith("flash=file_added")
     r = await page.post(f"/contacts/{cid}/attachments", data={"csrf": csrf},
                         files={"file": ("", b"", "application/octet-stream")})
-    assert r.status_code == 422 and "(file)" in r.text
+    assert r.status_code == 422 and "File: choose a file to upload" in r.text
     assert (await page.get(f"/contacts/{cid}/attachments/1")).content == blob
     assert [f["filename"] for f in (await rest.get(f"/api/v1/contacts/{cid}/attachments")).json()] == \
         ["getekend contract.pdf"]
@@ -242,3 +251,46 @@ async def test_the_cards_seller_and_its_reminders(api):
     assert re.search(r'<option value="an@acme.test" selected>', shown)
     r = await rest.put(f"/api/v1/contacts/{cid}/seller", json={"email": None})
     assert r.status_code == 200 and r.json()["seller_user_id"] is None
+
+
+async def test_a_quote_is_made_from_the_card_and_by_the_api(api):
+    """The card's "New quote": the editor, a refused line said in Dutch with nothing stored, then
+    the quote on a request made by hand; `POST /api/v1/contacts/{id}/quotes` is its twin."""
+    rest = api.client("acme")
+    cid = (await rest.post("/api/v1/contacts", json={"name": "Bouw NV", "email": "info@bouw.example"})).json()["id"]
+    page, csrf = await form_login(api, "jan@acme.test")
+    card = (await page.get(f"/contacts/{cid}")).text
+    assert f'href="/contacts/{cid}/quotes/new"' in card
+    editor = (await page.get(f"/contacts/{cid}/quotes/new", headers={"accept-language": "nl"})).text
+    assert f'action="/contacts/{cid}/quotes"' in editor and "Bouw NV" in editor
+
+    line = {"lines-0-description": "Voordeur", "lines-0-quantity": "0", "lines-0-unit": "",
+            "lines-0-unit_price": "1250", "lines-0-vat_rate": "21", "lines-0-discount": ""}
+    r = await page.post(f"/contacts/{cid}/quotes", data={**line, "subject": "Voordeur", "csrf": csrf},
+                        headers={"accept-language": "nl"})
+    assert r.status_code == 422 and "Regel 1 – Aantal: mag niet nul zijn" in r.text and 'value="Voordeur"' in r.text
+    assert (await rest.get("/api/v1/quotes", params={"contact_id": cid})).json() == []
+
+    r = await page.post(f"/contacts/{cid}/quotes", data={**line, "lines-0-quantity": "1", "subject": "Voordeur",
+                                                         "note": "belde vanmorgen", "csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"].endswith("?flash=quote_created")
+    (made,) = (await rest.get("/api/v1/quotes", params={"contact_id": cid})).json()
+    assert made["contact_name"] == "Bouw NV" and made["request_id"]
+    request = (await rest.get(f"/api/v1/requests/{made['request_id']}")).json()
+    assert request["subject"] == "Voordeur" and request["status"] == "quote_created"
+
+    r = await rest.post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["Plaatsing;1;350;6"]})
+    assert r.status_code == 201 and r.json()["status"] == "draft" and r.json()["request_id"] != made["request_id"]
+    r = await rest.post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["Plaatsing;x;350;6"]})
+    assert r.status_code == 422 and r.json()["code"] == "not_a_number" and r.json()["field"] == "line[1].quantity"
+    r = await api.client("other").post(f"/api/v1/contacts/{cid}/quotes", json={"lines": ["A;1;1;21"]})
+    assert r.status_code == 404
+
+
+async def test_a_refusal_outside_a_form_page_is_said_too(api):
+    """A CSV over the limit ends on the error page, which says why in the seller's language."""
+    page, csrf = await form_login(api, "jan@acme.test")
+    big = b"Naam\n" + b"x" * (5 * 1024 * 1024)
+    r = await page.post("/contacts/import", data={"csrf": csrf}, files={"file": ("groot.csv", big, "text/csv")},
+                        headers={"accept-language": "fr"})
+    assert r.status_code == 422 and "Fichier : le fichier dépasse 5" in r.text

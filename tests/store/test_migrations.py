@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 
 from quotemaild.store import db
 from quotemaild.store.models import Base
+from quotemaild.store.search import is_search_table
 
 
 def test_up_down_up(config):
@@ -27,7 +28,10 @@ def test_models_match_migrations(config):
     engine = db.make_engine(config.store)
     db.migrate(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}), Base.metadata)
+        # The full-text tables (and their shadow tables) are the migration's own, not models.
+        opts = {"render_as_batch": True,
+                "include_name": lambda name, kind, _parent: kind != "table" or not is_search_table(name)}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     engine.dispose()
     assert diff == []
 

@@ -115,3 +115,17 @@ def test_forgetting_a_card_drops_its_reminders(session, clock, acme):
     counts = forget_contact(session, contact.id, ACTOR, clock)
     assert session.query(ContactReminder).count() == 0
     assert counts["counts"]["contact_reminders"] == 1
+
+
+def test_contact_search_finds_contact_persons_by_email_and_name(session, clock, acme):
+    """The search the API's and the web's contact list use also reads the contact persons."""
+    company = contacts.add_contact(session, acme, {
+        "name": "Bouw NV", "persons": [{"name": "Griet Peeters", "email": "griet@bouw.example"}]}, ACTOR, clock).row
+    contacts.add_contact(session, acme, {"name": "Ander BV", "email": "info@ander.example"}, ACTOR, clock)
+    other = add_tenant(session, NewTenant(name="Other", slug="other"), clock)
+    contacts.add_contact(session, other, {"name": "Elders", "persons": [{"name": "Griet", "email": "griet@bouw.example"}]},
+                         ACTOR, clock)
+    found = lambda text: [c.id for c in contacts.list_contacts(session, acme.id, search=text)]  # noqa: E731
+    assert found("griet@bouw") == [company.id]
+    assert found("PEETERS") == [company.id]
+    assert found("nobody@") == []

@@ -52,8 +52,8 @@ def test_nl_file_with_errors_per_row():
     assert jansen.address == Address("Kerkstraat 1", "9000", "Gent")
     assert jansen.custom == (("site", "Gent-Zuid"),)
     assert result.errors == (
-        RowError(4, "emails", "'nope' is not an e-mail address", "E-mail"),
-        RowError(4, "address.postal_code", "a Belgian postal code has four digits", "Postcode"),
+        RowError(4, "emails", "'nope' is not an e-mail address", "E-mail", "not_an_email"),
+        RowError(4, "address.postal_code", "a Belgian postal code has four digits", "Postcode", "be_postal_code"),
     )
     assert result.ignored_columns == ()
 
@@ -98,11 +98,14 @@ def test_unknown_columns_are_reported():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", [RowError(1, "file", "is empty")]),
-        ("Email\na@b.be\n", [RowError(1, "name", "no name column (naam, nom, name)")]),
-        ("Naam;Nom\nx;y\n", [RowError(1, "name", "columns 'Naam' and 'Nom' are the same field", "Nom")]),
-        ("Name\nA;extra\n", [RowError(2, "row", "2 cells for 1 columns")]),
-        ("Name;Kind\nA;lead\n", [RowError(2, "kind", "'lead' is not one of prospect, customer", "Kind")]),
+        ("", [RowError(1, "file", "is empty", code="csv_empty")]),
+        ("Email\na@b.be\n", [RowError(1, "name", "no name column (naam, nom, name)", code="csv_no_name")]),
+        ("Naam;Nom\nx;y\n", [RowError(1, "name", "columns 'Naam' and 'Nom' are the same field", "Nom",
+                                      "csv_same_field", {"first": "Naam", "second": "Nom"})]),
+        ("Name\nA;extra\n", [RowError(2, "row", "2 cells for 1 columns", code="csv_cells",
+                                      params={"cells": 2, "columns": 1})]),
+        ("Name;Kind\nA;lead\n", [RowError(2, "kind", "'lead' is not one of prospect, customer", "Kind",
+                                          "not_one_of", {"choices": "prospect, customer"})]),
     ],
 )
 def test_file_and_row_errors(text, expected):

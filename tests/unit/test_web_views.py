@@ -55,6 +55,12 @@ def test_html_is_shown_only_when_there_is_no_text():
         ({"kind": "quote_sent", "detail": {"number": "OF-1", "to": "jan@x"}}, "Quote OF-1 sent to jan@x"),
         ({"kind": "human_received", "detail": {}}, "Mail received"),
         ({"kind": "something_new", "detail": {}}, "something new"),
+        ({"kind": "verdict_corrected", "detail": {"before": "out_of_office", "after": "human"}},
+         "A mail was marked as written by a person"),
+        ({"kind": "verdict_corrected", "detail": {"before": "human", "after": "auto_reply"}},
+         "A mail was marked as an automatic answer"),
+        ({"kind": "quote_superseded", "detail": {"number": "OF-1"}}, "Quote OF-1 replaced by a new version"),
+        ({"kind": "prospect_activated", "detail": {"name": "Jan"}}, "Prospect Jan is now active"),
     ],
 )
 def test_timeline_sentences(entry, expected):
@@ -101,3 +107,17 @@ def test_quote_editor_rows_become_line_specs():
 def test_status_moves_come_from_the_workflow(status, previous, must, must_not):
     moves = set(allowed_moves(status, previous))
     assert must <= moves and not (must_not & moves)
+
+
+@pytest.mark.parametrize(("lang", "value", "shown"), [
+    ("en", "2027-01-06", "6 Jan 2027"),
+    ("nl", "2027-01-06", "6 jan 2027"),
+    ("fr", "2027-01-06", "6 janv. 2027"),
+    ("en", "", ""),
+])
+def test_a_quote_validity_date_is_shown_in_the_page_language(lang, value, shown):
+    """Quotes show "valid until" as a date in the seller's language, not as ISO text."""
+    from quotemaild.edges.http.web.render import make_environment
+
+    env = make_environment()
+    assert env.from_string("{{ day(v) }}").render(lang=lang, v=value) == shown

@@ -82,7 +82,8 @@ def from_error(exc: QuotemailError) -> Problem:
             return Problem(409, "status-conflict", str(exc), field=exc.field, status_wanted=exc.status,
                            quotes=exc.quotes)
         case InvalidInput():
-            return Problem(422, "invalid", exc.problem, field=exc.field)
+            # `code` names the problem for clients that say it in their own language
+            return Problem(422, "invalid", exc.problem, field=exc.field, **({"code": exc.code} if exc.code else {}))
         case Throttled():
             return Problem(429, "throttled", str(exc), {"Retry-After": str(exc.retry_after)},
                            retry_after=exc.retry_after)

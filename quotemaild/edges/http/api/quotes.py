@@ -10,14 +10,15 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from quotemaild.edges.http.api.schemas import CONFLICT, DeliveryOut, Out, QuoteSummaryOut
-from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedQuote, Reader, UoW
+from quotemaild.edges.http.deps import MAX_ID, Ctx, CurrentActor, OwnedContact, OwnedQuote, Reader, UoW
 from quotemaild.errors import InvalidInput, NotFound
 from quotemaild.services.delivery import delivery_view
 from quotemaild.services.outbox import outbox_view
 from quotemaild.services.quote_send import render_pdf_for, send_quote
 from quotemaild.services import quote_manage as qm
+from quotemaild.services.contact_quotes import quote_for_contact
 from quotemaild.services.quotes import create_quote, decide_quote, get_quote, quote_summary, quote_view
-from quotemaild.store.models import OutboxMessage, QuoteRequest
+from quotemaild.store.models import OutboxMessage, QuoteRequest, Tenant
 
 router = APIRouter(tags=["quotes"])
 
@@ -27,6 +28,15 @@ class QuoteIn(BaseModel):
     lines: list[Annotated[str, Field(max_length=2000)]] = Field(
         min_length=1, max_length=200, examples=[["PVC raam 120x100;12;245.50;21", "Plaatsing;1;350;6;forfait"]],
         description='As `quote create --line`: "description;quantity;unit price;vat%[;unit[;discount%]]"')
+
+
+class ContactQuoteIn(BaseModel):
+    lines: list[Annotated[str, Field(max_length=2000)]] = Field(
+        min_length=1, max_length=200, examples=[["PVC raam 120x100;12;245.50;21"]],
+        description='As `quote create --line`: "description;quantity;unit price;vat%[;unit[;discount%]]"')
+    subject: str = Field(default="", max_length=998, description="The request made for it; default: the contact's name")
+    note: str = Field(default="", max_length=100_000,
+                      description="What the customer asked (the request's first message)")
 
 
 class QuoteOut(Out):
@@ -76,6 +86,16 @@ def create(body: QuoteIn, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, A
     if owner is None or owner.tenant_id != actor.tenant_id:
         raise NotFound("request", body.request_id)
     return quote_view(db, create_quote(db, body.request_id, body.lines, actor.label, ctx.clock))
+
+
+@router.post("/contacts/{contact_id}/quotes", status_code=201, response_model=QuoteOut)
+def create_for_contact(contact_id: OwnedContact, body: ContactQuoteIn, actor: CurrentActor, db: UoW,
+                       ctx: Ctx) -> dict[str, Any]:
+    """A draft quote for a contact without a mail request: a request is made by hand for it (the
+    quote is then sent, decided and listed like any other)."""
+    quote = quote_for_contact(db, db.get_one(Tenant, actor.tenant_id), contact_id, body.lines, actor.label,
+                              ctx.clock, ctx.send.domain, subject=body.subject, note=body.note)
+    return quote_view(db, quote)
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteOut)

@@ -52,7 +52,8 @@ def list_requests(
     actor: CurrentActor, db: Reader,
     status: Annotated[str | None, Query(max_length=20, examples=["received"])] = None,
     assignee: Annotated[str | None, Query(max_length=320, description="An e-mail, `me` or `none`")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in subject, requester name or e-mail")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in subject, requester, contact name or "
+                                   "mail text (case-insensitive substring), or a request number")] = None,
     since: Annotated[dt.datetime | None, Query(description="Updated at or after (ISO 8601)")] = None,
     until: Annotated[dt.datetime | None, Query(description="Updated before (ISO 8601)")] = None,
     unread: bool | None = None,

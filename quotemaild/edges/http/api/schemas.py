@@ -21,6 +21,8 @@ class ProblemOut(BaseModel):
     detail: str = Field(examples=["request 42 not found"])
     instance: str = Field(examples=["/api/v1/requests/42"])
     field: str | None = Field(default=None, examples=["body"])
+    code: str | None = Field(default=None, examples=["not_a_date"],
+                             description="For 422 `invalid`: the problem by name, to say it in the user's language")
     model_config = ConfigDict(extra="allow")
 
 

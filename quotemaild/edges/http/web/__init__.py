@@ -2,8 +2,11 @@
 
     include_web(app, api)     the hook the app factory calls (`edges/http/app.py`)
     auth.py                   session -> user and language; /login, /logout, /me/language
+    account.py                /me          one's own account and password
     inbox.py                  /            the requests, filters, counts, paging, live rows
+    request_new.py            /requests/new  a request typed in by hand (after a phone call)
     request_page.py           /requests/{id} and its actions (reply, note, assign, status...)
+    quote_actions.py          accept/reject by hand, new version, copy, delete a draft
     render.py                 Jinja2 + gettext; templates in quotemaild/web_templates/
     views.py                  presentation of service results (conversation, timeline texts)
 
@@ -22,9 +25,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quotemaild.edges.http.deps import ApiContext
 from quotemaild.edges.http.problems import Problem, from_error
-from quotemaild.errors import QuotemailError
-from quotemaild.edges.http.web import auth, contact_card, contact_edit, contacts, inbox, quotes, request_page, settings, settings_company
+from quotemaild.errors import InvalidInput, QuotemailError
+from quotemaild.edges.http.web import (account, auth, contact_card, contact_edit, contacts, inbox, quotes, request_new,
+                                       request_page, settings, settings_company)
 from quotemaild.edges.http.web.presence import Presence
+from quotemaild.edges.http.web.read_marks import ReadMarks
 from quotemaild.edges.http.web.render import Pages, static_dir
 
 
@@ -32,6 +37,7 @@ def include_web(app: FastAPI, api: ApiContext) -> None:
     pages = Pages()
     app.state.pages = pages
     app.state.presence = Presence()
+    app.state.read_marks = ReadMarks()
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_exception_handler(auth.LoginRequired, auth.login_redirect)
 
@@ -45,7 +51,9 @@ def include_web(app: FastAPI, api: ApiContext) -> None:
 
     app.state.error_page = error_page
     _pages_for_errors(app, pages)
-    for module in (auth, inbox, request_page, quotes, contact_edit, contact_card, contacts, settings, settings_company):
+    # request_new before request_page: /requests/new is not /requests/{id}.
+    for module in (auth, account, inbox, request_new, request_page, quotes, contact_edit, contact_card, contacts,
+                   settings, settings_company):
         app.include_router(module.router())
 
 
@@ -67,7 +75,9 @@ def _pages_for_errors(app: FastAPI, pages: Pages) -> None:
                     return auth.login_redirect(request, auth.LoginRequired("/"))
                 if not getattr(request.state, "lang", None):
                     request.state.lang = auth.browser_language(request)
-                return pages.render(request, "error.html", status, code=status)
+                # a refused value (a file over the limit...) says what is wrong, in the page's language
+                detail = pages.explain(request, exc) if isinstance(exc, InvalidInput) else ""
+                return pages.render(request, "error.html", status, code=status, detail=detail)
 
             return handle
 

@@ -118,11 +118,11 @@ def router() -> APIRouter:
         try:
             opened = do_login(ctx, request, email, password, None)
         except Throttled as exc:
-            return pages.render(request, "login.html", 429, next=safe_next(next), email=email,
+            return pages.render(request, "login.html", 429, next=safe_next(next), email=email, error_lead=False,
                                 error=pages.gettext(request, N_("Too many failed attempts. Try again in %(s)s seconds."),
                                                     s=exc.retry_after))
         except (NotAuthenticated, InvalidInput):
-            return pages.render(request, "login.html", 401, next=safe_next(next), email=email,
+            return pages.render(request, "login.html", 401, next=safe_next(next), email=email, error_lead=False,
                                 error=pages.gettext(request, N_("Wrong e-mail address or password.")))
         response = see_other(safe_next(next))
         set_session_cookie(response, ctx, opened)

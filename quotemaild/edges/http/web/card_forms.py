@@ -57,7 +57,8 @@ def replace_person(persons: Sequence[Mapping[str, Any]], ids: Sequence[int], per
     `ids` are the stored ids in the same order as `persons`; an id that is not there (the card
     changed since the form was shown) is refused rather than editing someone else."""
     if person_id not in ids:
-        raise InvalidInput("person", f"contact person {person_id} is no longer on this card; reload it")
+        raise InvalidInput("person", f"contact person {person_id} is no longer on this card; reload it",
+                           code="person_gone")
     out: list[dict[str, Any]] = []
     for pid, person in zip(ids, persons, strict=True):
         if pid != person_id:

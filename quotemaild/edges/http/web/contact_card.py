@@ -18,13 +18,13 @@ import anyio.to_thread
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from quotemaild.domain.contacts import CustomFieldDef, CustomFieldKind, MomentKind
+from quotemaild.domain.contacts import CustomFieldDef, CustomFieldKind
 from quotemaild.domain.vat import check_vat
 from quotemaild.edges.http.deps import Ctx, owned_contact
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import card_forms as forms
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.edges.http.web.render import N_
+from quotemaild.edges.http.web.render import N_, human_size
 from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.services import contacts, merge
 from quotemaild.services.contact_detail import contact_detail
@@ -36,11 +36,6 @@ from quotemaild.store.models import Tenant
 MOMENT_NAMES = {"first_contact": N_("First contact"), "appointment": N_("Appointment"),
                 "call_back": N_("Call back"), "sold": N_("Sold")}
 FIELD_KINDS = {"text": N_("Text"), "number": N_("Number"), "date": N_("Date"), "boolean": N_("Yes or no")}
-CONTROL_LABELS = {"name": N_("Name"), "role": N_("Role"), "emails": N_("E-mail addresses"), "phone": N_("Phone"),
-                  "street": N_("Street and number"), "postal_code": N_("Postal code"), "city": N_("City"),
-                  "country": N_("Country (code)"), "file": N_("File"), "person": N_("Contact person"),
-                  "key": N_("Key"), "label": N_("Label"), "date": N_("Date"), "time": N_("Time"),
-                  "note": N_("Note")}
 REMINDER_STATES = {"pending": N_("planned"), "sent": N_("sent"), "skipped": N_("not sent: no seller")}
 VAT_WARNINGS = {"invalid_checksum": N_("The check digits of the VAT number do not match."),
                 "invalid_format": N_("The VAT number does not have the right format."),
@@ -55,19 +50,8 @@ def _defs_view(defs: tuple[CustomFieldDef, ...]) -> list[dict[str, Any]]:
 
 def error_text(request: Request, exc: QuotemailError, defs: tuple[CustomFieldDef, ...] = ()) -> tuple[str, str]:
     """(message naming the field in the page's language, control name to mark) for a refusal."""
-    pages = request.app.state.pages
-    if not isinstance(exc, InvalidInput):
-        return str(exc), ""
-    control = forms.control_for(exc.field)
-    labels = {f"custom_{d.key}": d.label for d in defs}
-    if control in labels:
-        label = labels[control]
-    elif moment := next((k.value for k in MomentKind if control.startswith(k.value + "_")), ""):
-        part = control.removeprefix(moment + "_")
-        label = f"{pages.gettext(request, MOMENT_NAMES[moment])} – {pages.gettext(request, CONTROL_LABELS.get(part, part))}"
-    else:
-        label = pages.gettext(request, CONTROL_LABELS[control]) if control in CONTROL_LABELS else control
-    return f"{label} ({exc.field}): {exc.problem}", control
+    text = request.app.state.pages.explain(request, exc, {d.key: d.label for d in defs})
+    return text, forms.control_for(exc.field) if isinstance(exc, InvalidInput) else ""
 
 
 def card_page(request: Request, ctx: Any, actor: Any, contact_id: int, status: int = 200, *,
@@ -91,11 +75,12 @@ def card_page(request: Request, ctx: Any, actor: Any, contact_id: int, status: i
                         "dropped": [name for name, _ in found.dropped], "not_copied": list(found.not_copied),
                         "warnings": list(found.warnings)}
             except (NotFound, InvalidInput) as exc:
-                error = str(exc)
+                error = request.app.state.pages.explain(request, exc)
     typed = dict(typed or {})
     persons = [{"id": p["id"], "v": typed if form == f"person-{p['id']}" else forms.person_values(p), "p": p}
                for p in view["persons"]]
-    custom_shown = [(d.label, _custom_shown(d, view["custom"].get(d.key))) for d in defs if d.key in view["custom"]]
+    custom_shown = [(d.label, _custom_shown(d, view["custom"].get(d.key)), d.kind.value)
+                    for d in defs if d.key in view["custom"]]
     return request.app.state.pages.render(
         request, "contact.html", status, section="contacts", c=view, others=others, plan=plan, error=error,
         error_control=error_control, form=form, persons=persons,
@@ -204,10 +189,11 @@ def router() -> APIRouter:
                              error_control=control, form="upload")
 
         if file is None or not file.filename:
-            return refused(InvalidInput("file", "choose a file to upload"))
+            return refused(InvalidInput("file", "choose a file to upload", code="file_missing"))
         data = await file.read(ctx.max_upload + 1)
         if len(data) > ctx.max_upload:
-            return refused(InvalidInput("file", f"the file is over {ctx.max_upload} bytes"), 413)
+            return refused(InvalidInput("file", f"the file is over {ctx.max_upload} bytes", code="file_too_big",
+                                        params={"max": human_size(ctx.max_upload)}), 413)
         name = file.filename
 
         def work() -> Response:
@@ -247,7 +233,8 @@ def router() -> APIRouter:
         typed = {"key": key, "label": label, "kind": kind, "required": required, "on_documents": on_documents}
         try:
             if kind not in FIELD_KINDS:
-                raise InvalidInput("kind", f"{kind!r} is not one of {', '.join(FIELD_KINDS)}")
+                raise InvalidInput("kind", f"{kind!r} is not one of {', '.join(FIELD_KINDS)}", code="not_one_of",
+                                   params={"choices": ", ".join(FIELD_KINDS)})
             with ctx.sessions.begin() as s:
                 contacts.add_custom_field(s, s.get_one(Tenant, actor.tenant_id), CustomFieldDef(
                     key, label, CustomFieldKind(kind), required == "yes", on_documents == "yes"))

@@ -72,7 +72,7 @@ def router() -> APIRouter:
             found = lookup_vat(client_for(ctx.config), typed.get("vat_number", ""))
         except QuotemailError as exc:
             status = from_error(exc).status
-            return page(request, contact_id, typed, status, str(exc))
+            return page(request, contact_id, typed, status, request.app.state.pages.explain(request, exc))
         filled = dict(typed)
         for key, value in card_fields(found).items():
             if key == "vat_number" or not filled.get(key, "").strip() or (key == "country" and not filled.get("street")):
@@ -102,7 +102,7 @@ def router() -> APIRouter:
                     saved = contacts.add_contact(s, s.get_one(Tenant, actor.tenant_id), data, actor.label, ctx.clock)
                     new_id = saved.row.id
             except QuotemailError as exc:
-                return page(request, None, typed, from_error(exc).status, str(exc))
+                return page(request, None, typed, from_error(exc).status, request.app.state.pages.explain(request, exc))
             return see_other(f"/contacts/{new_id}?flash=contact_added")
 
         return await anyio.to_thread.run_sync(work)
@@ -127,7 +127,7 @@ def router() -> APIRouter:
                 with ctx.sessions.begin() as s:
                     contacts.update_contact(s, contact_id, changes, actor.label, ctx.clock)
             except QuotemailError as exc:
-                return page(request, contact_id, typed, from_error(exc).status, str(exc))
+                return page(request, contact_id, typed, from_error(exc).status, request.app.state.pages.explain(request, exc))
             return see_other(f"/contacts/{contact_id}?flash=saved")
 
         return await anyio.to_thread.run_sync(work)

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from quotemaild.edges.http.deps import Ctx, owned_contact
 from quotemaild.edges.http.web.auth import PageActor, see_other
+from quotemaild.edges.http.web.render import human_size
 from quotemaild.errors import InvalidInput, QuotemailError
 from quotemaild.services import contacts, contacts_io, merge
 from quotemaild.edges.http.web.contact_card import card_page
@@ -57,7 +58,8 @@ def router() -> APIRouter:
         # exactly what was checked.
         raw = await file.read(MAX_CSV + 1) if file is not None and file.filename else base64.b64decode(data or b"")
         if len(raw) > MAX_CSV:
-            raise InvalidInput("file", f"at most {MAX_CSV} bytes")
+            raise InvalidInput("file", f"at most {MAX_CSV} bytes", code="file_too_big",
+                               params={"max": human_size(MAX_CSV)})
         do_commit = commit == "yes"
 
         def work() -> Response:

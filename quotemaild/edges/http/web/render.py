@@ -8,11 +8,13 @@ token the auth layer put on `request.state`) and a template context.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from importlib import resources
+from types import SimpleNamespace
 from typing import Any
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
@@ -84,6 +86,23 @@ def _when(ctx: Any, value: dt.datetime | str | None, fmt: str = "short") -> str:
 
 
 @pass_context
+def _day(ctx: Any, value: dt.date | str | None, fmt: str = "medium") -> str:
+    """A calendar day in the page's language (Babel's medium form: 12 jan 2027, 12 janv. 2027);
+    templates keep the ISO value in `<time datetime>` next to it."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return format_date(value, fmt, locale=LOCALES[ctx["lang"]])
+
+
+def _iso(value: object) -> str:
+    """The machine form for `<time datetime>`: ISO 8601 for dates and times, text as it is."""
+    iso = getattr(value, "isoformat", None)
+    return iso() if callable(iso) else ("" if value is None else str(value))
+
+
+@pass_context
 def _ago(ctx: Any, value: dt.datetime | str | None) -> str:
     if value is None:
         return ""
@@ -130,12 +149,23 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(when=_when, ago=_ago, money=_money, number=_number, status_name=_status,
+    env.globals.update(when=_when, day=_day, iso=_iso, ago=_ago, money=_money, number=_number, status_name=_status,
                        provenance_name=_named(PROVENANCE_NAMES), kind_name=_named(KIND_NAMES),
                        quote_state_name=_named(QUOTE_STATES),
                        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, STATUSES=STATUSES)
     env.filters["size"] = human_size
+    env.globals["problem_text"] = _problem_text
     return env
+
+
+@pass_context
+def _problem_text(ctx: Any, error: Any) -> str:
+    """A CSV report line's problem (a RowError) in the page's language."""
+    from quotemaild.edges.http.web.error_text import explanation  # it imports this module
+
+    if isinstance(error, Mapping):  # the report's view, as the API returns it
+        error = SimpleNamespace(**{"code": "", "params": {}, **error})
+    return explanation(translations(ctx["lang"]).gettext, ctx["lang"], error)
 
 
 class Pages:
@@ -147,6 +177,13 @@ class Pages:
     def gettext(self, request: Request, message: str, **variables: Any) -> str:
         text = translations(getattr(request.state, "lang", None) or "en").gettext(message)
         return text % variables if variables else text
+
+    def explain(self, request: Request, exc: QuotemailError, custom_labels: Mapping[str, str] | None = None) -> str:
+        """A refusal in the page's language: "Label: what is wrong" (web/error_text.py)."""
+        from quotemaild.edges.http.web.error_text import message  # it imports this module
+
+        lang = getattr(request.state, "lang", None) or "en"
+        return message(translations(lang).gettext, lang, exc, custom_labels or {})
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         lang = getattr(request.state, "lang", None) or "en"

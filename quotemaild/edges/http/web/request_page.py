@@ -1,6 +1,7 @@
 """/requests/{id}: one request's conversation, facts, timeline, and the seller's actions on it.
 
-GET renders the page (and marks the request read for this user). Each action is a form POST
+GET renders the page from a read session; marking the request read for this user is written
+after the response is sent (`read_marks.py`). Each action is a form POST
 that calls the one service the JSON API's twin route calls and answers 303 back to the page
 with a flash code; a refused action (bad input, a move the workflow forbids) renders the page
 again with the reason, and nothing of it is stored.
@@ -16,20 +17,23 @@ import anyio.to_thread
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
-from quotemaild.clock import Clock
 from quotemaild.domain.status import Status, event_for_target
 from quotemaild.edges.http.deps import Ctx, owned_request
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web import views
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.errors import InvalidInput, QuotemailError
+from quotemaild.edges.http.web.read_marks import ReadMarks
+from quotemaild.edges.http.web.render import human_size
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.services import inbox, reply, request_contacts, requests
+from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
+from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
-from quotemaild.services.contacts import list_contacts
 from quotemaild.services.identity import Actor
 from quotemaild.services.users import list_users
+from quotemaild.store.models import Message
 
 MAX_FILES = 20
 
@@ -49,10 +53,11 @@ def allowed_moves(status: str, previous: str | None) -> list[str]:
 
 
 def page_context(request: Request, session: Session, actor: Actor, request_id: int,
-                 clock: Clock | None = None) -> dict[str, Any]:
-    """Everything the request page shows; with a clock, opening it marks it read for the user."""
+                 detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the request page shows (`detail`: the request as opened, if done already)."""
     pages = request.app.state.pages
-    detail = inbox.open_request(session, actor, request_id, clock)
+    if detail is None:
+        detail = inbox.open_request(session, actor, request_id)
     api = request.app.state.api
     extras = message_extras(session, request_id, api.config is not None and api.config.outbound.smarthost is not None)
     for message in detail["messages"]:
@@ -71,11 +76,12 @@ def page_context(request: Request, session: Session, actor: Actor, request_id: i
         "first_in": views.first_inbound(conversation),
         "timeline": [{**e, "text": views.timeline_text(e, gettext, status_name)} for e in detail["timeline"]],
         "contact": detail.get("contact"),
-        "contacts": [] if detail.get("contact") else list_contacts(session, actor.tenant_id, limit=500),
+        "contacts": [] if detail.get("contact") else request_contacts.link_choices(session, actor.tenant_id),
         "users": users,
         "quotes": [{**q, "state": q["status"], "total": q["total_incl"]} for q in detail.get("quotes", [])],
         "moves": allowed_moves(detail["status"], detail.get("previous_status")),
         "reply_text": views.reply_text(me.tenant_language, detail.get("requester_name")),
+        "nav": neighbours(session, actor.tenant_id, request_id),
         "others": request.app.state.presence.others(actor.tenant_id, request_id, me.id, dt.datetime.now(dt.UTC)),
     }
 
@@ -88,9 +94,14 @@ def router() -> APIRouter:
         owned_request(request_id, actor, ctx)
         me = request.state.web_user
         request.app.state.presence.ping(actor.tenant_id, request_id, me.id, me.name, dt.datetime.now(dt.UTC))
-        with ctx.sessions.begin() as s:
-            context = page_context(request, s, actor, request_id, ctx.clock)
-        return request.app.state.pages.render(request, "request.html", **context)
+        with ctx.readers() as s:  # no write here: the read mark follows the response
+            detail, mark = inbox.open_request_deferred(s, actor, request_id)
+            context = page_context(request, s, actor, request_id, detail)
+        response = request.app.state.pages.render(request, "request.html", **context)
+        if mark is not None:
+            marks: ReadMarks = request.app.state.read_marks
+            response.background = BackgroundTask(marks.record, ctx.sessions, ctx.clock, mark, marks.schedule(mark))
+        return response
 
     def act(request: Request, ctx: Ctx, actor: Actor, request_id: int, flash: str,
             work: Callable[[Session], object], open_form: str = "", to: str | None = None) -> Response:
@@ -102,7 +113,8 @@ def router() -> APIRouter:
             with ctx.readers() as s:
                 context = page_context(request, s, actor, request_id)
             status = from_error(exc).status  # the API's table: 403, 404, 409, 422...
-            return request.app.state.pages.render(request, "request.html", status, error=str(exc),
+            return request.app.state.pages.render(request, "request.html", status,
+                                                  error=request.app.state.pages.explain(request, exc),
                                                   open_form=open_form, **context)
         if ctx.feed is not None:
             ctx.feed.wake()
@@ -137,7 +149,8 @@ def router() -> APIRouter:
             data = await upload.read(ctx.max_upload + 1)
             total += len(data)
             if total > ctx.max_upload:
-                raise InvalidInput("files", f"the attachments together exceed {ctx.max_upload} bytes")
+                raise InvalidInput("files", f"the attachments together exceed {ctx.max_upload} bytes",
+                                   code="file_too_big", params={"max": human_size(ctx.max_upload)})
             attachments.append(OutboundAttachment(upload.filename, upload.content_type or "application/octet-stream",
                                                   data))
         queued: list[Any] = []
@@ -183,8 +196,23 @@ def router() -> APIRouter:
         return act(request, ctx, actor, request_id, "prospect_created",
                    lambda s: request_contacts.create_prospect(s, request_id, actor.label, ctx.clock))
 
+    @r.post("/requests/{request_id}/messages/{message_id}/verdict")
+    def verdict(request: Request, request_id: int, message_id: int, actor: PageActor, ctx: Ctx,
+                verdict: Annotated[str, Form(max_length=10)] = "") -> Response:
+        """A customer's mail taken for an automatic answer, or the other way round
+        (`POST /api/v1/messages/{id}/verdict`, the CLI's `message verdict`)."""
+        def work(s: Session) -> None:
+            message = s.get(Message, message_id)
+            if message is None or message.request_id != request_id:
+                raise NotFound("message", str(message_id))
+            robot_answers.correct_verdict(s, message_id, verdict, actor.label, ctx.clock.now())
+
+        return act(request, ctx, actor, request_id, "verdict_corrected", work)
+
     @r.post("/requests/{request_id}/unread")
     def unread(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        if actor.user_id is not None:  # a read mark of this page still on its way must not win
+            request.app.state.read_marks.cancel(actor.user_id, request_id)
         return act(request, ctx, actor, request_id, "marked_unread",
                    lambda s: inbox.mark_unread(s, actor, request_id), to="/?flash=marked_unread")
 
@@ -194,7 +222,7 @@ def router() -> APIRouter:
         def work(s: Session) -> None:
             actor.require_admin("delete a request")
             if confirm != "yes":
-                raise InvalidInput("confirm", "tick the box: deleting cannot be undone")
+                raise InvalidInput("confirm", "tick the box: deleting cannot be undone", code="delete_confirm")
             requests.delete_request(s, request_id, actor.label, ctx.clock)
 
         return act(request, ctx, actor, request_id, "deleted", work, to="/?flash=deleted")

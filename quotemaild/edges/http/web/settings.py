@@ -17,7 +17,7 @@ from quotemaild.edges.http.deps import Ctx
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
 from quotemaild.edges.http.web.i18n import LANGUAGES
-from quotemaild.errors import QuotemailError
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.templates import KINDS, default_template, render_mail, sample_context, validate_template
 from quotemaild.services import identity
 from quotemaild.services.identity import Actor
@@ -25,7 +25,8 @@ from quotemaild.services.sources import list_sources, source_view
 from quotemaild.services.templates import set_template
 from quotemaild.services.tenants import TenantUpdate, update_tenant
 from quotemaild.services.users import add_user, list_users
-from quotemaild.store.models import Tenant, TenantTemplate
+from quotemaild.services.web_sessions import end_user_sessions
+from quotemaild.store.models import Tenant, TenantTemplate, User
 from quotemaild.store.queries import list_messages
 
 
@@ -83,7 +84,8 @@ def router() -> APIRouter:
             with ctx.sessions.begin() as s:
                 update_tenant(s, actor.tenant_slug, changes)
         except QuotemailError as exc:
-            return page(request, ctx, actor, from_error(exc).status, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor, from_error(exc).status, error=said)
         return see_other("/settings?flash=saved")
 
     @r.post("/settings/templates")
@@ -98,7 +100,8 @@ def router() -> APIRouter:
             with ctx.sessions.begin() as s:
                 set_template(s, s.get_one(Tenant, actor.tenant_id), kind, tlang, text, ctx.clock.now())
         except QuotemailError as exc:
-            return page(request, ctx, actor, 422, kind=kind, tlang=tlang, draft=text, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor, 422, kind=kind, tlang=tlang, draft=text, error=said)
         return see_other(f"/settings?kind={kind}&tlang={tlang}&flash=saved#texts")
 
     @r.post("/settings/users")
@@ -113,8 +116,26 @@ def router() -> APIRouter:
                                 "admin" if role == "admin" else "seller", ctx.clock)
                 identity.set_password(s, user, password)
         except QuotemailError as exc:
-            return page(request, ctx, actor, from_error(exc).status, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor, from_error(exc).status, error=said)
         return see_other("/settings?flash=saved#users")
+
+    @r.post("/settings/users/{user_id}/password")
+    def user_password(request: Request, user_id: int, actor: PageActor, ctx: Ctx,
+                      password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+        """A new password for a user who forgot theirs (`PUT /api/v1/users/{id}/password`); their
+        open sessions end."""
+        actor.require_admin("setting another user's password")
+        try:
+            with ctx.sessions.begin() as s:
+                user = s.get(User, user_id)
+                if user is None or user.tenant_id != actor.tenant_id:
+                    raise NotFound("user", user_id)
+                identity.set_password(s, user, password)
+                end_user_sessions(s, user.id)
+        except InvalidInput as exc:
+            return page(request, ctx, actor, 422, error=str(exc))
+        return see_other("/settings?flash=password_set#users")
 
     @r.post("/settings/tokens")
     def create_token(request: Request, actor: PageActor, ctx: Ctx,
@@ -125,7 +146,7 @@ def router() -> APIRouter:
                 _, secret = identity.create_token(s, s.get_one(Tenant, actor.tenant_id), name, role, actor.label,
                                                   ctx.clock)
         except QuotemailError as exc:
-            return page(request, ctx, actor, 422, error=str(exc))
+            return page(request, ctx, actor, 422, error=request.app.state.pages.explain(request, exc))
         return page(request, ctx, actor, new_token=secret)  # shown once, never stored in clear
 
     @r.post("/settings/tokens/{token_id}/revoke")

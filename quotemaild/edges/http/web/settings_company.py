@@ -24,7 +24,7 @@ from quotemaild.domain.tenant_profile import LANGUAGES, MAX_LOGO, PER_LANGUAGE, 
 from quotemaild.edges.http.deps import Ctx
 from quotemaild.edges.http.problems import from_error
 from quotemaild.edges.http.web.auth import PageActor, see_other
-from quotemaild.errors import NotFound, QuotemailError
+from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.services.sources import TLS_MODES, NewImapSource, add_imap_source, list_sources, remove_source
 from quotemaild.services.tenant_profile import logo_data_uri, profile_view, set_logo, update_profile
 from quotemaild.services.tenants import TenantUpdate, update_tenant
@@ -98,8 +98,9 @@ def router() -> APIRouter:
             try:
                 days = int(validity) if validity else None
             except ValueError:
+                wrong = InvalidInput("quote_validity_days", "must be a whole number", code="not_whole")
                 return page(request, ctx, actor.tenant_slug, actor.tenant_id, 422, typed,
-                            "quote_validity_days: must be a whole number of days")
+                            request.app.state.pages.explain(request, wrong))
             try:
                 with ctx.sessions.begin() as s:
                     update_profile(s, actor.tenant_slug, changes)
@@ -111,7 +112,7 @@ def router() -> APIRouter:
                         set_logo(s, actor.tenant_slug, None)
             except QuotemailError as exc:
                 return page(request, ctx, actor.tenant_slug, actor.tenant_id, from_error(exc).status, typed,
-                            str(exc))
+                            request.app.state.pages.explain(request, exc))
             return see_other("/settings/company?flash=saved")
 
         return await anyio.to_thread.run_sync(work)
@@ -133,7 +134,8 @@ def router() -> APIRouter:
                 add_imap_source(s, new, ctx.clock)
         except QuotemailError as exc:
             Path(secret).unlink(missing_ok=True)  # nothing stored: no password left behind
-            return page(request, ctx, actor.tenant_slug, actor.tenant_id, from_error(exc).status, error=str(exc))
+            said = request.app.state.pages.explain(request, exc)
+            return page(request, ctx, actor.tenant_slug, actor.tenant_id, from_error(exc).status, error=said)
         return see_other("/settings/company?flash=saved#mailboxes")
 
     @r.post("/settings/sources/{source_id}/remove")

@@ -47,7 +47,17 @@ TIMELINE = {
     "needs_attention": N_("New mail on a closed request: needs attention"),
     "quote_accepted": N_("Quote %(number)s accepted"),
     "quote_rejected": N_("Quote %(number)s rejected"),
+    "quote_edited": N_("Quote %(number)s changed"),
+    "quote_deleted": N_("Draft quote %(number)s deleted"),
+    "quote_expired": N_("Quote %(number)s expired"),
+    "quote_superseded": N_("Quote %(number)s replaced by a new version"),
+    "quote_restored": N_("Quote %(number)s applies again"),
+    "attention_cleared": N_("Seen: no longer needs attention"),
+    "prospect_activated": N_("Prospect %(who)s is now active"),
+    "verdict_corrected": N_("A mail was marked as written by a person"),
+    "verdict_corrected_robot": N_("A mail was marked as an automatic answer"),
 }
+ROBOT_KINDS = ("out_of_office", "auto_reply")
 
 
 def reply_text(language: str, name: str | None) -> str:
@@ -60,6 +70,8 @@ def reply_text(language: str, name: str | None) -> str:
 def timeline_text(entry: Mapping[str, Any], gettext: Gettext, status_name: Callable[[str], str]) -> str:
     kind = entry.get("kind", "")
     detail = entry.get("detail") or {}
+    if kind == "verdict_corrected" and detail.get("after") != "human":
+        kind = "verdict_corrected_robot"
     template = TIMELINE.get(kind)
     if template is None:
         if kind.endswith("_received"):
@@ -115,6 +127,9 @@ def conversation(detail: Mapping[str, Any], gettext: Gettext) -> list[dict[str, 
             "forwarded_by": m.get("forwarded_by"),
             "confidence": m.get("requester_confidence"),
             "provenance": m.get("provenance"),
+            "id": m.get("id"),
+            "robot": not outbound and m.get("kind") in ROBOT_KINDS,
+            "absence": m.get("kind") == "out_of_office",
             "queued": outbound and bool(delivery) and not delivery.get("sent"),
             "queued_reason": delivery.get("reason") or "",
         }))
