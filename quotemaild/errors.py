@@ -79,6 +79,15 @@ class StatusConflict(InvalidInput):
         self.quotes = quotes
 
 
+class OutboxBusy(InvalidInput):
+    """`outbox retry` on a mail a sender holds right now: retrying it could send it twice."""
+
+    def __init__(self, outbox_id: int, claimed_until: str) -> None:
+        super().__init__("id", f"outbox message {outbox_id} is being sent right now (claimed until {claimed_until}); "
+                         "retry it after that if it did not leave")  # fmt: skip
+        self.outbox_id = outbox_id
+
+
 class ProcessingError(QuotemailError):
     pass
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from quotemaild.bench import report
 from quotemaild.bench.runner import Settings, run
+from quotemaild.bench.stores import StoreUnavailable
 
 MiB = 1024 * 1024
 FULL_SIZES = (10_000, 100_000, 1_000_000)
@@ -61,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--web-requests", type=_positive, help="web stage: requests in the store (default 100000; quick 500)")
     p.add_argument("--web-runs", type=_positive, help="web stage: timed requests per page (default 50; quick 5)")
     p.add_argument("--skip-web", action="store_true", help="skip the web app / API server-time stage")
+    p.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                   help="the stores' engine (default sqlite; postgresql: a private PostgreSQL 15 server from "
+                   "Debian's package for the run, removed after)")
     p.add_argument("--paced-ratio", type=float, default=0.4,
                    help="paced stage: offered rate as a fraction of the null handler's rate (default 0.4)")
     p.add_argument("--paced-rate", type=float, help="paced stage: a fixed offered rate in msgs/s instead")
@@ -89,6 +93,7 @@ def settings(args: argparse.Namespace, workdir: Path) -> Settings:
         web_requests=args.web_requests or (500 if quick else 100_000),
         web_runs=args.web_runs or (5 if quick else 50),
         skip_web=args.skip_web,
+        store=args.store,
         paced_ratio=args.paced_ratio,
         paced_rate=args.paced_rate,
     )
@@ -101,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = run(settings(args, workdir.resolve()))
+    except StoreUnavailable as exc:
+        print(f"python -m quotemaild.bench: --store {args.store}: {exc}", file=sys.stderr)
+        return 2
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)

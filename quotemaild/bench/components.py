@@ -25,7 +25,8 @@ from quotemaild.bench.drivers import Load, build_messages
 from quotemaild.bench.procs import BENCH_DOMAIN, BENCH_RECIPIENT
 
 
-def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
+def measure(db_path: Path | str, messages: int, sessions: int) -> dict[str, Any]:
+    """`db_path`: a fresh SQLite file, or the URL of an empty PostgreSQL database."""
     from sqlalchemy import insert
 
     from quotemaild.clock import SystemClock
@@ -37,7 +38,9 @@ def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
     from quotemaild.store.db import make_engine, make_sessionmaker, migrate
     from quotemaild.store.models import Tenant
 
-    engine = make_engine(StoreConfig(url=f"sqlite:///{db_path}"))
+    from quotemaild.bench.stores import store_url
+
+    engine = make_engine(StoreConfig(url=store_url(db_path)))
     migrate(engine)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
@@ -87,10 +90,12 @@ def measure(db_path: Path, messages: int, sessions: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def run_components(messages: int, sessions: int, timeout: float = 900.0) -> dict[str, Any]:
-    """The measurement in a subprocess; structlog's per-message lines go to its stderr, dropped."""
+def run_components(messages: int, sessions: int, timeout: float = 900.0, store_url: str | None = None) -> dict[str, Any]:
+    """The measurement in a subprocess; structlog's per-message lines go to its stderr, dropped.
+    `store_url`: an empty PostgreSQL database to measure on instead of a temp SQLite file."""
     with tempfile.TemporaryDirectory(prefix="quotemaild-components-") as tmp:
-        cmd = [sys.executable, "-m", "quotemaild.bench.components", "--db", str(Path(tmp) / "c.db"),
+        where = ["--store-url", store_url] if store_url else ["--db", str(Path(tmp) / "c.db")]
+        cmd = [sys.executable, "-m", "quotemaild.bench.components", *where,
                "--messages", str(messages), "--sessions", str(sessions)]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
@@ -100,11 +105,13 @@ def run_components(messages: int, sessions: int, timeout: float = 900.0) -> dict
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m quotemaild.bench.components", description=__doc__)
-    p.add_argument("--db", type=Path, required=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="a fresh SQLite file")
+    where.add_argument("--store-url", help="an empty PostgreSQL database (postgresql+psycopg://...)")
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--sessions", type=int, default=32)
     a = p.parse_args(argv)
-    result = measure(a.db, a.messages, a.sessions)
+    result = measure(a.db or a.store_url, a.messages, a.sessions)
     sys.stdout.flush()
     print(json.dumps(result))
     return 0

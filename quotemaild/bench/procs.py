@@ -12,7 +12,6 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from quotemaild.bench.baseline import READY_PREFIX
+from quotemaild.bench.stores import Store, scalar, store_url
 
 BENCH_DOMAIN = "proposals.bench.test"
 BENCH_SLUG = "bench"
@@ -41,7 +41,7 @@ class Server:
     port: int
     proc: subprocess.Popen[bytes]
     log_path: Path | None = None
-    db_path: Path | None = None
+    db_path: Store | None = None  # the store: a SQLite file or a PostgreSQL URL
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -115,7 +115,7 @@ def start_baseline(
 
 
 def write_config(
-    workdir: Path, port: int, db_path: Path, max_message_size: int, log_level: str, smarthost: str | None = None,
+    workdir: Path, port: int, db_path: Store, max_message_size: int, log_level: str, smarthost: str | None = None,
     poll_interval: float | None = None, http_port: int | None = None,
 ) -> Path:
     cfg = workdir / "quotemaild-bench.toml"
@@ -128,7 +128,7 @@ def write_config(
         # The baseline has no per-session command limit; one smtp-source session sends all N.
         f"max_commands = {BENCH_MAX_COMMANDS}\n\n"
         f'[mail]\ndomain = "{BENCH_DOMAIN}"\nmax_message_size = {max_message_size}\n\n'
-        f'[store]\nurl = "sqlite:///{db_path}"\n\n'
+        f'[store]\nurl = "{store_url(db_path)}"\n\n'
         f'[security]\nsecret = "{secrets.token_urlsafe(32)}"\n\n'
         f'[log]\nlevel = "{log_level}"\nformat = "json"\n\n'
         + (f'[http]\nlisten = "127.0.0.1:{http_port}"\n\n' if http_port else "") + outbound,
@@ -160,14 +160,15 @@ def start_quotemaild(
     workdir: Path,
     *,
     max_message_size: int,
-    db_path: Path | None = None,
+    db_path: Store | None = None,
     preloaded: bool = False,
     log_level: str = "info",
     smarthost: str | None = None,
     poll_interval: float | None = None,
     http_port: int | None = None,
 ) -> Server:
-    """quotemaild with its real pipeline; a fresh store unless `db_path` points at a preloaded one."""
+    """quotemaild with its real pipeline; a fresh SQLite store unless `db_path` names another store
+    (a SQLite file or a PostgreSQL URL; `preloaded`: it holds the bench tenant already)."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = db_path or workdir / "quotemaild.db"
     port = free_port()
@@ -190,39 +191,22 @@ def start_quotemaild(
     return server
 
 
-def stored_count(db_path: Path) -> int | None:
+def stored_count(db_path: Store) -> int | None:
     """Raw messages in the store (read-only): what the server acknowledged, to compare with what was sent."""
-    try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute("SELECT count(*) FROM raw_messages").fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0])
+    return scalar(db_path, "SELECT count(*) FROM raw_messages")
 
 
-def threaded_count(db_path: Path) -> int | None:
+def threaded_count(db_path: Store) -> int | None:
     """Inbound messages threaded into a request (read-only): what processing made of the mail."""
-    try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM messages WHERE direction = 'in' AND request_id IS NOT NULL"
-            ).fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0])
+    return scalar(db_path, "SELECT count(*) FROM messages WHERE direction = 'in' AND request_id IS NOT NULL")
 
 
-def pending_count(db_path: Path) -> int | None:
+def pending_count(db_path: Store) -> int | None:
     """Stored raw messages not yet processed (read-only; None if the table is not there)."""
-    try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute("SELECT count(*) FROM raw_messages WHERE state = 'pending'").fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0])
+    return scalar(db_path, "SELECT count(*) FROM raw_messages WHERE state = 'pending'")
 
 
-def wait_drained(db_path: Path, timeout: float) -> dict[str, float | int | None]:
+def wait_drained(db_path: Store, timeout: float) -> dict[str, float | int | None]:
     """How long after the last ack the post-ack processing needed to catch up."""
     start = time.monotonic()
     first = pending_count(db_path)

@@ -116,6 +116,10 @@ def render(result: dict[str, Any]) -> str:
         f"fsync {m.get('fsync_ms')} ms; load average at start {result['loadavg_start'][0]:.2f}, "
         f"at end {result['loadavg_end'][0]:.2f} (other work on the machine skews every number)"
     )
+    store = result.get("store") or {"kind": "sqlite"}
+    if store["kind"] != "sqlite":
+        tuned = ", ".join(f"{k}={v}" for k, v in (store.get("settings") or {}).items())
+        out.append(f"Store: {store['kind']} {store.get('version')} (private server for this run; {tuned})")
     base = result["targets"]["baseline"]
     qm = result["targets"]["quotemaild"]
     out.append("")

@@ -10,6 +10,10 @@ baseline's and quotemaild's runs taking turns: a minute in which the machine is 
 one pair, not one server, and each ratio is the median of the pairs' ratios. Each scale level's
 ingest rate is the median of `repeats` runs too. quotemaild's runs each wait for processing to
 catch up, so every run starts on an idle daemon.
+
+`store` picks the stores' engine: SQLite files in the workdir (the default), or databases on one
+private PostgreSQL server for the run (`stores.py`); the stages that still read SQLite files
+directly (paced, ack and queue -> smarthost, web) are skipped on PostgreSQL and say so.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from quotemaild.bench import drivers, procs, rss
+from quotemaild.bench.stores import BenchStores, Store, StoreUnavailable, open_stores
 from quotemaild.bench.drivers import Load
 from quotemaild.bench.procs import BENCH_RECIPIENT, QuotemaildUnavailable, Server
 
@@ -53,6 +58,7 @@ class Settings:
     web_requests: int = 100_000  # the web stage's store: requests of the bench tenant
     web_runs: int = 50  # timed requests per page
     skip_web: bool = False
+    store: str = "sqlite"  # or "postgresql": a private server for the run
     paced_ratio: float = 0.4  # the paced stage's offered rate, over the null handler's accepted rate
     paced_rate: float | None = None  # or a fixed rate (msgs/s), e.g. when running it alone
 
@@ -262,11 +268,10 @@ def _paced_rate(targets: dict[str, Any], s: Settings) -> float:
     return s.paced_ratio * base
 
 
-def scale(s: Settings, quotemaild_ok: str | None) -> dict[str, Any]:
+def scale(s: Settings, quotemaild_ok: str | None, stores: BenchStores | None = None) -> dict[str, Any]:
     from quotemaild.bench.scale import BulkLoader, db_size_mb, measure_queries  # needs the store
 
-    db = s.workdir / "scale" / "store.db"
-    db.parent.mkdir(parents=True, exist_ok=True)
+    db = (stores or BenchStores("sqlite", s.workdir)).fresh("scale")
     loader = BulkLoader(db)
     levels: list[dict[str, Any]] = []
     try:
@@ -289,7 +294,7 @@ def scale(s: Settings, quotemaild_ok: str | None) -> dict[str, Any]:
     return out
 
 
-def _ingest_at(s: Settings, db: Path, size: int) -> dict[str, Any]:
+def _ingest_at(s: Settings, db: Store, size: int) -> dict[str, Any]:
     workdir = s.workdir / f"scale-{size}"
     with procs.start_quotemaild(workdir, max_message_size=s.max_message_size, db_path=db,
                                 preloaded=True, log_level=s.log_level) as server:  # fmt: skip
@@ -300,10 +305,20 @@ def _ingest_at(s: Settings, db: Path, size: int) -> dict[str, Any]:
 
 
 def run(s: Settings) -> dict[str, Any]:
+    stores = open_stores(s.store, s.workdir)
+    try:
+        return _run(s, stores)
+    finally:
+        stores.close()
+
+
+def _run(s: Settings, stores: BenchStores) -> dict[str, Any]:
     result: dict[str, Any] = {"schema": 1, "mode": "quick" if s.quick else "full", "started_at": _now()}
     from quotemaild.bench.report import machine
 
     result["machine"] = machine(s.workdir)
+    result["store"] = stores.describe()
+    postgresql = stores.server is not None
     result["loadavg_start"] = list(os.getloadavg())
     result["params"] = {
         "n": s.n, "sessions": list(s.sessions), "size": s.size, "sizes": list(s.sizes),
@@ -320,7 +335,8 @@ def run(s: Settings) -> dict[str, Any]:
 
     def start_quotemaild(tag: str) -> Callable[[], Server]:
         return lambda: procs.start_quotemaild(
-            s.workdir / tag, max_message_size=s.max_message_size, log_level=s.log_level
+            s.workdir / tag, max_message_size=s.max_message_size, log_level=s.log_level,
+            db_path=stores.fresh(tag) if postgresql else None,
         )
 
     targets, result["ratio"] = bench_servers(
@@ -331,7 +347,8 @@ def run(s: Settings) -> dict[str, Any]:
     def components() -> dict[str, Any]:
         from quotemaild.bench.components import run_components
 
-        return run_components(min(s.n, 2000), max(s.sessions))
+        url = stores.fresh("components") if postgresql else None
+        return run_components(min(s.n, 2000), max(s.sessions), store_url=str(url) if url else None)
 
     result["components"] = _guard(components)
 
@@ -343,9 +360,13 @@ def run(s: Settings) -> dict[str, Any]:
     else:  # still exercise the stage, on the baseline, and say so
         result["sustained"] = _guard(lambda: sustained(start_baseline, "baseline (quotemaild unavailable)", s))
 
+    sqlite_only = "this stage runs on SQLite only (it reads the store's file directly)"
+
     def paced_stage() -> dict[str, Any]:
         from quotemaild.bench import paced
 
+        if postgresql:
+            raise QuotemaildUnavailable(sqlite_only)
         if qm_reason is not None:
             raise QuotemaildUnavailable(qm_reason)
         rate = s.paced_rate or _paced_rate(targets, s)
@@ -357,11 +378,13 @@ def run(s: Settings) -> dict[str, Any]:
     if s.skip_scale:
         result["scale"] = {"status": "skipped", "reason": "--skip-scale"}
     else:
-        result["scale"] = _guard(lambda: scale(s, qm_reason))
+        result["scale"] = _guard(lambda: scale(s, qm_reason, stores))
 
     def ack_to_smarthost() -> dict[str, Any]:
         from quotemaild.bench import smarthost
 
+        if postgresql:
+            raise QuotemaildUnavailable(sqlite_only)
         if qm_reason is not None:
             raise QuotemaildUnavailable(qm_reason)
         return smarthost.measure(s.workdir / "smarthost", min(s.n, 300), s.max_message_size, s.log_level)
@@ -371,6 +394,8 @@ def run(s: Settings) -> dict[str, Any]:
     def queue_to_smarthost() -> dict[str, Any]:
         from quotemaild.bench import queue_latency
 
+        if postgresql:
+            raise QuotemaildUnavailable(sqlite_only)
         if qm_reason is not None:
             raise QuotemaildUnavailable(qm_reason)
         daemon_mails, cli_mails = (20, 10) if s.quick else (200, 50)
@@ -382,6 +407,8 @@ def run(s: Settings) -> dict[str, Any]:
     def web() -> dict[str, Any]:
         from quotemaild.bench import web as web_stage
 
+        if postgresql:
+            raise QuotemaildUnavailable(sqlite_only)
         if qm_reason is not None:
             raise QuotemaildUnavailable(qm_reason)
         return web_stage.measure(s.workdir / "web", s.web_requests, s.web_runs, s.max_message_size, s.log_level)

@@ -8,6 +8,11 @@ answer an earlier request of the same tenant. The `bench` tenant receives everyt
 holds `BIG_TENANT_REQUESTS` requests, three in four of them assigned to one of its `SELLERS`;
 later messages spread over the other tenants.
 
+On PostgreSQL the same rows go in with executemany (psycopg 3 pipelines SQLAlchemy's batched
+INSERT ... VALUES), then each table's id sequence is moved past the loaded ids (the loader writes
+explicit ids, which a sequence does not see) and the big tables are ANALYZEd, as autovacuum would
+do on a live store; plans come from EXPLAIN instead of EXPLAIN QUERY PLAN.
+
 `request list` is timed with the CLI's own query (`store.queries.request_query`) filtered by
 status and assignee; the thread lookup mirrors threading's Message-ID -> request step.
 """
@@ -20,13 +25,13 @@ import random
 import time
 from dataclasses import dataclass
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, insert, select
+from sqlalchemy import Connection, Engine, Select, func, insert, select, text
 
 from quotemaild.bench.drivers import percentiles
 from quotemaild.bench.procs import BENCH_DOMAIN, BENCH_SLUG
+from quotemaild.bench.stores import Store, size_mb, store_url
 from quotemaild.config import StoreConfig
 from quotemaild.store.db import make_engine, migrate
 from quotemaild.store.models import (
@@ -66,11 +71,11 @@ class _Counters:
 
 
 class BulkLoader:
-    """Grows one SQLite store to a given number of stored messages, in batches."""
+    """Grows one store (SQLite or PostgreSQL) to a given number of stored messages, in batches."""
 
-    def __init__(self, db_path: Path, seed: int = 7) -> None:
+    def __init__(self, db_path: Store, seed: int = 7) -> None:
         self.db_path = db_path
-        self.engine: Engine = make_engine(StoreConfig(url=f"sqlite:///{db_path}"))
+        self.engine: Engine = make_engine(StoreConfig(url=store_url(db_path)))
         migrate(self.engine)
         self.rng = random.Random(seed)
         self.statuses = [s for s, w in STATUSES for _ in range(w)]
@@ -86,6 +91,7 @@ class BulkLoader:
             conn.execute(insert(Tenant), rows)
             conn.execute(insert(User), [{"id": k, "tenant_id": 1, "name": f"Seller {k}", "email": email, "role": "seller",
                                           "created_at": now} for k, email in enumerate(SELLERS, start=1)])  # fmt: skip
+            self._after_load(conn, ("tenants", "users"))
 
     @staticmethod
     def _tenant_row(tid: int, slug: str, name: str, now: dt.datetime) -> dict[str, Any]:
@@ -118,9 +124,24 @@ class BulkLoader:
             with self.engine.begin() as conn:
                 self._load_batch(conn, self._counters(conn), n)
             added += n
+        if added:
+            with self.engine.begin() as conn:
+                self._after_load(conn, BIG_TABLES, analyze=True)
         wall = time.perf_counter() - start
         return {"messages": have + added, "added": added, "load_s": round(wall, 2),
                 "load_msgs_per_s": round(added / wall) if wall and added else None}  # fmt: skip
+
+    def _after_load(self, conn: Connection, tables: Any, analyze: bool = False) -> None:
+        """PostgreSQL: sequences past the explicit ids just written (or the daemon's next insert
+        would collide), and fresh planner statistics. SQLite needs neither."""
+        if conn.dialect.name != "postgresql":
+            return
+        for table in sorted(tables):
+            seq = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table})
+            if seq:
+                conn.execute(text(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))
+            if analyze:
+                conn.execute(text(f"ANALYZE {table}"))
 
     def _load_batch(self, conn: Connection, c: _Counters, n: int) -> None:
         rng = self.rng
@@ -229,7 +250,10 @@ def pending_stmt() -> Select[Any]:
 
 
 def explain(conn: Connection, stmt: Select[Any]) -> dict[str, Any]:
-    """EXPLAIN QUERY PLAN; `full_scans` lists big tables read without an index."""
+    """The query plan (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL); `full_scans` lists
+    big tables read without an index."""
+    if conn.dialect.name == "postgresql":
+        return _explain_postgresql(conn, stmt)
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     args = tuple(params[k] for k in (compiled.positiontup or []))
@@ -237,6 +261,19 @@ def explain(conn: Connection, stmt: Select[Any]) -> dict[str, Any]:
     plan = [str(r[-1]) for r in rows]
     full = [p for p in plan if p.startswith("SCAN ") and "USING" not in p and p.split()[1] in BIG_TABLES]
     return {"plan": plan, "full_scans": full, "temp_sort": any("TEMP B-TREE" in p for p in plan),
+            "uses_index": not full}  # fmt: skip
+
+
+def _explain_postgresql(conn: Connection, stmt: Select[Any]) -> dict[str, Any]:
+    """EXPLAIN's node lines (costs left out); a `Seq Scan on` a big table is a full scan, a
+    `Sort` node the counterpart of SQLite's temp B-tree."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    rows = conn.exec_driver_sql(f"EXPLAIN (COSTS off) {compiled}", compiled.construct_params()).all()
+    plan = [str(r[0]).strip() for r in rows]
+    nodes = [p.removeprefix("->").strip() for p in plan if not p.startswith(("Filter", "Index Cond", "Sort Key"))]
+    full = [p for p in nodes if p.startswith(("Seq Scan on ", "Parallel Seq Scan on "))
+            and p.split(" on ", 1)[1].split()[0] in BIG_TABLES]  # fmt: skip
+    return {"plan": plan, "full_scans": full, "temp_sort": any(n.startswith(("Sort", "Incremental Sort")) for n in nodes),
             "uses_index": not full}  # fmt: skip
 
 
@@ -285,6 +322,5 @@ def measure_queries(engine: Engine, runs: int, seed: int = 11) -> dict[str, Any]
     return result
 
 
-def db_size_mb(db_path: Path) -> float:
-    total = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*") if p.is_file())
-    return round(total / 1024 / 1024, 1)
+def db_size_mb(db_path: Store) -> float | None:
+    return size_mb(db_path)

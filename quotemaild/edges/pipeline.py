@@ -9,12 +9,15 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
 3. turn     `wait_turn` (several workers only): wait until no lower raw id of another worker is
             still pending, so a reply is never written before its original.
 4. write    one write transaction behind the gate (`gate.background`, the SMTP commit writer
-            first). Per message a savepoint in which `services.ingest.process_raw` threads and
-            stores it, then `acknowledge` queues its acknowledgement. Messages are written in
-            order and each one's rows are flushed before the next is threaded, so a reply in the
-            same batch as its original joins it exactly as one-by-one processing would. A message
-            that raises is rolled back to its savepoint and recorded as failed in a savepoint of
-            its own (`record_failure`); the rest of the batch goes on.
+            first). Per message `services.ingest.process_raw` threads and stores it, then
+            `acknowledge` queues its acknowledgement. Messages are written in order and each
+            one's rows are flushed before the next is threaded, so a reply in the same batch as
+            its original joins it exactly as one-by-one processing would. First without
+            savepoints, the change events kept for one INSERT at the end (`changes.deferred`);
+            if a message raises (or could not be prepared), the transaction is rolled
+            back and the batch written again with a savepoint per message: the one that raises
+            is rolled back to its savepoint and recorded as failed in a savepoint of its own
+            (`record_failure`); the rest of the batch goes on.
 5. commit   once per batch. If the commit itself fails, the batch is written again one message
             per transaction, so store trouble is pinned on no single message by mistake.
 6. report   an `Outcome` per message; the caller wakes the outbox when one queued mail.
@@ -25,6 +28,7 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -48,6 +52,7 @@ from quotemaild.services.ingest import (
     record_failure,
     tenant_identity,
 )
+from quotemaild.store import changes
 from quotemaild.store.blobs import BIG_BYTES, read_big
 from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
 from quotemaild.store.db import make_reader
@@ -113,7 +118,13 @@ def process_batch(
     todo = loaded
     while todo:
         try:
-            written, todo = _write(sessions, todo, steps)
+            if any(one.prepared is None for one in todo):  # one fails for sure: savepoints at once
+                written, todo = _write(sessions, todo, steps, savepoints=True)
+            else:
+                try:
+                    written, todo = _write(sessions, todo, steps, savepoints=False)
+                except _MessageFailed:  # rolled back: again with a savepoint per message
+                    written, todo = _write(sessions, todo, steps, savepoints=True)
         except GateAbandoned:
             raise
         except Exception as exc:  # the transaction failed as a whole: each message on its own
@@ -180,15 +191,23 @@ def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings
     return loaded
 
 
-def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps) -> tuple[list[Done], list[_Loaded]]:
-    """Hops 4 and 5: one transaction, a savepoint per message, one commit. Returns what was
-    written and what is left: when the SMTP commit writer starts waiting for the lock, the
-    transaction commits early and the rest goes into the next one, so a 250 never waits for a
-    whole batch."""
+class _MessageFailed(Exception):
+    """A message of a batch written without savepoints failed: the batch is written again with them."""
+
+
+def _write(
+    sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps, savepoints: bool = True
+) -> tuple[list[Done], list[_Loaded]]:
+    """Hops 4 and 5: one transaction, one commit. Returns what was written and what is left:
+    when the SMTP commit writer starts waiting for the lock, the transaction commits early and
+    the rest goes into the next one, so a 250 never waits for a whole batch.
+
+    `savepoints`: each message in a savepoint of its own, so one that fails is rolled back alone.
+    Without (the common case: a SAVEPOINT and its RELEASE cost about as much as a message's
+    INSERTs), the first message that fails (or could not be prepared) raises `_MessageFailed`
+    and the transaction is rolled back whole, for the caller to write again with savepoints."""
     if not loaded:
         return [], []
-    done: list[Done] = []
-    rest: list[_Loaded] = []
     with steps.gate.background(), sessions.begin() as session:
         # Lock the rows where the database can (PostgreSQL: another worker, instance or
         # `reprocess` holding one is skipped, not waited for); SQLite has one writer.
@@ -210,37 +229,60 @@ def _write(sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps)
         # tenant order, so two batches never wait for each other's locks.
         for tenant_id in sorted({raw.tenant_id for raw in raws.values()}):
             tenant_lock(session, tenant_id, Scope.THREADING)
-        for index, one in enumerate(loaded):
-            if index and steps.gate.wanted():
-                rest = loaded[index:]
-                break
-            raw = raws.get(one.raw_id)
-            if raw is None:
-                done.append(Done(one.raw_id, Outcome.SKIPPED))
-                continue
-            error = one.error
-            if one.prepared is not None:
-                try:
-                    with session.begin_nested():
-                        result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
-                        queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
-                    done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
-                    continue
-                except GateAbandoned:
-                    raise
-                except Exception as exc:  # this message only: its savepoint is rolled back
-                    error = _describe(exc)
-            assert error is not None
-            log.error("processing_failed", raw_id=one.raw_id, error=error[:500])
+        with changes.deferred(session) if not savepoints else contextlib.nullcontext():
+            done, rest = _write_each(session, loaded, raws, steps, savepoints)
+    del tenants
+    return done, rest
+
+
+def _write_each(
+    session: Session, loaded: list[_Loaded], raws: dict[int, RawMessage], steps: Steps, savepoints: bool
+) -> tuple[list[Done], list[_Loaded]]:
+    """The messages of `_write`, in order, until the SMTP commit writer wants the lock."""
+    done: list[Done] = []
+    rest: list[_Loaded] = []
+    for index, one in enumerate(loaded):
+        if index and steps.gate.wanted():
+            rest = loaded[index:]
+            break
+        raw = raws.get(one.raw_id)
+        if raw is None:
+            done.append(Done(one.raw_id, Outcome.SKIPPED))
+            continue
+        if not savepoints:
+            if one.prepared is None:
+                raise _MessageFailed(one.raw_id)
+            try:
+                result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
+                queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
+            except GateAbandoned:
+                raise
+            except Exception as exc:
+                raise _MessageFailed(one.raw_id) from exc
+            done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
+            continue
+        error = one.error
+        if one.prepared is not None:
             try:
                 with session.begin_nested():
-                    request_id = record_failure(session, one.raw_id, error, steps.clock)
-                done.append(Done(one.raw_id, Outcome.FAILED, False, None))
-                log.info("failure_recorded", raw_id=one.raw_id, request_id=request_id)
-            except Exception as inner:  # left pending; the worker does not take it again this run
-                log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
-                done.append(Done(one.raw_id, Outcome.FAILED, False, None))
-    del tenants
+                    result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
+                    queued = steps.acknowledge(session, result) if steps.acknowledge is not None else False
+                done.append(Done(one.raw_id, Outcome.PROCESSED, bool(queued), result))
+                continue
+            except GateAbandoned:
+                raise
+            except Exception as exc:  # this message only: its savepoint is rolled back
+                error = _describe(exc)
+        assert error is not None
+        log.error("processing_failed", raw_id=one.raw_id, error=error[:500])
+        try:
+            with session.begin_nested():
+                request_id = record_failure(session, one.raw_id, error, steps.clock)
+            done.append(Done(one.raw_id, Outcome.FAILED, False, None))
+            log.info("failure_recorded", raw_id=one.raw_id, request_id=request_id)
+        except Exception as inner:  # left pending; the worker does not take it again this run
+            log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
+            done.append(Done(one.raw_id, Outcome.FAILED, False, None))
     return done, rest
 
 

@@ -25,7 +25,7 @@ from quotemaild.edges import smtp_codes as codes
 from quotemaild.edges.aiosmtpd_overrides import PLAIN_PATH, QuotemailSMTP
 from quotemaild.edges.smtp_session import bind as _bind
 from quotemaild.edges.smtp_session import peer as _peer
-from quotemaild.edges.tenant_directory import TenantDirectory
+from quotemaild.edges.tenant_directory import DirectoryUnavailable, TenantDirectory
 from quotemaild.edges.writer import CommitWriter, RawInput
 from quotemaild.errors import StoreUnavailable
 from quotemaild.logs import get_logger
@@ -122,7 +122,12 @@ class IngestHandler:
         if route.slug == BOUNCE_LOCAL and route.tag is not None and self.bounce_tenant is not None:
             tenant_id = await asyncio.to_thread(self.bounce_tenant, address)
         if tenant_id is None:
-            tenant_id = self.tenants.lookup(route.slug)
+            try:
+                tenant_id = await self.tenants.lookup(route.slug)
+            except DirectoryUnavailable as exc:  # the store is down: maybe later, not "no such user"
+                self.stats.reject("451")
+                log.warning("recipient_unchecked", error=str(exc))
+                return codes.RECIPIENT_LOOKUP_TROUBLE
         if tenant_id is None:
             return await self._refuse(session, "550", codes.UNKNOWN_RECIPIENT.format(address=address))
         envelope.rcpt_tos.append(address)

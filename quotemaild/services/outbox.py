@@ -10,6 +10,9 @@ while its holder lives, and a row whose holder died is picked up again when the 
 The claim query skips rows another instance is claiming at the same moment (`FOR UPDATE SKIP
 LOCKED` on PostgreSQL; SQLite's write lock keeps claims apart). `confirm_claim` compares the
 lease it wrote, so a holder that stalled past its lease does not send a row someone else took.
+The lease is kept in `claimed_until` too (cleared when the attempt is recorded): `retry` refuses
+a row whose lease is current, since making it due again would let a second sender take it while
+the first is still talking to the smarthost.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from quotemaild.domain.retry import RetryPolicy, next_attempt
-from quotemaild.errors import InvalidInput, NotFound
+from quotemaild.errors import InvalidInput, NotFound, OutboxBusy
 from quotemaild.services import timeline
 from quotemaild.services.conversation import LOCAL_ALIAS_PREFIX
 from quotemaild.store.cluster import skip_locked
@@ -107,6 +110,7 @@ def claim_due(session: Session, now: dt.datetime, lease: dt.timedelta, limit: in
     ).all()
     for row in rows:
         row.next_attempt_at = until
+        row.claimed_until = until
     return Claim([Delivery(r.id, r.envelope_from, tuple(r.rcpt_to), r.data) for r in rows], until)
 
 
@@ -118,7 +122,7 @@ def confirm_claim(session: Session, outbox_id: int, held_until: dt.datetime, now
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.state == "queued",
                OutboxMessage.next_attempt_at == held_until)
-        .values(next_attempt_at=now + lease)
+        .values(next_attempt_at=now + lease, claimed_until=now + lease)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     return bool(getattr(done, "rowcount", 0) == 1)
@@ -127,6 +131,7 @@ def confirm_claim(session: Session, outbox_id: int, held_until: dt.datetime, now
 def record_sent(session: Session, outbox_id: int, reply: str, now: dt.datetime) -> None:
     row = session.get_one(OutboxMessage, outbox_id)
     row.state = "sent"
+    row.claimed_until = None
     row.sent_at = now
     row.attempts += 1
     row.first_attempt_at = row.first_attempt_at or now
@@ -147,6 +152,7 @@ def record_failure(
 ) -> str:
     """Schedule a retry, or fail for good and flag the request. Returns the new state."""
     row = session.get_one(OutboxMessage, outbox_id)
+    row.claimed_until = None
     row.attempts += 1
     row.first_attempt_at = row.first_attempt_at or now
     row.last_error = error[:1000]
@@ -184,13 +190,20 @@ def flag_request(session: Session, row: OutboxMessage, why: str, error: str, now
 
 
 def retry(session: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage:
-    """Queue a failed or waiting mail for an attempt now, with a fresh give-up window."""
-    row = session.get(OutboxMessage, outbox_id)
+    """Queue a failed or waiting mail for an attempt now, with a fresh give-up window.
+
+    Refused (`OutboxBusy`) while a sender's claim on the row is current. The row is read FOR
+    UPDATE: on PostgreSQL a claim at the same moment either skips it (SKIP LOCKED) or has
+    committed its lease before we read it; on SQLite the write lock orders the two."""
+    row = session.get(OutboxMessage, outbox_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotFound("outbox message", outbox_id)
     if row.state == "sent":
         raise InvalidInput("id", f"outbox message {outbox_id} was already sent")
+    if row.state == "queued" and row.claimed_until is not None and row.claimed_until > now:
+        raise OutboxBusy(outbox_id, iso(row.claimed_until) or "")
     row.state = "queued"
+    row.claimed_until = None
     row.next_attempt_at = now
     row.first_attempt_at = None
     session.info[OUTBOX_QUEUED] = True

@@ -19,7 +19,9 @@ event can always read what it speaks of. `track(sessions)` is called by `db.make
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import JSON, String, bindparam, delete, event, insert, literal, select
@@ -43,7 +45,58 @@ def prune(session: Session, now: dt.datetime, limit: int = 5000) -> int:
 
 
 def track(sessions: sessionmaker[Session]) -> None:
+    event.listen(sessions, "before_flush", _before_flush)
     event.listen(sessions, "after_flush", _after_flush)
+
+
+# Processing writes three or four change events per message, each one statement. Inside
+# `deferred` they are kept in order and written as one INSERT of many rows when it ends (or
+# before the session flushes ORM rows, whose events come after them), so the rows and their ids
+# are the same as written one by one.
+_DEFERRED = "quotemaild.changes.deferred"
+
+
+@contextlib.contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Change events written inside are inserted together on the way out (dropped if it raises:
+    the caller rolls back)."""
+    session.info[_DEFERRED] = []
+    try:
+        yield
+        flush_deferred(session)
+    finally:
+        session.info.pop(_DEFERRED, None)
+
+
+def flush_deferred(session: Session) -> None:
+    """Insert the deferred change events now, in the order they were written."""
+    rows: list[dict[str, Any]] | None = session.info.get(_DEFERRED)
+    if not rows:
+        return
+    session.info[_DEFERRED] = []
+    # A timeline entry's tenant is its request's: known from the request's or message's own
+    # event in the same batch, else read (a request that is gone gets no event, as with
+    # INSERT ... SELECT one by one).
+    tenants = {row["request_id"]: row["tenant_id"] for row in rows if row["tenant_id"] is not None}
+    unknown = {row["request_id"] for row in rows if row["tenant_id"] is None} - tenants.keys()
+    conn = session.connection()
+    if unknown:
+        found = conn.execute(select(_REQUESTS.c.id, _REQUESTS.c.tenant_id).where(_REQUESTS.c.id.in_(unknown)))
+        tenants.update({request_id: tenant_id for request_id, tenant_id in found})
+    complete = []
+    for row in rows:
+        if row["tenant_id"] is None:
+            tenant_id = tenants.get(row["request_id"])
+            if tenant_id is None:
+                continue
+            row = {**row, "tenant_id": tenant_id}
+        complete.append(row)
+    if complete:
+        conn.execute(_INSERT, complete)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    flush_deferred(session)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -91,7 +144,12 @@ _INSERT = insert(ChangeEvent.__table__)
 def written(session: Session, tenant_id: int, at: dt.datetime, kind: str, request_id: int, /, **data: Any) -> None:
     """The change event of a request or message row written with a Core statement."""
     session.info[CHANGES_WRITTEN] = True
-    session.execute(_INSERT, _row(tenant_id, at, kind, request_id, **data))
+    row = _row(tenant_id, at, kind, request_id, **data)
+    later: list[dict[str, Any]] | None = session.info.get(_DEFERRED)
+    if later is not None:
+        later.append(row)
+    else:
+        session.execute(_INSERT, row)
 
 
 def timeline_written(session: Session, request_id: int, event_id: int, entry: str, at: dt.datetime,
@@ -102,7 +160,11 @@ def timeline_written(session: Session, request_id: int, event_id: int, entry: st
     if kind == "status":
         data.update({"from": detail.get("from"), "to": detail.get("to")})
     session.info[CHANGES_WRITTEN] = True
-    session.execute(_INSERT_TIMELINE, {"request_id": request_id, "at": at, "kind": kind, "data": data})
+    later: list[dict[str, Any]] | None = session.info.get(_DEFERRED)
+    if later is not None:
+        later.append(_row(None, at, kind, request_id, **data))  # type: ignore[arg-type]
+    else:
+        session.execute(_INSERT_TIMELINE, {"request_id": request_id, "at": at, "kind": kind, "data": data})
 
 
 # Built once: a statement made per call is compiled (cache key and all) per call, and this one

@@ -73,7 +73,6 @@
   if (live && window.EventSource) {
     const banner = $("#live-note");
     let fresh = 0;
-    const loadedAt = Date.now();
     const source = new EventSource("/api/v1/events");
     const refresh = () => {
       // Fetch the first page as HTML and add the rows we do not have yet at the top;
@@ -111,8 +110,7 @@
     ["request", "message", "status"].forEach((kind) => source.addEventListener(kind, soon));
     // The stream starts at "now": what was processed between this page's render and the stream's
     // (re)connection would never arrive as an event, so every open brings the list up to date.
-    let opened = 0;
-    source.addEventListener("open", () => { if (opened++ > 0 || Date.now() - loadedAt > 1000) soon(); });
+    source.addEventListener("open", soon);
     source.onmessage = soon;
     window.addEventListener("beforeunload", () => source.close());
   }

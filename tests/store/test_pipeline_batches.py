@@ -164,3 +164,53 @@ def test_a_waiting_commit_writer_ends_the_batch_transaction_early(sessions):
     assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
     assert len(commits) == 4
     assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]
+
+
+@contextlib.contextmanager
+def savepoints_counted(sessions: sessionmaker[Session]) -> Iterator[list[str]]:
+    """The names of the SAVEPOINTs the engine opens while inside."""
+    names: list[str] = []
+    engine = sessions.kw["bind"]
+    listener = lambda conn, name: names.append(name)  # noqa: E731
+    event.listen(engine, "savepoint", listener)
+    try:
+        yield names
+    finally:
+        event.remove(engine, "savepoint", listener)
+
+
+def test_a_batch_where_nothing_fails_is_written_without_savepoints(sessions):
+    ids = store_all(sessions, thread_mails())
+    with savepoints_counted(sessions) as names:
+        done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
+    assert names == []
+    assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]
+
+
+def test_a_message_failing_in_a_batch_without_savepoints_redoes_the_batch_with_them(sessions, monkeypatch):
+    ids = store_all(sessions, thread_mails())
+    real_process_raw = pipeline.process_raw
+    calls: list[int] = []
+
+    def process_raw(session, raw, *args, **kwargs):
+        calls.append(raw.id)
+        result = real_process_raw(session, raw, *args, **kwargs)
+        if raw.id == ids[2]:
+            raise RuntimeError("threading exploded")
+        return result
+
+    monkeypatch.setattr(pipeline, "process_raw", process_raw)
+    with savepoints_counted(sessions) as names:
+        done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK))
+    # First pass without savepoints up to the failure, then the whole batch again with them:
+    # one per message, and one more for the failure record.
+    assert calls == [ids[0], ids[1], ids[2], *ids]
+    assert len(names) == 5
+    assert [d.outcome for d in done] == [Outcome.PROCESSED, Outcome.PROCESSED, Outcome.FAILED, Outcome.PROCESSED]
+    with sessions() as s:
+        kinds = {i: kind for i, kind in s.execute(select(Message.raw_id, Message.kind))}
+        assert len(s.scalars(select(Message.id)).all()) == 4  # nothing of the first pass is left
+    assert kinds[ids[2]] == "unprocessed"
+    # re2 answers re1, which failed: it threads by its References to the original, as one by one.
+    assert [n for _, n in threads(sessions)] == [0, 1, 2, 0]

@@ -44,6 +44,9 @@ class OutboxMessage(Base):
     smtp_reply: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    # The lease of the sender that claimed the row (None: not claimed). `next_attempt_at` holds
+    # the same time while claimed, but also a retry's backoff: only this says "being sent".
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     # A workflow move held back until the mail has left (no smarthost when it was queued):
     # {"event": "reply_sent"} or {"event": "quote_sent", "quote": ID}; applied by `record_sent`.
     on_sent: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
