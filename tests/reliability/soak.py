@@ -3,20 +3,26 @@
     python -m tests.reliability.soak --duration 1800      # make soak DURATION=1800
     (the reliability suite runs it for about 75 seconds: tests/reliability/test_soak.py)
 
-Load, from this process, for the whole duration, at about `--rate` messages a second (8; a rate
-the daemon sustains on a busy 2-core machine, so a backlog that does not drain is a finding): new requests (each from a new sender, so each
-must be acknowledged), customers' replies into those threads, bounces (null sender, a DSN),
-out-of-office auto-replies, `request reply` from the CLI, and /healthz + /metrics over HTTP.
+Load, from this process, for the whole duration, at about `--rate` SMTP messages a second (8; a
+rate the daemon sustains on a busy 2-core machine, so a backlog that does not drain is a
+finding): new requests (each from a new sender, so each must be acknowledged), customers'
+replies into those threads, bounces (null sender, a DSN), out-of-office auto-replies,
+`request reply` from the CLI, /healthz + /metrics; besides, about a tenth of that rate APPENDed
+to a real Dovecot mailbox that an IMAP source of the tenant polls (`soak_imap.py`), and a
+seller's HTTP use: API token calls, the event stream, the web login form (`soak_api.py`).
 SMTP clients behave like an MTA: a message counts as acknowledged only after its 250, and one
 that got no 250 (restart, kill) is sent again later. At 30 % and 80 % of the duration the
 daemon is restarted (SIGTERM), at 55 % it is SIGKILLed and started again.
 
-Counted at the end, after the queues drained: every acknowledged message is processed exactly
-once (one stored message per Message-ID, no raw copy pending or failed); every new request got
-exactly one acknowledgement at the smarthost (an extra copy is allowed only for a mail in the
-SIGKILL's at-least-once window, and counted); bounces and auto-replies opened no request; the
-daemon's memory (RSS, daemon + processing child) and open file descriptors, sampled during the
-last run, do not grow. The figures go to stdout as JSON.
+Counted at the end, after the queues drained and the IMAP source caught up: every acknowledged
+or APPENDed message is processed exactly once (one stored message per Message-ID, no raw copy
+pending or failed; one raw copy per IMAP UID); every new request got exactly one
+acknowledgement at the smarthost and every API reply was sent once (an extra copy is allowed
+only for a mail in the SIGKILL's at-least-once window, and counted); bounces and auto-replies
+opened no request; every note the API answered 201 is stored once; no 5xx and no error-level
+line in the daemon's log; the daemon's memory (RSS, daemon + processing child) and open file
+descriptors, sampled during its longest run under load, do not grow. The figures go to stdout
+as JSON.
 """
 
 from __future__ import annotations
@@ -24,14 +30,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +49,13 @@ from quotemaild.config import load_config
 from quotemaild.store import db
 from quotemaild.store.models import Message, OutboxMessage, QuoteRequest, RawMessage
 from tests.conftest import DOMAIN, config_dict, make_mail, write_config
-from tests.integration.daemon_proc import add_tenants, cli, free_port, spawn, wait_port
+from tests.integration.daemon_proc import add_tenants, cli, free_port
+from tests.reliability.soak_api import (ApiLoad, add_identity, api_client, api_counts, api_verdict, sse_client,
+                                        web_client)
+from tests.reliability.soak_imap import (IMAP_CONFIG, ImapLoad, add_source, caught_up, imap_client, imap_counts,
+                                         imap_verdict)
+from tests.reliability.soak_proc import Daemon, sample
+from tests.support.dovecot import dovecot_instance
 from tests.support.smtp_capture import CaptureServer
 
 TO = f"acme@{DOMAIN}"
@@ -143,76 +154,38 @@ async def cli_replies(cfg: Path, load: Load, stop: asyncio.Event, sessions) -> N
         load.replies_cli += done.returncode == 0
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _fds(pid: int) -> int:
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return 0
-
-
-def sample(pid: int) -> dict[str, int]:
-    procs = [pid, *_children(pid)]
-    return {"rss_kib": sum(_rss_kib(p) for p in procs), "fds": sum(_fds(p) for p in procs)}
-
-
-class Daemon:
-    def __init__(self, cfg: Path, log: Path, port: int) -> None:
-        self.cfg, self.log, self.port = cfg, log, port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = spawn(self.cfg, self.log)
-        wait_port(self.port, self.proc, timeout=60)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-        self.proc.wait(timeout=90)
-        if sig == signal.SIGKILL:  # the child notices the parent is gone and ends by itself
-            time.sleep(1.0)
-
-
 CLIENTS = 4
 
 
 async def run(duration: float, workdir: Path, rate: float = 8.0) -> dict[str, Any]:
-    """The soak for `duration` seconds at about `rate` messages a second (all clients together):
-    a load the daemon sustains, so a backlog that never drains is a finding, not the load."""
+    """The soak for `duration` seconds at about `rate` messages a second (all SMTP clients
+    together; IMAP adds about a tenth of that): a load the daemon sustains, so a backlog that
+    never drains is a finding, not the load."""
     port, http_port = free_port(), free_port()
-    with CaptureServer() as smarthost:
+    base = f"http://127.0.0.1:{http_port}"
+    with CaptureServer() as smarthost, dovecot_instance() as dovecot:
         data = config_dict(workdir, smtp={"listen": f"127.0.0.1:{port}"}, http={"listen": f"127.0.0.1:{http_port}"},
                            # timeout 5: a claim of the SIGKILLed instance runs out after 3 x 5 + 30 s
                            outbound={"smarthost": f"127.0.0.1:{smarthost.port}", "retry_initial": 1,
                                      "retry_max": 2, "poll_interval": 1, "timeout": 5},
-                           log={"level": "info", "format": "json"})
+                           imap=IMAP_CONFIG, log={"level": "info", "format": "json"})
         cfg = write_config(workdir / "config.toml", data)
         add_tenants(cfg, "acme")
+        token = add_identity(cfg)
         engine = db.make_engine(load_config(cfg).store)
         sessions = db.make_sessionmaker(engine)
+        add_source(sessions, dovecot, workdir)
         daemon = Daemon(cfg, workdir / "daemon.log", port)
         daemon.start()
-        load, stop, counter = Load(), asyncio.Event(), [0]
+        load, imap, api, stop, counter = Load(), ImapLoad(), ApiLoad(), asyncio.Event(), [0]
         tasks = [asyncio.create_task(smtp_client(port, load, stop, seed, counter, CLIENTS / rate))
                  for seed in range(CLIENTS)]
-        tasks.append(asyncio.create_task(http_client(http_port, load, stop)))
-        tasks.append(asyncio.create_task(cli_replies(cfg, load, stop, sessions)))
+        tasks += [asyncio.create_task(http_client(http_port, load, stop)),
+                  asyncio.create_task(cli_replies(cfg, load, stop, sessions)),
+                  asyncio.create_task(imap_client(dovecot, imap, load.new_ids, stop, 10 / rate)),
+                  asyncio.create_task(api_client(base, token, api, stop)),
+                  asyncio.create_task(sse_client(base, token, api, stop)),
+                  asyncio.create_task(web_client(base, api, stop))]
         t0 = time.monotonic()
         events = [(0.30, signal.SIGTERM), (0.55, signal.SIGKILL), (0.80, signal.SIGTERM)]
         segments: list[list[dict[str, int]]] = [[]]  # samples per daemon run
@@ -234,11 +207,15 @@ async def run(duration: float, workdir: Path, rate: float = 8.0) -> dict[str, An
         stop.set()
         await asyncio.gather(*tasks)
         drain_started = time.monotonic()
-        drained = await asyncio.to_thread(wait_drained, sessions, max(120.0, duration))
+        drained = await asyncio.to_thread(wait_drained, sessions, max(120.0, duration),
+                                          lambda: caught_up(sessions, imap))
         drain_seconds = round(time.monotonic() - drain_started, 1)
         captured = list(smarthost.messages)
         await asyncio.to_thread(daemon.stop, signal.SIGTERM)
         result = count(sessions, load, captured, max(segments, key=len), drained, duration)
+        result |= imap_counts(sessions, imap, acks_by_parent(captured))
+        result |= api_counts(sessions, api, captured)
+        result["log_errors"] = log_errors(workdir / "daemon.log")
         result["restart_seconds"] = restarts
         result["drain_seconds"] = drain_seconds
         result["max_processing_backlog"] = load.max_backlog
@@ -246,16 +223,60 @@ async def run(duration: float, workdir: Path, rate: float = 8.0) -> dict[str, An
         return result
 
 
-def wait_drained(sessions, timeout: float) -> bool:
+def wait_drained(sessions, timeout: float, imap_caught_up: Callable[[], bool]) -> bool:
+    """Nothing left to process or send, and the IMAP source has fetched up to the last APPEND."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with sessions() as s:
             pending = s.scalar(select(RawMessage.id).where(RawMessage.state == "pending").limit(1))
             queued = s.scalar(select(OutboxMessage.id).where(OutboxMessage.state == "queued").limit(1))
-        if pending is None and queued is None:
-            return True
+        if pending is None and queued is None and imap_caught_up():
+            # what the last fetch brought in may still be on its way to `pending`: look once more
+            with sessions() as s:
+                if s.scalar(select(RawMessage.id).where(RawMessage.state == "pending").limit(1)) is None:
+                    return True
         time.sleep(0.5)
     return False
+
+
+SHUTDOWN_CANCEL = "timeout graceful shutdown exceeded"
+
+
+def log_errors(log: Path) -> dict[str, int]:
+    """Error-level lines of the daemon's log, per event (and uvicorn's own plain-text errors).
+    Not counted: a request still open when a SIGTERM's `timeout_graceful_shutdown` ran out (an
+    event stream), which uvicorn cancels and logs at ERROR with the traceback that follows."""
+    found: Counter[str] = Counter()
+    after_cancel = False
+    for line in log.read_text(errors="replace").splitlines():
+        if SHUTDOWN_CANCEL in line:
+            after_cancel = True
+            continue
+        if after_cancel and line.startswith("ERROR:") and "Exception in ASGI application" in line:
+            after_cancel = False
+            continue
+        if line.startswith("{"):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("level") in ("error", "critical"):
+                found[str(event.get("event"))] += 1
+        elif line.startswith(("ERROR:", "CRITICAL:")):
+            found[line.split(":", 2)[-1][:80]] += 1
+    return dict(found)
+
+
+def acks_by_parent(captured) -> Counter[str]:
+    """Acknowledgements at the smarthost per Message-ID they answer (their In-Reply-To)."""
+    acks: Counter[str] = Counter()
+    for m in captured:
+        head = m.data.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+        if "Auto-Submitted: auto-replied" in head:
+            for line in head.split("\r\n"):
+                if line.lower().startswith("in-reply-to:"):
+                    acks[line.split(":", 1)[1].strip()] += 1
+    return acks
 
 
 def count(sessions, load: Load, captured, samples, drained: bool, duration: float) -> dict[str, Any]:
@@ -267,13 +288,7 @@ def count(sessions, load: Load, captured, samples, drained: bool, duration: floa
         requests = {mid: rid for mid, rid in s.execute(
             select(Message.message_id, Message.request_id).where(Message.direction == "in"))}
         outbox = Counter(s.scalars(select(OutboxMessage.state)))
-    acks = Counter()
-    for m in captured:
-        head = m.data.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
-        if "Auto-Submitted: auto-replied" in head:
-            for line in head.split("\r\n"):
-                if line.lower().startswith("in-reply-to:"):
-                    acks[line.split(":", 1)[1].strip()] += 1
+    acks = acks_by_parent(captured)
     new = [mid for mid, kind in load.acked.items() if kind == "new"]
     human = [mid for mid, kind in load.acked.items() if kind in ("new", "reply")]
     automatic = [mid for mid, kind in load.acked.items() if kind in ("bounce", "ooo")]
@@ -290,6 +305,7 @@ def count(sessions, load: Load, captured, samples, drained: bool, duration: floa
         "drained": drained,
         "raw_states": dict(raw_states),
         "outbox_states": dict(outbox),
+        "mail_sent": len(captured),
         "human_missing": [m for m in human if stored[m] == 0],
         "human_duplicated": [m for m in human if stored[m] > 1],
         "automatic_opened_request": [m for m in automatic if requests.get(m) is not None],
@@ -316,13 +332,17 @@ def verdict(r: dict[str, Any]) -> list[str]:
         wrong.append(f"automatic mail opened a request: {r['automatic_opened_request'][:5]}")
     if r["new_without_ack"]:
         wrong.append(f"new requests without an acknowledgement: {r['new_without_ack'][:5]}")
-    if r["acks_extra"] > 1:  # one SIGKILL: at most one mail in its at-least-once window
-        wrong.append(f"{r['acks_extra']} acknowledgements sent twice")
+    extra = r["acks_extra"] + r["imap_acks_extra"] + r["api_replies_extra"]
+    if extra > 1:  # one SIGKILL: at most one mail in its at-least-once window
+        wrong.append(f"{extra} mails sent twice (acknowledgements {r['acks_extra']} + {r['imap_acks_extra']}, "
+                     f"API replies {r['api_replies_extra']})")
+    if r["log_errors"]:
+        wrong.append(f"errors in the daemon's log: {r['log_errors']}")
     if r["fds_end"] > r["fds_first"] + 16:
         wrong.append(f"file descriptors grew from {r['fds_first']} to {r['fds_end']}")
     if r["rss_kib_end"] > r["rss_kib_first"] * 1.5 + 20_000:
         wrong.append(f"memory grew from {r['rss_kib_first']} to {r['rss_kib_end']} KiB")
-    return wrong
+    return wrong + imap_verdict(r) + api_verdict(r)
 
 
 def main() -> int:

@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from quotemaild.edges.http import problems
+from quotemaild.edges.http.client_gone import ClientGone
 from quotemaild.edges.http.deps import ApiContext
 from quotemaild.edges.http.health import HealthSources, health
 from quotemaild.edges.metrics import Metrics
@@ -76,6 +77,7 @@ def create_app(
         app.state.api = api
         problems.install(app)
         app.add_middleware(problems.BodyLimit, limit=api.max_upload + UPLOAD_SLACK)
+        app.add_middleware(ClientGone)  # a client leaving /api/v1/events is not a server error
         app.include_router(api_router(), prefix=API_PREFIX)
         include_web(app, api)
     return app
