@@ -198,7 +198,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
             api = api_context(config, sessions, readers, clock)
             if isinstance(daemon.wake, PgListener) and api.feed is not None:
                 daemon.wake.on(CHANGES, api.feed.wake)  # events committed by any instance
-            daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen)
+            daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen,
+                                     before_stop=api.feed.close if api.feed is not None else None)
             await daemon.http.start()
         daemon.retention = RetentionTask(sessions, clock, lambda: daemon.config.retention)
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))

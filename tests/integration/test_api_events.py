@@ -100,3 +100,17 @@ async def test_the_stream_needs_credentials(api):
     assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
 
 
+
+
+async def test_shutdown_ends_an_open_stream_cleanly(api):
+    """Stopping the HTTP listener ends every open event stream as a complete response (the
+    client sees the end of the body, and reconnects elsewhere), instead of leaving it for the
+    graceful-shutdown timeout to cut."""
+    c = api.client("acme")
+    async with c.stream("GET", "/api/v1/events") as resp:
+        assert resp.status_code == 200
+        lines = resp.aiter_lines()
+        stopping = asyncio.create_task(api.running.daemon.http.stop())
+        rest = [line async for line in lines]  # raises RemoteProtocolError if the body is cut
+        await stopping
+    assert not any(line.startswith("data:") for line in rest)

@@ -41,10 +41,17 @@ class EventFeed:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._news: asyncio.Event | None = None
         self.streams = 0  # open subscriptions (a stream whose client left must end)
+        self._closed = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._news = asyncio.Event()
+
+    def close(self) -> None:
+        """The listener is stopping: every stream ends now, as a complete response, rather than
+        being cut when the graceful-shutdown timeout runs out. Call on the feed's loop."""
+        self._closed = True
+        self._wake()
 
     def wake(self) -> None:
         """Something was committed: streams look now. Safe from any thread."""
@@ -80,7 +87,7 @@ class EventFeed:
         last = after if after is not None else await asyncio.to_thread(self.last_id, tenant_id)
         self.streams += 1
         try:
-            while True:
+            while not self._closed:
                 changes = await asyncio.to_thread(self._fetch, tenant_id, last)
                 for change in changes:
                     last = change.id

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import socket
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -24,8 +25,10 @@ class _Server(uvicorn.Server):
 
 
 class HttpServer:
-    def __init__(self, app: FastAPI, listen: Listen) -> None:
+    def __init__(self, app: FastAPI, listen: Listen, before_stop: Callable[[], None] | None = None) -> None:
+        """`before_stop`: what must end long-lived responses (the event feed's `close`)."""
         self.app = app
+        self._before_stop = before_stop
         self._sock = bind(listen)
         self._unix_path = listen.unix_path
         name = self._sock.getsockname()
@@ -45,6 +48,8 @@ class HttpServer:
     async def stop(self) -> None:
         if self._task is None:
             return
+        if self._before_stop is not None:
+            self._before_stop()
         self._server.should_exit = True
         with contextlib.suppress(Exception):
             await self._task
