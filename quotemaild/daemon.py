@@ -7,6 +7,7 @@ cycle (signals, reload, drain, systemd notification) is in `edges/lifecycle.py`.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,9 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
         daemon.tasks.append(asyncio.create_task(daemon.retention.run(), name="retention"))
         housekeeping = HousekeepingTask(sessions, clock, wiring.send_settings(config), outbox.wake)
         daemon.tasks.append(asyncio.create_task(housekeeping.run(), name="housekeeping"))
+        # What start-up built (modules, the app, caches) lives as long as the process: out of the
+        # collector's sight, a full collection no longer walks it (~130 ms pauses on a page).
+        gc.freeze()
         log.info("listening", listeners=daemon.bound(), http=daemon.http.address if daemon.http else None,
                  domain=config.mail.domain, imap_sources=len(daemon.imap.workers))
     except BaseException:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, cast, delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from quotemaild.clock import Clock
@@ -206,12 +206,27 @@ def list_contacts(
     return list(session.scalars(q.limit(limit)))
 
 
+_GROUPS_SQL = {
+    # One row per distinct group spelling, unnested by the database: reading every card's JSON
+    # list into Python cost ~10 ms and, with 5,000 cards, a full garbage collection every few pages.
+    "sqlite": "SELECT DISTINCT g.value FROM contacts AS c, json_each(c.groups) AS g WHERE c.tenant_id = :tenant_id",
+    "postgresql": "SELECT DISTINCT g FROM contacts AS c, json_array_elements_text(c.groups::json) AS g"
+                  " WHERE c.tenant_id = :tenant_id",
+}
+
+
 def group_names(session: Session, tenant_id: int) -> list[str]:
-    """Every group used on the tenant's cards, sorted (the first spelling seen wins)."""
+    """Every group used on the tenant's cards, sorted (one spelling per group regardless of case:
+    the first in sort order)."""
+    sql = _GROUPS_SQL.get(session.get_bind().dialect.name)
+    if sql is None:  # another engine: read the lists
+        values = [g for groups in session.scalars(select(ContactRow.groups).where(ContactRow.tenant_id == tenant_id))
+                  for g in groups or ()]
+    else:
+        values = list(session.scalars(text(sql), {"tenant_id": tenant_id}))
     names: dict[str, str] = {}
-    for groups in session.scalars(select(ContactRow.groups).where(ContactRow.tenant_id == tenant_id)):
-        for g in groups or ():
-            names.setdefault(g.casefold(), g)
+    for g in sorted(v for v in values if isinstance(v, str)):
+        names.setdefault(g.casefold(), g)
     return sorted(names.values(), key=str.casefold)
 
 

@@ -129,3 +129,15 @@ def test_contact_search_finds_contact_persons_by_email_and_name(session, clock, 
     assert found("griet@bouw") == [company.id]
     assert found("PEETERS") == [company.id]
     assert found("nobody@") == []
+
+
+def test_group_names_are_the_tenants_distinct_groups_whatever_the_case(session, clock, acme):
+    """Unnested by the database on either engine: one spelling per group, sorted, no other tenant's."""
+    other = add_tenant(session, NewTenant(name="Other", slug="other"), clock)
+    contacts.add_contact(session, acme, {"name": "Een", "groups": ["Dak", "ramen"]}, ACTOR, clock)
+    contacts.add_contact(session, acme, {"name": "Twee", "groups": ["dak", "Gevel"]}, ACTOR, clock)
+    contacts.add_contact(session, acme, {"name": "Drie"}, ACTOR, clock)
+    contacts.add_contact(session, other, {"name": "Vier", "groups": ["Zwembad"]}, ACTOR, clock)
+    session.flush()
+    assert contacts.group_names(session, acme.id) == ["Dak", "Gevel", "ramen"]
+    assert contacts.group_names(session, other.id) == ["Zwembad"]
