@@ -84,7 +84,7 @@ class OutboxBusy(InvalidInput):
 
     def __init__(self, outbox_id: int, claimed_until: str) -> None:
         super().__init__("id", f"outbox message {outbox_id} is being sent right now (claimed until {claimed_until}); "
-                         "retry it after that if it did not leave")  # fmt: skip
+                         "retry it after that if it did not leave", code="outbox_busy")  # fmt: skip
         self.outbox_id = outbox_id
 
 

@@ -1,7 +1,8 @@
 """What the request page adds to a message beyond `request show`: its delivery state and safe HTML.
 
     message_extras(session, request_id, smarthost_configured)
-        -> {message id: {"delivery": {"state", "sent", "reason"} | None, "html": str | None}}
+        -> {message id: {"delivery": {"state", "sent", "reason", "outbox_id", "can_retry"} | None,
+                         "html": str | None}}
 
 `delivery` is the outbox's honest state of our own mail (`services/delivery.py`): queued and
 why, failed and why, or sent. `html` is the nh3-sanitised HTML of a message that came without
@@ -25,7 +26,11 @@ def message_extras(session: Session, request_id: int, smarthost_configured: bool
     extras: dict[int, dict[str, Any]] = {}
     for row in session.scalars(select(OutboxMessage).where(OutboxMessage.request_id == request_id)):
         if row.message_pk is not None:
-            extras.setdefault(row.message_pk, {})["delivery"] = delivery_view(outbox_view(row), smarthost_configured)
+            view = outbox_view(row)
+            # a seller may send again what failed, or what waits after a failed attempt
+            retry = row.state == "failed" or (row.state == "queued" and bool(row.last_error))
+            extras.setdefault(row.message_pk, {})["delivery"] = {
+                **delivery_view(view, smarthost_configured), "outbox_id": row.id, "can_retry": retry}
     html_only = session.execute(
         select(Message.id, Message.html).where(Message.request_id == request_id, Message.html.is_not(None),
                                                Message.text == "")

@@ -199,7 +199,7 @@ def retry(session: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage:
     if row is None:
         raise NotFound("outbox message", outbox_id)
     if row.state == "sent":
-        raise InvalidInput("id", f"outbox message {outbox_id} was already sent")
+        raise InvalidInput("id", f"outbox message {outbox_id} was already sent", code="outbox_sent")
     if row.state == "queued" and row.claimed_until is not None and row.claimed_until > now:
         raise OutboxBusy(outbox_id, iso(row.claimed_until) or "")
     row.state = "queued"
@@ -208,6 +208,14 @@ def retry(session: Session, outbox_id: int, now: dt.datetime) -> OutboxMessage:
     row.first_attempt_at = None
     session.info[OUTBOX_QUEUED] = True
     return row
+
+
+def retry_on_request(session: Session, request_id: int, outbox_id: int, now: dt.datetime) -> OutboxMessage:
+    """`retry`, for a mail of this request only (the request page's "Send again")."""
+    owner = session.scalar(select(OutboxMessage.request_id).where(OutboxMessage.id == outbox_id))
+    if owner != request_id:
+        raise NotFound("outbox message", outbox_id)
+    return retry(session, outbox_id, now)
 
 
 def provider_queue_id(reply: str) -> str | None:

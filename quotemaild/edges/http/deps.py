@@ -35,7 +35,7 @@ from quotemaild.services import identity, web_sessions
 from quotemaild.services.identity import Actor
 from quotemaild.services.send import SendSettings
 from quotemaild.services.web_sessions import COOKIE_NAME, CookieSigner
-from quotemaild.store.models import ApiToken, Attachment, Contact, Message, Quote, QuoteRequest, User
+from quotemaild.store.models import ApiToken, Attachment, Contact, Message, OutboxMessage, Quote, QuoteRequest, User
 
 MAX_ID = 2**53  # ids beyond this are not ours: 404 without asking the store (SQLite ints are 64-bit)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -196,6 +196,11 @@ def owned_token(token_id: Id, actor: CurrentActor, ctx: Ctx) -> int:
     return _owned(ctx, actor, "token", token_id, select(ApiToken.tenant_id).where(ApiToken.id == token_id))
 
 
+def owned_outbox(outbox_id: Id, actor: CurrentActor, ctx: Ctx) -> int:
+    return _owned(ctx, actor, "outbox message", outbox_id,
+                  select(OutboxMessage.tenant_id).where(OutboxMessage.id == outbox_id))
+
+
 OwnedRequest = Annotated[int, Depends(owned_request)]
 OwnedContact = Annotated[int, Depends(owned_contact)]
 OwnedQuote = Annotated[int, Depends(owned_quote)]
@@ -203,3 +208,4 @@ OwnedMessage = Annotated[int, Depends(owned_message)]
 OwnedAttachment = Annotated[int, Depends(owned_attachment)]
 OwnedUser = Annotated[int, Depends(owned_user)]
 OwnedToken = Annotated[int, Depends(owned_token)]
+OwnedOutbox = Annotated[int, Depends(owned_outbox)]

@@ -7,6 +7,7 @@
     .../problems/not-found                       404     unknown id, or another tenant's (never 403)
     .../problems/invalid-transition              409     a status move the workflow forbids (CLI exit 4)
     .../problems/status-conflict                 409     a status its quotes contradict (CLI exit 4)
+    .../problems/outbox-busy                     409     a retry of a mail a sender holds right now (CLI exit 4)
     .../problems/too-large                       413     an upload over the limit
     .../problems/invalid                         422     a field is wrong (`field` names it; CLI exit 4)
     .../problems/throttled                       429     too many failed logins (Retry-After)
@@ -36,6 +37,7 @@ from quotemaild.errors import (
     InvalidTransition,
     NotAuthenticated,
     NotFound,
+    OutboxBusy,
     QuotemailError,
     RemoteUnavailable,
     StatusConflict,
@@ -81,6 +83,8 @@ def from_error(exc: QuotemailError) -> Problem:
         case StatusConflict():
             return Problem(409, "status-conflict", str(exc), field=exc.field, status_wanted=exc.status,
                            quotes=exc.quotes)
+        case OutboxBusy():
+            return Problem(409, "outbox-busy", exc.problem, field=exc.field, code=exc.code)
         case InvalidInput():
             # `code` names the problem for clients that say it in their own language
             return Problem(422, "invalid", exc.problem, field=exc.field, **({"code": exc.code} if exc.code else {}))

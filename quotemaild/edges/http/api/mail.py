@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from quotemaild.edges.http.api.files import file_response
-from quotemaild.edges.http.api.schemas import DeliveryOut, HtmlOut, Out, SystemMailOut
-from quotemaild.edges.http.deps import Ctx, CurrentActor, OwnedAttachment, OwnedMessage, Reader
+from quotemaild.edges.http.api.schemas import DeliveryOut, HtmlOut, Out, OUTBOX_BUSY, SystemMailOut
+from quotemaild.edges.http.deps import Ctx, CurrentActor, OwnedAttachment, OwnedMessage, OwnedOutbox, Reader, UoW
 from quotemaild.mail.body import sanitize_html
 from quotemaild.services.delivery import delivery_view
-from quotemaild.services.outbox import list_outbox
+from quotemaild.services.outbox import list_outbox, outbox_view, retry
 from quotemaild.store.models import Attachment, Message
 from quotemaild.store.queries import list_messages
 
@@ -61,3 +61,12 @@ def outbox(actor: CurrentActor, db: Reader, ctx: Ctx,
             for row in list_outbox(db, state, limit, tenant_id=actor.tenant_id)]
 
 
+
+
+@router.post("/outbox/{outbox_id}/retry", response_model=OutboxOut,
+             responses=OUTBOX_BUSY)
+def outbox_retry(outbox_id: OwnedOutbox, actor: CurrentActor, db: UoW, ctx: Ctx) -> dict[str, Any]:
+    """Queue a failed or waiting mail for an attempt now (`outbox retry`). 409 while a sender holds
+    it; 422 once it was sent."""
+    row = outbox_view(retry(db, outbox_id, ctx.clock.now()))
+    return {**row, "delivery": delivery_view(row, ctx.config.outbound.smarthost is not None)}

@@ -36,6 +36,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem("Invalid input; `field` names it"),
 }
 CONFLICT = {409: _problem("The workflow does not allow this move")}
+OUTBOX_BUSY = {409: _problem("A sender holds this mail right now: retrying could send it twice")}
 FORBIDDEN = {403: _problem("Needs the admin role, or a cookie request without its CSRF token")}
 
 

@@ -58,6 +58,8 @@ EXPLANATIONS: dict[str, str] = {
     "no_customer": N_("the request has no contact or requester to make a quote for"),
     "already_customer": N_("this contact is already a customer"),
     "customer_number_needed": N_("a customer needs a customer number"),
+    "outbox_busy": N_("this mail is being sent right now: try again in a few minutes if it did not leave"),
+    "outbox_sent": N_("this mail was already sent"),
     "number_taken": N_("%(number)s is already the number of another contact"),
     "field_key_format": N_("use 1 to 60 of a-z, 0-9 and _"),
     "field_key_taken": N_("the custom field %(key)s exists already"),
@@ -115,7 +117,7 @@ FIELD_LABELS: dict[str, str] = {
     "own_domain": N_("Own domain"), "sender_mode": N_("Sender"), "quote_validity_days": N_("Quotes valid for (days)"),
     "password": N_("Password"), "body": N_("Message"), "subject": N_("Subject"), "contact": N_("Contact"),
     "requester": N_("Requester"), "target": N_("Merge into"), "invoice_number": N_("Invoice number"),
-    "profile": N_("Company profile"), "iban": N_("IBAN"), "bic": N_("BIC"),
+    "profile": N_("Company profile"), "iban": N_("IBAN"), "bic": N_("BIC"), "id": N_("Mail"),
 }
 _INDEXED = re.compile(r"^(persons|line)\[(\d+)\]\.?(.*)$")
 

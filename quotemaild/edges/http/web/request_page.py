@@ -28,7 +28,7 @@ from quotemaild.edges.http.web.read_marks import ReadMarks
 from quotemaild.edges.http.web.render import human_size
 from quotemaild.errors import InvalidInput, NotFound, QuotemailError
 from quotemaild.mail.compose import OutboundAttachment
-from quotemaild.services import inbox, reply, request_contacts, requests, robot_answers
+from quotemaild.services import inbox, outbox, reply, request_contacts, requests, robot_answers
 from quotemaild.services.request_neighbours import neighbours
 from quotemaild.services.conversation_view import message_extras
 from quotemaild.services.identity import Actor
@@ -208,6 +208,12 @@ def router() -> APIRouter:
             robot_answers.correct_verdict(s, message_id, verdict, actor.label, ctx.clock.now())
 
         return act(request, ctx, actor, request_id, "verdict_corrected", work)
+
+    @r.post("/requests/{request_id}/outbox/{outbox_id}/retry")
+    def send_again(request: Request, request_id: int, outbox_id: int, actor: PageActor, ctx: Ctx) -> Response:
+        """Our mail that failed (or waits after a failed attempt) gets an attempt now."""
+        return act(request, ctx, actor, request_id, "sent_again",
+                   lambda s: outbox.retry_on_request(s, request_id, outbox_id, ctx.clock.now()))
 
     @r.post("/requests/{request_id}/unread")
     def unread(request: Request, request_id: int, actor: PageActor, ctx: Ctx) -> Response:

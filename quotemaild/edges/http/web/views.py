@@ -132,13 +132,16 @@ def conversation(detail: Mapping[str, Any], gettext: Gettext) -> list[dict[str, 
             "absence": m.get("kind") == "out_of_office",
             "queued": outbound and bool(delivery) and not delivery.get("sent"),
             "queued_reason": delivery.get("reason") or "",
+            "failed": outbound and delivery.get("state") == "failed",
+            "retry_outbox": delivery.get("outbox_id") if outbound and delivery.get("can_retry") else None,
         }))
     for e in detail.get("timeline", []):
         if e.get("kind") == "note":
             entries.append((_moment(e.get("at")), 1, {
                 "kind": "note", "kind_label": gettext("Internal note"), "who": e.get("actor", ""),
                 "at": e.get("at"), "text": (e.get("detail") or {}).get("body", ""), "quoted": "", "html": None,
-                "attachments": [], "forwarded_by": None, "confidence": None, "queued": False,
+                "attachments": [], "forwarded_by": None, "confidence": None, "queued": False, "failed": False,
+                "retry_outbox": None,
             }))
     entries.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in entries]
