@@ -72,6 +72,14 @@ def run_smtp_source(host: str, port: int, load: Load, timeout: float = 900.0) ->
     return result
 
 
+BACKPRESSURE_REPLY = "451 4.3.2"  # the daemon's "too much mail waiting to be processed"
+
+
+def backpressure(result: dict[str, Any]) -> bool:
+    """A run that ended because the server pushed back (`[processing] max_backlog`), not a fault."""
+    return BACKPRESSURE_REPLY in str(result.get("error", ""))
+
+
 def build_messages(load: Load, run_id: str, domain: str = "customers.bench.test") -> list[bytes]:
     """Pre-built messages: ~`reply_ratio` answer an earlier one, far enough back to be acked."""
     rng = random.Random(f"{run_id}-{load.messages}")

@@ -10,7 +10,9 @@ processing transaction that threaded it) minus `raw_messages.received_at` (stamp
 
 Verdicts: `p95_ok` when that p95 is <= 2 s; `backlog_flat` when the backlog's last third did not
 grow over its first third by more than two seconds' worth of arrivals. An offered rate the
-server could not even accept is reported as `offered_msgs_per_s` below the target rate.
+server could not even accept is reported as `offered_msgs_per_s` below the target rate. When the
+backlog reaches `[processing] max_backlog`, the daemon answers `451 4.3.2` and the load stops
+there (`backpressure_at_s`): the backlog was not flat.
 """
 
 from __future__ import annotations
@@ -116,18 +118,25 @@ def offer(server: Server, rate: float, duration: float, sessions: int, size: int
     a tick that overruns is not made up for (the offered rate says what was sent)."""
     per_tick = max(1, math.ceil(rate * TICK_S))
     sent = 0
+    pushed_back_at = None
     t0 = time.monotonic()
     while time.monotonic() - t0 < duration:
         tick = time.monotonic()
         r = drivers.run_smtp_source(server.host, server.port, Load(per_tick, min(sessions, per_tick), size))
         if "skipped" in r:
             raise RuntimeError(r["skipped"])
+        if drivers.backpressure(r):
+            # The backlog passed `[processing] max_backlog`: processing did not keep up with
+            # this rate. The load stops here; what was accepted is still measured.
+            pushed_back_at = round(time.monotonic() - t0, 1)
+            break
         if r.get("msgs_per_s") is None:
             raise RuntimeError(f"load failed: {r.get('error')}")
         sent += per_tick
         time.sleep(max(0.0, TICK_S - (time.monotonic() - tick)))
     wall = time.monotonic() - t0
-    return {"sent": sent, "wall_s": round(wall, 1), "offered_msgs_per_s": round(sent / wall, 1)}
+    return {"sent": sent, "wall_s": round(wall, 1), "offered_msgs_per_s": round(sent / wall, 1),
+            "backpressure_at_s": pushed_back_at}  # fmt: skip
 
 
 def measure(start: Callable[[], Server], rate: float, duration: float, *, sessions: int = 8,
@@ -143,5 +152,8 @@ def measure(start: Callable[[], Server], rate: float, duration: float, *, sessio
             load = offer(server, rate, duration, sessions, size)
         drain = procs.wait_drained(server.db_path, drain_timeout)
         latency = latency_summary(arrival_to_request(server.db_path, after))
+    backlog = backlog_summary(sampler.samples, rate)
+    if load["backpressure_at_s"] is not None:
+        backlog["backlog_flat"] = False
     return {"target_msgs_per_s": round(rate, 1), **load, "drain": drain,
-            "arrival_to_request": latency, "backlog": backlog_summary(sampler.samples, rate)}  # fmt: skip
+            "arrival_to_request": latency, "backlog": backlog}  # fmt: skip

@@ -192,6 +192,8 @@ def render(result: dict[str, Any]) -> str:
             f"{_fmt(sus.get('msgs_per_s'))} msgs/s): start {f.get('start_mb')} MB, steady "
             f"{f.get('steady_first_mb')} -> {f.get('steady_last_mb')} MB, peak {f.get('peak_mb')} MB, "
             f"slope {f.get('slope_mb_per_min')} MB/min, flat={f.get('flat')}"
+            + (f"; {sus['chunks_pushed_back']} load chunks held off with 451 4.3.2 (backlog at its limit)"
+               if sus.get("chunks_pushed_back") else "")
         )
 
     out += paced_lines(result.get("paced", {}))
@@ -268,6 +270,8 @@ def paced_lines(stage: dict[str, Any]) -> list[str]:
         f"offered {_fmt(stage['offered_msgs_per_s'])}): {lat['count']} threaded, p50 {lat['p50_s']} s, "
         f"p95 {lat['p95_s']} s, p99 {lat['p99_s']} s (p95 <= 2 s: {lat['p95_ok']}); backlog first/last third "
         f"{bl.get('first_third')} -> {bl.get('last_third')}, max {bl.get('max')}, flat={bl.get('backlog_flat')}"
+        + (f"; 451 4.3.2 backpressure after {stage['backpressure_at_s']} s, load stopped"
+           if stage.get("backpressure_at_s") is not None else "")
     )]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from quotemaild.bench.drivers import backpressure
 from quotemaild.bench.paced import backlog_summary, latency_summary
 
 
@@ -50,3 +51,16 @@ def test_backlog_summary(values: list[int], rate: float, flat: bool) -> None:
 
 def test_too_few_backlog_samples_give_no_verdict() -> None:
     assert backlog_summary(_samples([1, 2, 3]), 10.0)["backlog_flat"] is None
+
+
+@pytest.mark.parametrize(
+    ("result", "pushed_back"),
+    [
+        ({"error": "/usr/sbin/smtp-source: fatal: sender rejected: 451 4.3.2 Too much mail waiting"}, True),
+        ({"error": "/usr/sbin/smtp-source: fatal: connect: Connection refused"}, False),
+        ({"error": "451 4.3.0 Cannot check the recipient now"}, False),
+        ({"msgs_per_s": 100.0}, False),
+    ],
+)
+def test_backpressure_is_told_from_a_fault(result: dict, pushed_back: bool) -> None:
+    assert backpressure(result) is pushed_back
