@@ -290,4 +290,8 @@ def web_lines(stage: dict[str, Any]) -> list[str]:
     out += _table(["page", "p50 ms", "p95 ms", "max ms", "bytes", "HTTP"], rows)
     scans = {k: v["full_scans"] for k, v in stage["plans"].items() if v["full_scans"]}
     out.append(f"  query plans: {'no full scan' if not scans else scans}")
+    if live := stage.get("live_inbox"):
+        out.append(f"  250 -> `request` on the event stream: {live['announced']}/{live['sent']} announced, "
+                   f"p50 {live['p50_s']} s, p95 {live['p95_s']} s, max {live['max_s']} s "
+                   f"(target {live['target_s']} s: {'met' if live['ok'] else 'not met'})")
     return out

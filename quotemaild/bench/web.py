@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from quotemaild.bench import procs
+from quotemaild.bench import live_inbox, procs
 from quotemaild.bench.drivers import percentiles
 from quotemaild.bench.procs import BENCH_SLUG
 from quotemaild.bench.scale import BATCH, SELLERS, BulkLoader, explain
@@ -244,8 +244,9 @@ def measure(workdir: Path, requests: int, runs: int, max_message_size: int, log_
                                 log_level=log_level, http_port=http_port) as server:  # fmt: skip
         _wait_http(http_port, server)
         timed = time_http(http_port, furnished, runs)
+        live = live_inbox.measure(http_port, server.port, furnished["token"], count=min(20, max(5, runs)))
     worst = max((t["p95_ms"] or 0) for t in timed.values())
-    return {"load": load, "runs": runs, "pages": timed, "plans": query_plans,
+    return {"load": load, "runs": runs, "pages": timed, "live_inbox": live, "plans": query_plans,
             "plans_ok": all(p["uses_index"] for k, p in query_plans.items() if k != "list_search_like"),
             "worst_p95_ms": worst, "target_p95_ms": TARGET_P95_MS,
             "all_ok": all(t["ok"] for t in timed.values())}  # fmt: skip

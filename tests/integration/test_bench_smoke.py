@@ -166,3 +166,6 @@ def test_web_stage_times_every_page_through_the_daemon(result: dict[str, Any]) -
         assert page["ok"] and page["runs"] == 2 and page["bytes"] > 0, (name, page)
         assert _positive(page["p50_ms"]) and page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
     assert stage["plans"]["list"]["plan"] and not stage["plans"]["list"]["full_scans"]
+    live = stage["live_inbox"]  # each new request sent by SMTP was announced on an open event stream
+    assert live["sent"] == 5 and live["announced"] == 5 and live["missed"] == 0, live
+    assert 0 < live["p50_s"] <= live["p95_s"] <= live["max_s"]
