@@ -21,13 +21,12 @@ import datetime as dt
 import math
 import sqlite3
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from quotemaild.bench import drivers, procs
+from quotemaild.bench import drivers, procs, rss
 from quotemaild.bench.drivers import Load
 from quotemaild.bench.procs import Server
 
@@ -86,33 +85,6 @@ def backlog_summary(samples: list[tuple[float, int]], rate: float) -> dict[str, 
             "backlog_flat": last - first <= allowed}  # fmt: skip
 
 
-class _BacklogSampler:
-    """Samples the pending count every `interval` seconds in a thread while the load runs."""
-
-    def __init__(self, db_path: Path, interval: float = 1.0) -> None:
-        self.db_path = db_path
-        self.interval = interval
-        self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="backlog-sampler", daemon=True)
-        self._t0 = 0.0
-
-    def __enter__(self) -> _BacklogSampler:
-        self._t0 = time.monotonic()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            value = procs.pending_count(self.db_path)
-            if value is not None:
-                self.samples.append((time.monotonic() - self._t0, value))
-
-
 def offer(server: Server, rate: float, duration: float, sessions: int, size: int) -> dict[str, Any]:
     """`rate` messages a second for `duration` seconds, one smtp-source run per one-second tick;
     a tick that overruns is not made up for (the offered rate says what was sent)."""
@@ -148,7 +120,8 @@ def measure(start: Callable[[], Server], rate: float, duration: float, *, sessio
         drivers.run_smtp_source(server.host, server.port, Load(min(200, max(1, int(rate))), sessions, size))
         procs.wait_drained(server.db_path, drain_timeout)
         after = max_raw_id(server.db_path)
-        with _BacklogSampler(server.db_path) as sampler:
+        db = server.db_path
+        with rss.Sampler(lambda: procs.pending_count(db), interval=1.0, name="backlog-sampler") as sampler:
             load = offer(server, rate, duration, sessions, size)
         drain = procs.wait_drained(server.db_path, drain_timeout)
         latency = latency_summary(arrival_to_request(server.db_path, after))

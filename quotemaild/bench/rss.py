@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 MB = 1024 * 1024
 
@@ -70,18 +71,19 @@ def reset_peak(pid: int) -> bool:
         return False
 
 
-class RssSampler:
-    """Samples `rss_bytes(pid)` every `interval` seconds in a daemon thread until stopped."""
+class Sampler:
+    """Samples `read()` every `interval` seconds in a daemon thread until stopped; a None reading
+    is skipped. `samples`: (seconds since start, value)."""
 
-    def __init__(self, pid: int, interval: float = 0.5) -> None:
-        self.pid = pid
+    def __init__(self, read: Callable[[], int | None], interval: float = 0.5, name: str = "sampler") -> None:
+        self.read = read
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._t0 = 0.0
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> Self:
         self._t0 = time.monotonic()
         self._thread.start()
         return self
@@ -92,11 +94,19 @@ class RssSampler:
 
     def _run(self) -> None:
         while True:
-            value = rss_bytes(self.pid)
+            value = self.read()
             if value is not None:
                 self.samples.append((time.monotonic() - self._t0, value))
             if self._stop.wait(self.interval):
                 return
+
+
+class RssSampler(Sampler):
+    """Samples `rss_bytes(pid)` (the process and its descendants)."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        super().__init__(lambda: rss_bytes(pid), interval, "rss-sampler")
+        self.pid = pid
 
     @property
     def peak(self) -> int | None:
