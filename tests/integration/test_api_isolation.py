@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from quotemaild.store.models import OutboxMessage
 from tests.integration.api_support import api_daemon
 
 PUBLIC = {("/api/v1/auth/login", "post")}
@@ -34,13 +35,14 @@ async def seed_tenant_a(api) -> dict[str, int]:
     token = (await a.post("/api/v1/tokens", json={"name": "victim"})).json()
     return {"request_id": rid, "message_id": reply["message_id"], "attachment_id": detail["attachments"][0]["id"],
             "contact_id": contact["id"], "quote_id": quote["id"], "token_id": token["id"],
-            "user_id": api.users["jan@acme.test"]}
+            "user_id": api.users["jan@acme.test"], "outbox_id": reply["outbox_id"]}
 
 
 async def test_every_route_answers_404_to_another_tenants_ids(api):
     """B's admin token on each of A's ids, on every method of every path with an id: 404 problem+json;
     A's data is unchanged afterwards. A new route with an unknown id parameter fails this test."""
     ids = await seed_tenant_a(api)
+    outbox_before = await _outbox_row(api, ids["outbox_id"])
     doc = (await api.client().get("/api/v1/openapi.json")).json()
     b = api.client("other")
     tried = 0
@@ -62,6 +64,14 @@ async def test_every_route_answers_404_to_another_tenants_ids(api):
     assert (await a.get(f"/api/v1/contacts/{ids['contact_id']}")).status_code == 200
     tokens = (await a.get("/api/v1/tokens")).json()
     assert next(t for t in tokens if t["id"] == ids["token_id"])["revoked_at"] is None
+    assert await _outbox_row(api, ids["outbox_id"]) == outbox_before  # B's retry did not move it
+
+
+async def _outbox_row(api, outbox_id: int) -> tuple:
+    """What a retry would move: its state and when it is due (the API does not show the latter)."""
+    with api.running.sessions() as s:
+        row = s.get_one(OutboxMessage, outbox_id)
+        return row.state, row.next_attempt_at, row.first_attempt_at
 
 
 async def test_ids_inside_bodies_and_filters_stay_in_the_tenant(api):
