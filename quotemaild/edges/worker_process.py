@@ -296,8 +296,10 @@ class ProcessingWorker:
             self.failed += 1
             with self._lock:
                 self._since_count -= 1
-        except Exception as exc:  # store trouble: it stays pending and is tried again
+        except Exception as exc:  # store trouble: it stays pending, and goes back to be tried alone
             log.error("failure_not_recorded", raw_id=raw_id, error=f"{type(exc).__name__}: {exc}"[:300])
+            with self._lock:
+                self._singles.append(raw_id)
 
     # -- the dispatcher ---------------------------------------------------------------------
 

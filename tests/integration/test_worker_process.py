@@ -133,10 +133,13 @@ def test_stop_without_finishing_leaves_the_rest_pending(sessions, tenant_id, wor
     worker.start()
     writer = CommitWriter(sessions.kw["bind"], on_committed=worker.enqueue)
     writer.start()
-    ids = [i for n in range(10) for i in writer.submit([raw_input(tenant_id, n)]).result(10)]
-    writer.stop()
+    ids = list(writer.submit([raw_input(tenant_id, 0)]).result(10))
     wait_for(lambda: bool(worker.in_hand()), what="message in hand")
-    held = worker.in_hand()  # the batch the child took (its first id, and any that had arrived)
+    # The rest arrive while the child waits at the gate with its batch: none can join it (a batch
+    # taken after all ten had arrived would leave nothing pending to check).
+    ids += [i for n in range(1, 10) for i in writer.submit([raw_input(tenant_id, n)]).result(10)]
+    writer.stop()
+    held = worker.in_hand()  # the batch the child took
     stopper = threading.Thread(target=worker.stop, args=(10, False))
     stopper.start()
     time.sleep(0.3)  # the stop is in the pipe before the child can look again
@@ -196,3 +199,30 @@ def test_a_child_killed_inside_its_write_transaction_does_not_leave_the_writer_w
     finally:
         writer.stop()
     assert gate.holder.value == 0
+
+
+def test_a_lost_message_whose_failure_cannot_be_recorded_is_tried_again(config, sessions, tenant_id, gate):
+    """A child dies with one message in hand while the store cannot take the failure (the outage
+    that killed the child, say): the message goes back to be processed alone, not left pending
+    until a restart or the orphan sweep."""
+    refused: list[int] = []
+
+    def store_down(raw_id: int, why: str) -> None:
+        refused.append(raw_id)
+        raise OSError("connection refused")
+
+    w = ProcessingWorker(config, gate, on_lost=store_down, restart_delay=0.1, workers=1)
+    w.start()
+    writer = CommitWriter(sessions.kw["bind"], on_committed=w.enqueue)
+    writer.start()
+    try:
+        gate.lock.acquire()  # the child waits at its write transaction with the message in hand
+        [doomed] = writer.submit([raw_input(tenant_id, 1)]).result(10)
+        wait_for(lambda: w.in_hand() == (doomed,), what="message in hand")
+        os.kill(w.pid, signal.SIGKILL)
+        wait_for(lambda: refused == [doomed] and w.restarts == 1 and w.is_alive(), what="restart")
+        gate.lock.release()
+        wait_for(lambda: states(sessions).get(doomed) == "processed", what="the message processed after all")
+    finally:
+        writer.stop()
+        w.stop(10, finish_queue=False)
