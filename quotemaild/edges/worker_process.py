@@ -5,11 +5,9 @@ own process they hold the GIL that the event loop and the commit writer need. So
 starts `[processing] workers` child processes for this work (`edges/pipeline.py` is what each
 runs on a batch) and a dispatcher thread that hands them batches of raw ids.
 
-The dispatcher holds a bounded window of pending ids: the ids the commit writer reports go into
-it while there is room; past that it only notes that the store is ahead and refills from the
-store (pending ids above the last one it took) when the window runs low. So the daemon's memory
-stays flat however far processing falls behind, and what was pending at start is found the same
-way. Each batch goes to exactly one child, so no two children ever work on the same raw message;
+The dispatcher holds a bounded window of pending ids (`edges/pending_window.py`), refilled from
+the store when it runs low, so the daemon's memory stays flat however far processing falls
+behind. Each batch goes to exactly one child, so no two children ever work on the same raw message;
 a batch carries the lower ids other children hold, and the child writes only after those (a
 reply never overtakes its original, see `pipeline.wait_turn`).
 
@@ -39,6 +37,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import Config, LogConfig
+from quotemaild.edges.pending_window import PendingWindow
 from quotemaild.edges.processing_child import child_main
 from quotemaild.edges.processing_messages import Batch, Finished, SetLog, Started, Stop
 from quotemaild.edges.restarts import crash_streak, default_workers, restart_delay
@@ -114,17 +113,14 @@ class ProcessingWorker:
         self._message_timeout = message_timeout if message_timeout is not None else config.processing.message_timeout
         configured = config.processing.workers
         self._workers = workers or configured or default_workers()
-        self._window_max = window
         self._batch_max = batch_max
         self._incoming: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._lock = threading.Lock()  # children, handing out, stopping
         self._children: dict[int, _Child] = {}
         self._readers: list[threading.Thread] = []
-        self._window: deque[int] = deque()
+        self._window = PendingWindow(window)
         self._singles: deque[int] = deque()  # a dead child's batch, handed out one by one
-        self._cursor = 0  # the highest raw id ever put in the window
-        self._behind = True  # the store may hold pending ids above the cursor (at start: yes)
         self._counted = 0  # pending raw messages at the last count
         self._since_count = 0  # committed minus finished since that count
         self._counted_upto = 0  # the highest raw id when counted: reports of ids up to it were counted
@@ -326,15 +322,7 @@ class ProcessingWorker:
             with self._lock:
                 # A commit reported after the count may already be in it: count only what is newer.
                 self._since_count += sum(1 for raw_id in ids if raw_id > self._counted_upto)
-                for raw_id in ids:
-                    if raw_id <= self._cursor:
-                        continue  # already taken from the store
-                    if len(self._window) >= self._window_max:
-                        self._behind = True  # it waits in the store; a refill finds it
-                        continue
-                    if not self._behind:
-                        self._window.append(raw_id)
-                        self._cursor = raw_id
+                self._window.offer(ids)
 
     def _count_pending(self) -> None:
         if time.monotonic() - self._counted_at < COUNT_EVERY:
@@ -349,21 +337,15 @@ class ProcessingWorker:
             self._counted_at = time.monotonic()
 
     def _refill(self) -> None:
-        if not self._behind or len(self._window) > self._window_max // 2:
+        room = self._window.refill_room()
+        if not room:
             return
         from quotemaild.edges.pipeline import pending_ids
 
         assert self._sessions is not None
-        room = self._window_max - len(self._window)
-        found = pending_ids(self._sessions, after=self._cursor, limit=room)
+        found = pending_ids(self._sessions, after=self._window.cursor, limit=room)
         with self._lock:
-            handed = {i for c in self._children.values() for i in c.handed}
-            for raw_id in found:
-                if raw_id not in handed:
-                    self._window.append(raw_id)
-                self._cursor = max(self._cursor, raw_id)
-            if len(found) < room:
-                self._behind = False  # all caught up: the writer's reports are complete from here
+            self._window.refilled(found, room, self._handed())
 
     def _sweep_orphans(self) -> None:
         assert self._sessions is not None
@@ -375,10 +357,14 @@ class ProcessingWorker:
         from quotemaild.edges.pipeline import pending_ids
 
         before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ORPHAN_AGE)
-        found = pending_ids(self._sessions, limit=self._window_max, received_before=before)
+        found = pending_ids(self._sessions, limit=self._window.size, received_before=before)
         with self._lock:
-            handed = {i for c in self._children.values() for i in c.handed}
-            self._window.extend(i for i in found if i not in handed)
+            handed = self._handed()
+            self._window.add(i for i in found if i not in handed)
+
+    def _handed(self) -> set[int]:
+        """The ids some child holds now (call with the lock)."""
+        return {i for c in self._children.values() for i in c.handed}
 
     def _hand_out(self) -> None:
         with self._lock:
@@ -390,8 +376,7 @@ class ProcessingWorker:
                 if self._singles:
                     ids: tuple[int, ...] = (self._singles.popleft(),)
                 elif self._window:
-                    n = min(self._batch_max, len(self._window))
-                    ids = tuple(sorted(self._window.popleft() for _ in range(n)))
+                    ids = self._window.take(self._batch_max)
                 else:
                     return
                 others = tuple(i for c in self._children.values() if c is not child for i in c.handed if i < ids[-1])
@@ -403,4 +388,5 @@ class ProcessingWorker:
     def _drained(self) -> bool:
         with self._lock:
             idle = all(not c.handed for c in self._children.values())
-            return idle and not self._window and not self._singles and not self._behind and self._incoming.empty()
+            return (idle and not self._window and not self._singles and not self._window.behind
+                    and self._incoming.empty())
