@@ -2,7 +2,7 @@
 
 import pytest
 
-from quotemaild.bench.runner import median_ratio, median_run
+from quotemaild.bench.throughput import median_ratio, median_run
 
 
 def run(rate: float | None, **extra: object) -> dict[str, object]:
