@@ -29,6 +29,7 @@ from typing import Any
 from quotemaild.bench import drivers, procs, rss
 from quotemaild.bench.drivers import Load
 from quotemaild.bench.procs import Server
+from quotemaild.bench.stores import scalar
 
 P95_TARGET_S = 2.0
 TICK_S = 1.0
@@ -36,9 +37,7 @@ TICK_S = 1.0
 
 def max_raw_id(db_path: Path) -> int:
     """The highest raw message id so far (0 on an empty store): the stage counts what comes after."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-        row = conn.execute("SELECT coalesce(max(id), 0) FROM raw_messages").fetchone()
-    return int(row[0])
+    return scalar(db_path, "SELECT coalesce(max(id), 0) FROM raw_messages") or 0
 
 
 def _instant(value: str | dt.datetime) -> dt.datetime:
