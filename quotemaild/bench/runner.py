@@ -13,7 +13,7 @@ catch up, so every run starts on an idle daemon.
 
 `store` picks the stores' engine: SQLite files in the workdir (the default), or databases on one
 private PostgreSQL server for the run (`stores.py`); the stages that still read SQLite files
-directly (paced, ack and queue -> smarthost, web) are skipped on PostgreSQL and say so.
+directly (ack and queue -> smarthost, web) are skipped on PostgreSQL and say so.
 """
 
 from __future__ import annotations
@@ -162,8 +162,6 @@ def _run(s: Settings, stores: BenchStores) -> dict[str, Any]:
     def paced_stage() -> dict[str, Any]:
         from quotemaild.bench import paced
 
-        if postgresql:
-            raise QuotemaildUnavailable(sqlite_only)
         if qm_reason is not None:
             raise QuotemaildUnavailable(qm_reason)
         rate = s.paced_rate or _paced_rate(targets, s)
