@@ -159,7 +159,8 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
     header, header_topic = header_reasons(msg)
     subject = subject_cue(msg.subject)
     folded = fold(body)  # once for every family's literal filter
-    body_hits = [(name, topic, weight) for name, topic, weight, rx in cues.BODY if rx.search(body, folded)]
+    found = cues.SCAN.find(folded)  # and one pass for all their strings
+    body_hits = [(name, topic, weight) for name, topic, weight, rx in cues.BODY if rx.search(body, folded, found)]
 
     # The topic: the subject's, else the weightiest body cue's ("left the company" over "urgent matters").
     ranked = sorted((hit for hit in body_hits if hit[1] != cues.GENERIC), key=lambda hit: -hit[2])
@@ -185,7 +186,7 @@ def score_answer(msg: ParsedMessage, text: str, context: AnswerContext | None = 
 
     minus = 0.0
     for name, weight, rx in cues.HUMAN:
-        if rx.search(body, folded):
+        if rx.search(body, folded, found):
             minus += weight
             reasons.append(f"-{weight:.1f} {name}")
 
