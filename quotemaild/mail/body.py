@@ -37,7 +37,9 @@ _CELL_TAGS = re.compile(r"<\s*/t[dh]\s*>", re.IGNORECASE)
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf™œ\u009d˜“”]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-_OWN_MARKERS = [
+# Each is searched in every message; the literal filter (prefilter.py) skips the ones whose
+# words ("schreef", " wrote", "original message"...) are not in the text.
+_OWN_MARKERS = [Prefiltered(rx) for rx in (
     re.compile(
         r"(?m)^[ \t]*(?:> ?)*Op .{4,120}?(?:schreef|heeft .{1,120}? het volgende geschreven)[^\n]{0,120}:[ \t]*$"
     ),
@@ -48,7 +50,7 @@ _OWN_MARKERS = [
         r"(?mi)^[ \t]*-{3,}[ \t]*(?:original message|oorspronkelijk bericht|origineel bericht|"
         r"message d['’]origine|ursprüngliche nachricht)[ \t]*-{3,}[ \t]*$"
     ),
-]
+)]
 
 
 def _trailing_quote_start(text: str) -> int | None:
@@ -111,7 +113,8 @@ def html_to_text(html: str) -> str:
 def repair_text(text: str) -> str:
     """Undo UTF-8-read-as-cp1252 mojibake when that is clearly it; drop control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(_MOJIBAKE.findall(text)) >= 2 or (_MOJIBAKE.search(text) and len(text) < 200):
+    # Every mojibake match starts with a non-ASCII character: ASCII text (isascii is O(1)) has none.
+    if not text.isascii() and (len(_MOJIBAKE.findall(text)) >= 2 or (_MOJIBAKE.search(text) and len(text) < 200)):
         for codec in ("cp1252", "latin-1"):
             try:
                 text = text.encode(codec).decode("utf-8")
@@ -186,7 +189,8 @@ def _split_with_library(text: str) -> tuple[str, str]:
 
 
 def _split_with_markers(text: str) -> tuple[str, str] | None:
-    starts = [m.start() for rx in _OWN_MARKERS for m in [rx.search(text)] if m]
+    folded = fold(text)
+    starts = [m.start() for rx in _OWN_MARKERS for m in [rx.search(text, folded)] if m]
     trailing = _trailing_quote_start(text)
     if trailing is not None:
         starts.append(trailing)

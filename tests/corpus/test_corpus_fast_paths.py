@@ -6,11 +6,16 @@ from pathlib import Path
 
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
+from quotemaild.mail.body import _OWN_MARKERS
 from quotemaild.mail.bounce import _BODY as BOUNCE_BODY
+from quotemaild.mail.forward import _BANNER_FILTER
 from quotemaild.mail.parse import parse_message
 from quotemaild.mail.prefilter import fold
 
-PATTERNS = [rx for *_rest, rx in robot_cues.BODY] + [rx for *_rest, rx in robot_cues.HUMAN] + [BOUNCE_BODY]
+PATTERNS = [
+    *(rx for *_rest, rx in robot_cues.BODY), *(rx for *_rest, rx in robot_cues.HUMAN), BOUNCE_BODY, *_OWN_MARKERS,
+    _BANNER_FILTER,
+]
 
 
 def _texts(corpus_dir: Path):

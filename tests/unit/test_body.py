@@ -87,6 +87,8 @@ def test_sanitize_html_drops_dangerous_markup():
         ("PrÃ¼fung fÃ¼r MÃ¼ller", "Prüfung für Müller"),
         ("a\x00b\x07c", "abc"),
         ("Café", "Café"),
+        ("plain\x0bascii\x1f", "plainascii"),  # ASCII text: no mojibake test, control characters still go
+        ("Ã", "Ã"),  # one lone mark in a long-enough text is not mojibake, in a short one it is tried
     ],
 )
 def test_repair_text(broken, fixed):
@@ -118,3 +120,27 @@ def test_lines_full_of_quote_marks_do_not_backtrack():
     assert new.startswith("new text")
     new, quoted = split_quoted("answer\n\n> line one\n> line two\n\n")
     assert (new, quoted) == ("answer", "> line one\n> line two")
+
+
+MARKER_TEXTS = [text for _name, text in REPLIES] + [
+    "OP 3 mrt 2025 schreef Jan:\n> x",  # the markers are case-sensitive: "OP" is not "Op"
+    "-----ORIGINAL MESSAGE-----\nFrom: a",  # this one is not
+    "Am 3. M\u00e4rz schrieb Jan:\n> x",
+    "Le 3 mars, Jan a \u00e9crit :\n> x",
+    "On Mon, Jan wrote:\n",
+    "nothing quoted here at all",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", MARKER_TEXTS)
+def test_marker_filters_answer_like_the_markers(text):
+    """Each quote marker, filtered, finds what its regex finds (the filter only skips hopeless texts)."""
+    from quotemaild.mail.body import _OWN_MARKERS
+    from quotemaild.mail.prefilter import fold
+
+    for rx in _OWN_MARKERS:
+        assert rx.literals is not None
+        want = rx.pattern.search(text)
+        got = rx.search(text, fold(text))
+        assert (got and got.span()) == (want and want.span())
