@@ -286,3 +286,25 @@ def test_no_reply_sender_uses_an_international_reply_to() -> None:
     u = _understand([("From", "noreply@forms.example"), ("Reply-To", "Jürgen <jürgen@exämple.de>"),
                      ("Subject", "Formulier")], "Naam: Jürgen")
     assert u.requester is not None and u.requester.email == "jürgen@exämple.de"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [w for w, *_ in REAL] + BAD + [NFD, "  Jan@Example.BE  ", "a@" + "b" * 700 + ".be", "x" * 2000],
+)
+def test_kept_answers_are_the_computed_ones(value: str) -> None:
+    """split_email and address_key keep their answers per string: asked twice (the second time
+    from the cache, or past its length bound uncached), they answer what the uncached code does."""
+    from quotemaild.mail import addresses
+
+    try:
+        want: object = addresses._split_email(value)
+    except AddressError as exc:
+        want = ("error", exc.reason)
+    for _ in range(2):
+        try:
+            got: object = split_email(value)
+        except AddressError as exc:
+            got = ("error", exc.reason)
+        assert got == want
+        assert address_key(value) == addresses._address_key(value)
