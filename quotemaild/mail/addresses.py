@@ -268,6 +268,17 @@ def safe_display_name(name: str) -> str:
 def parse_address_list(value: str) -> list[Address]:
     if not value or not value.strip():
         return []
+    if type(value) is str and len(value) <= _CACHE_MAX_LIST_CHARS:
+        # The same lists come again and again (To: the proposals address, a regular's From):
+        # the stdlib's address parser is ~40 us a header. Address is frozen: the tuple is shared.
+        return list(_parse_address_list_cached(value))
+    return _parse_address_list(value)
+
+
+_CACHE_MAX_LIST_CHARS = 2000
+
+
+def _parse_address_list(value: str) -> list[Address]:
     try:
         pairs = email.utils.getaddresses([value], strict=True)
     except TypeError:  # Python without the strict flag (pre 3.11.10): use the default parser
@@ -279,3 +290,8 @@ def parse_address_list(value: str) -> list[Address]:
             continue
         out.append(Address(email=cleaned, name=safe_display_name(name)))
     return out
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE // 2)  # values up to 2,000 characters: 8 MB at most
+def _parse_address_list_cached(value: str) -> tuple[Address, ...]:
+    return tuple(_parse_address_list(value))

@@ -293,6 +293,8 @@ def _is_unstructured(name: str) -> bool:
 
 
 def _has_surrogates(value: str) -> bool:
+    if value.isascii():  # O(1) for a str: most header values, no per-character walk
+        return False
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 

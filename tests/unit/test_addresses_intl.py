@@ -308,3 +308,26 @@ def test_kept_answers_are_the_computed_ones(value: str) -> None:
             got = ("error", exc.reason)
         assert got == want
         assert address_key(value) == addresses._address_key(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Jan <jan@example.be>, piet@example.be",
+        '"Peeters, Jan" <Jan@EXÄMPLE.de>',
+        "no address here",
+        "evil\r\nname <a@example.org>",
+        "a@example.org, a@example.org",
+        ", ".join(f"u{i}@example.org" for i in range(300)),  # past the cache's length bound
+        "",
+    ],
+)
+def test_address_lists_kept_are_the_parsed_ones(value: str) -> None:
+    """parse_address_list answers from its cache what the parser gives, as a list of the caller's own."""
+    from quotemaild.mail import addresses
+
+    want = addresses._parse_address_list(value) if value.strip() else []
+    first = parse_address_list(value)
+    assert first == want
+    first.append(Address("x@example.org"))
+    assert parse_address_list(value) == want

@@ -115,3 +115,14 @@ def test_header_lookup_by_any_case(name, first, every):
     msg.header_all(name).append("changed")
     assert msg.header_all(name) == every
     assert msg.header(name) == next((v for k, v in msg.headers if k.lower() == name.lower()), None)
+
+
+@pytest.mark.parametrize(
+    ("value", "has"),
+    [("plain ascii", False), ("caf\u00e9", False), ("8-bit \udcc3\udca9", True), ("", False), ("\udc80", True)],
+)
+def test_has_surrogates(value, has):
+    """Undecoded 8-bit header bytes (surrogate escapes) are seen; ASCII and decoded text are not."""
+    from quotemaild.mail.parse import _has_surrogates
+
+    assert _has_surrogates(value) is has
