@@ -61,6 +61,7 @@ def test_required_literals_read_from_the_pattern(pattern, flags, need):
         ("\u017fo", "so"),  # long s
         ("\u212aelvin", "kelvin"),  # Kelvin sign
         ("ÄUSSER", "äusser"),
+        ("Gr\u00f6\u00dfe \u0130M B\u00dcRO", "gr\u00f6\u00dfe im b\u00fcro"),  # other non-ASCII text beside it
     ],
 )
 def test_fold_maps_what_ignorecase_equates(text, expected):
