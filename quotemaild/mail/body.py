@@ -24,7 +24,7 @@ from mailparser_reply import EmailReplyParser
 from mailparser_reply.parser import EmailMessage
 
 from quotemaild.mail.parse import ParsedMessage
-from quotemaild.mail.prefilter import Prefiltered, fold
+from quotemaild.mail.prefilter import LiteralScan, Prefiltered, fold
 
 LANGUAGES = ("nl", "fr", "en", "de")
 _MAX_SPLIT_CHARS = 200_000  # quoted-history search on very long bodies only looks at the start
@@ -155,6 +155,9 @@ def _library_headers() -> Prefiltered | None:
 # quote headers need is there: "wrote:", "Van:", "-----Original"...), it finds one reply and the
 # text stays whole, which is answered here without its regex and signature scans (~1 ms a mail).
 _LIBRARY_HEADERS = _library_headers()
+# Its formula is ~30 strings of the four languages' quote headers: one pass finds them all
+# (~11 us on a 2 KB mail instead of ~27 us of `in` tests).
+_LIBRARY_SCAN = LiteralScan([_LIBRARY_HEADERS]) if _LIBRARY_HEADERS is not None else None
 
 
 def _split_with_library(text: str) -> tuple[str, str]:
@@ -165,8 +168,10 @@ def _split_with_library(text: str) -> tuple[str, str]:
             # What EmailReplyParser.read does, with the filter between its two steps: the
             # header regex runs on the text as EmailMessage normalised it.
             message = EmailMessage(text=text, languages=parser.languages)
-            if _LIBRARY_HEADERS is not None and not _LIBRARY_HEADERS.may_match(fold(message.text)):
-                return text, ""
+            if _LIBRARY_HEADERS is not None and _LIBRARY_SCAN is not None:
+                folded = fold(message.text)
+                if not _LIBRARY_HEADERS.may_match(folded, _LIBRARY_SCAN.find(folded)):
+                    return text, ""
             message = message.read()
     except Exception:
         return text, ""
