@@ -55,7 +55,7 @@ def test_quote_header_filter_never_hides_a_header_on_the_corpus(corpus_dir):
     """Where the filter skips mail-parser-reply, its header regex finds nothing in the text."""
     from mailparser_reply.parser import EmailMessage
 
-    from quotemaild.mail.body import _LIBRARY_SCAN, LANGUAGES, _LIBRARY_HEADERS
+    from quotemaild.mail.body import LANGUAGES, _LIBRARY_HEADERS, _LIBRARY_SCAN
 
     assert _LIBRARY_HEADERS is not None and _LIBRARY_HEADERS.literals is not None
     skipped = found = 0
