@@ -180,10 +180,11 @@ def _expression(need: Need, scanned: int | None = None) -> str:
     return "(" + joiner.join(_expression(p, scanned) for p in parts) + ")"
 
 
-def _strings(need: Need) -> set[str]:
+def need_strings(need: Need) -> set[str]:
+    """Every string the formula tests."""
     if type(need) is str:
         return {need}
-    return set().union(*(_strings(part) for part in need[1]))  # type: ignore[misc]
+    return set().union(*(need_strings(part) for part in need[1]))  # type: ignore[misc]
 
 
 class Prefiltered:
@@ -250,7 +251,7 @@ class LiteralScan:
         strings: set[str] = set()
         for flt in filters:
             if flt.literals is not None:
-                strings |= {s for s in _strings(flt.literals) if len(s) >= SCAN_MIN}
+                strings |= {s for s in need_strings(flt.literals) if len(s) >= SCAN_MIN}
         self.strings = frozenset(strings)
         self._automaton: Any = None
         if strings:

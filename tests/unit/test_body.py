@@ -144,3 +144,40 @@ def test_marker_filters_answer_like_the_markers(text):
         want = rx.pattern.search(text)
         got = rx.search(text, fold(text))
         assert (got and got.span()) == (want and want.span())
+
+
+QUOTE_HEADER_TEXTS = [text for _name, text in REPLIES] + [
+    "Akkoord.\r\n\r\nVan: Jan \r\nVerzonden: maandag\r\nAan: x\r\nOnderwerp: y\r\n\r\noud",  # CRLF, spaces at line ends
+    "Tekst\n\n" + "_" * 40 + "\nFrom: a\nSent: b\nTo: c\nSubject: d\n\nold",  # Outlook's underscore line
+    "Merci\n\n \u00a0 \nLe 3 mars 2025 \u00e0 10:00, Jan a \u00e9crit :\u00a0\n> x",  # no-break spaces at line ends
+    "   indented  \n\tlines\t\n",
+    "nothing quoted",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", QUOTE_HEADER_TEXTS)
+def test_quote_header_test_on_the_raw_text_is_sound(text):
+    """Every quote-header string in the library's normalised text is in the text itself, so the
+    test on the text never skips the library where the test on the normalised text would not."""
+    from mailparser_reply.parser import EmailMessage
+
+    from quotemaild.mail.body import _LIBRARY_HEADERS, _RAW_TEST_SOUND, LANGUAGES
+    from quotemaild.mail.prefilter import fold, need_strings
+
+    assert _RAW_TEST_SOUND and _LIBRARY_HEADERS is not None and _LIBRARY_HEADERS.literals is not None
+    normalised = EmailMessage(text=text, languages=list(LANGUAGES)).text
+    strings = need_strings(_LIBRARY_HEADERS.literals)
+    assert {s for s in strings if s in fold(normalised)} <= {s for s in strings if s in fold(text)}
+    if _LIBRARY_HEADERS.may_match(fold(normalised)):
+        assert _LIBRARY_HEADERS.may_match(fold(text))
+
+
+@pytest.mark.parametrize("text", QUOTE_HEADER_TEXTS)
+def test_split_skips_the_library_only_where_it_finds_one_reply(text):
+    """Where the text lacks the quote headers' strings, the split is the text whole."""
+    from quotemaild.mail.body import _LIBRARY_HEADERS, _split_with_library
+    from quotemaild.mail.prefilter import fold
+
+    if _LIBRARY_HEADERS is not None and not _LIBRARY_HEADERS.may_match(fold(text)):
+        assert _split_with_library(text) == (text, "")
