@@ -8,6 +8,7 @@ from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
 from quotemaild.mail.body import _OWN_MARKERS
 from quotemaild.mail.bounce import _BODY as BOUNCE_BODY
+from quotemaild.mail.bounce import has_bounce_wording
 from quotemaild.mail.forward import _BANNER_FILTER
 from quotemaild.mail.parse import parse_message
 from quotemaild.mail.prefilter import fold
@@ -45,6 +46,8 @@ def test_filters_never_hide_a_match_on_the_corpus(corpus_dir):
             assert (got and got.span()) == (want and want.span()), (rel, rx.pattern.pattern[:80])
             scanned = rx.search(text, folded, found)
             assert (scanned and scanned.span()) == (want and want.span()), (rel, rx.pattern.pattern[:80])
+            if rx is BOUNCE_BODY:  # and its two halves, as the bounce score searches them
+                assert has_bounce_wording(text) is (want is not None), rel
             hits += want is not None
             skipped += not rx.may_match(folded)
     assert texts > 2500 and hits > 100  # the corpus was really read, and cues really matched
