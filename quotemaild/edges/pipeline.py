@@ -28,7 +28,6 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -47,12 +46,13 @@ from quotemaild.services.ingest import (
     IngestResult,
     IngestSettings,
     Prepared,
+    prefetch_lookups,
     prepare,
     process_raw,
     record_failure,
     tenant_identity,
 )
-from quotemaild.store import changes
+from quotemaild.store import batch_writes, changes
 from quotemaild.store.blobs import BIG_BYTES, read_big
 from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
 from quotemaild.store.db import make_reader
@@ -229,8 +229,15 @@ def _write(
         # tenant order, so two batches never wait for each other's locks.
         for tenant_id in sorted({raw.tenant_id for raw in raws.values()}):
             tenant_lock(session, tenant_id, Scope.THREADING)
-        with changes.deferred(session) if not savepoints else contextlib.nullcontext():
+        if savepoints:
             done, rest = _write_each(session, loaded, raws, steps, savepoints)
+        else:
+            # Change events, timeline entries, refs and the raw rows' UPDATEs each written as one
+            # statement at the end, the Message-ID look-ups of the batch read in one query.
+            with changes.deferred(session), batch_writes.deferred(session):
+                prefetch_lookups(session, [(one.tenant_id, one.prepared) for one in loaded
+                                           if one.prepared is not None and one.raw_id in raws])  # fmt: skip
+                done, rest = _write_each(session, loaded, raws, steps, savepoints)
     del tenants
     return done, rest
 

@@ -16,7 +16,7 @@ from quotemaild.domain.attention import on_inbound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.services.timeline import event as timeline_event
-from quotemaild.store import changes
+from quotemaild.store import batch_writes, changes
 from quotemaild.store.blobs import BIG_BYTES, write_big
 from quotemaild.store.models import (
     Attachment,
@@ -70,7 +70,7 @@ def new_request(
     adds it with `request_created` after the request's first message: the change feed then
     says request, message, timeline, as readers of the event stream expect); its id."""
     _flush_new(session)
-    request_id: int = session.execute(_INSERT_REQUEST, dict(
+    request_id: int = session.connection().execute(_INSERT_REQUEST, dict(
         tenant_id=tenant_id, status="received", subject=subject[:998],
         requester_email=requester.email if requester else None,
         requester_name=(requester.name or None) if requester else None,
@@ -108,7 +108,8 @@ def add_inbound_message(
     _flush_new(session)
     sender = parsed.sender
     from_email = sender.email if sender else None
-    pk: int = session.execute(_INSERT_MESSAGE, dict(
+    conn = session.connection()  # Core statements: the session's execution path costs more than they do
+    pk: int = conn.execute(_INSERT_MESSAGE, dict(
         tenant_id=tenant_id, request_id=request_id, raw_id=raw.id, direction="in", message_id=message_id,
         in_reply_to=parsed.in_reply_to, references=list(parsed.references), subject=parsed.subject,
         from_name=(sender.name or None) if sender else None, from_email=from_email,
@@ -117,14 +118,15 @@ def add_inbound_message(
         provenance=provenance, forwarded_by=forwarded_by, requester_confidence=requester_confidence, kind=kind,
         defects=list(parsed.defects), info=info or {}, created_at=now,
     )).scalar_one()  # fmt: skip
-    session.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
+    if not batch_writes.add_ref(session, tenant_id, message_id, pk, request_id):
+        conn.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
     if request_id is not None:
         changes.written(session, tenant_id, now, "message", request_id, message_id=pk, direction="in", kind=kind)
     for att in parsed.attachments:
         add_attachment(session, pk, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request_id is not None and not counted:
         _apply_inbound_effect(session, request_id, pk, kind, now)
-        session.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now))
+        conn.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now))
     return StoredMessage(pk, parsed.subject, from_email)
 
 
@@ -137,14 +139,15 @@ _FORGET_READS = delete(RequestRead.__table__).where(RequestRead.__table__.c.requ
 
 def _apply_inbound_effect(session: Session, request_id: int, message_pk: int, kind: str, now: dt.datetime) -> None:
     """Unread again for every user; on a closed request, needs attention (`domain/attention.py`)."""
-    state = session.execute(_REQUEST_STATE, {"request_id": request_id}).one()
+    conn = session.connection()
+    state = conn.execute(_REQUEST_STATE, {"request_id": request_id}).one()
     if not state.message_count:  # a new request has no readers and no flag to raise yet
         return
     effect = on_inbound(state.status, kind, state.needs_attention)
     if effect.mark_unread:
-        session.execute(_FORGET_READS, {"request_id": request_id})
+        conn.execute(_FORGET_READS, {"request_id": request_id})
     if effect.set_attention:
-        session.execute(_SET_ATTENTION, {"request_id": request_id})
+        conn.execute(_SET_ATTENTION, {"request_id": request_id})
     if effect.timeline:
         timeline(session, request_id, now, effect.timeline, SYSTEM_ACTOR, reason="inbound_on_closed",
                  status=state.status, message=message_pk)
