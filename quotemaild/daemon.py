@@ -197,8 +197,10 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
             )
             links = QuoteLinks(sessions, sign, clock, config.mail.domain)
             api = api_context(config, sessions, readers, clock)
-            if isinstance(daemon.wake, PgListener) and api.feed is not None:
-                daemon.wake.on(CHANGES, api.feed.wake)  # events committed by any instance
+            if api.feed is not None:
+                processor.on_committed = api.feed.wake  # this instance's processing, on any store
+                if isinstance(daemon.wake, PgListener):
+                    daemon.wake.on(CHANGES, api.feed.wake)  # events committed by any instance
             daemon.http = HttpServer(create_app(sources, metrics, links, api), config.http.listen,
                                      before_stop=api.feed.close if api.feed is not None else None)
             await daemon.http.start()

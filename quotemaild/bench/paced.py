@@ -19,25 +19,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sqlite3
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from quotemaild.bench import drivers, procs, rss
 from quotemaild.bench.drivers import Load
 from quotemaild.bench.procs import Server
-from quotemaild.bench.stores import scalar
+from quotemaild.bench.stores import Store, rows, scalar
 
 P95_TARGET_S = 2.0
 TICK_S = 1.0
 
 
-def max_raw_id(db_path: Path) -> int:
+def max_raw_id(store: Store) -> int:
     """The highest raw message id so far (0 on an empty store): the stage counts what comes after."""
-    return scalar(db_path, "SELECT coalesce(max(id), 0) FROM raw_messages") or 0
+    return scalar(store, "SELECT coalesce(max(id), 0) FROM raw_messages") or 0
 
 
 def _instant(value: str | dt.datetime) -> dt.datetime:
@@ -45,15 +43,16 @@ def _instant(value: str | dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def arrival_to_request(db_path: Path, after_id: int) -> list[float]:
+def arrival_to_request(store: Store, after_id: int) -> list[float]:
     """Seconds from arrival to processed, per raw message after `after_id` threaded into a request."""
     sql = (
         "SELECT r.received_at, r.processed_at FROM raw_messages r JOIN messages m ON m.raw_id = r.id"
-        " WHERE r.id > ? AND m.request_id IS NOT NULL AND r.processed_at IS NOT NULL"
+        f" WHERE r.id > {int(after_id)} AND m.request_id IS NOT NULL AND r.processed_at IS NOT NULL"
     )
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-        rows = conn.execute(sql, (after_id,)).fetchall()
-    return [(_instant(done) - _instant(arrived)).total_seconds() for arrived, done in rows]
+    found = rows(store, sql)
+    if found is None:
+        raise RuntimeError("the store could not be read")
+    return [(_instant(done) - _instant(arrived)).total_seconds() for arrived, done in found]
 
 
 def latency_summary(seconds: list[float]) -> dict[str, Any]:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from quotemaild.bench import drivers, procs
 from quotemaild.bench.drivers import Load
+from quotemaild.bench.stores import Store, rows
 
 POLL_INTERVAL = 300.0  # far above any wake latency: a mail that waited for the poll shows at once
 
@@ -41,32 +41,34 @@ def _wait_captured(path: Path, count: int, timeout: float) -> int:
     return len(_lines(path))
 
 
-def _epoch(value: str) -> float:
-    parsed = dt.datetime.fromisoformat(value)
+def _epoch(value: str | dt.datetime) -> float:
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.timestamp()
 
 
-def _queued(db_path: Path) -> dict[str, tuple[str, float]]:
+def _read(store: Store, sql: str) -> list[tuple[Any, ...]]:
+    found = rows(store, sql)
+    if found is None:
+        raise RuntimeError("the store could not be read")
+    return found
+
+
+def _queued(store: Store) -> dict[str, tuple[str, float]]:
     """Our Message-ID -> (outbox kind, queued at), read-only."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-        rows = conn.execute(
-            "SELECT m.message_id, o.kind, o.created_at FROM outbox o JOIN messages m ON m.id = o.message_pk"
-        ).fetchall()
-    return {mid: (kind, _epoch(created)) for mid, kind, created in rows}
+    found = _read(store, "SELECT m.message_id, o.kind, o.created_at FROM outbox o JOIN messages m ON m.id = o.message_pk")
+    return {mid: (kind, _epoch(created)) for mid, kind, created in found}
 
 
-def _requests(db_path: Path, limit: int) -> list[int]:
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5) as conn:
-        rows = conn.execute(
-            "SELECT id FROM quote_requests WHERE requester_email IS NOT NULL ORDER BY id LIMIT ?", (limit,)
-        ).fetchall()
-    return [int(r[0]) for r in rows]
+def _requests(store: Store, limit: int) -> list[int]:
+    found = _read(store, f"SELECT id FROM quote_requests WHERE requester_email IS NOT NULL ORDER BY id LIMIT {int(limit)}")
+    return [int(r[0]) for r in found]
 
 
 def measure(workdir: Path, daemon_mails: int, cli_mails: int, max_message_size: int, log_level: str,
-            settle: float = 60.0) -> dict[str, Any]:  # fmt: skip
+            settle: float = 60.0, db_path: Store | None = None) -> dict[str, Any]:  # fmt: skip
+    """`db_path`: the store to run on (a PostgreSQL URL); a fresh SQLite file by default."""
     workdir.mkdir(parents=True, exist_ok=True)
     captured = workdir / "captured.jsonl"
     body = workdir / "reply.txt"
@@ -74,7 +76,7 @@ def measure(workdir: Path, daemon_mails: int, cli_mails: int, max_message_size: 
     with procs.start_baseline(max_message_size, capture=captured) as relay:
         with procs.start_quotemaild(
             workdir / "quotemaild", max_message_size=max_message_size, log_level=log_level,
-            smarthost=f"{relay.host}:{relay.port}", poll_interval=POLL_INTERVAL,
+            smarthost=f"{relay.host}:{relay.port}", poll_interval=POLL_INTERVAL, db_path=db_path,
         ) as server:  # fmt: skip
             assert server.db_path is not None
             load = Load(daemon_mails, 1, recipient=procs.BENCH_RECIPIENT, pace=0.2, reply_ratio=0.0)

@@ -15,6 +15,7 @@ from typing import Any
 
 from quotemaild.bench import drivers, procs
 from quotemaild.bench.drivers import Load
+from quotemaild.bench.stores import Store
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -24,13 +25,14 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 
 def measure(workdir: Path, messages: int, max_message_size: int, log_level: str,
-            pace: float = 0.05, settle: float = 60.0) -> dict[str, Any]:  # fmt: skip
+            pace: float = 0.05, settle: float = 60.0, db_path: Store | None = None) -> dict[str, Any]:  # fmt: skip
+    """`db_path`: the store to run on (a PostgreSQL URL); a fresh SQLite file by default."""
     workdir.mkdir(parents=True, exist_ok=True)
     captured, acked = workdir / "captured.jsonl", workdir / "acks.jsonl"
     with procs.start_baseline(max_message_size, capture=captured) as relay:
         with procs.start_quotemaild(
             workdir / "quotemaild", max_message_size=max_message_size, log_level=log_level,
-            smarthost=f"{relay.host}:{relay.port}",
+            smarthost=f"{relay.host}:{relay.port}", db_path=db_path,
         ) as server:  # fmt: skip
             load = Load(messages, 1, recipient=procs.BENCH_RECIPIENT, pace=pace)
             gen = drivers.run_generator(server.host, server.port, load, ack_log=str(acked))

@@ -2,7 +2,7 @@
 
 A store is named by a `Store`: a `Path` is a SQLite file, a `str` is a store URL
 (`postgresql+psycopg://...`). The bench's read-only counts (stored, threaded, pending) go through
-`scalar`, which opens the file read-only for SQLite and a plain psycopg connection for PostgreSQL,
+`scalar` (and `rows`), which opens the file read-only for SQLite and a plain psycopg connection for PostgreSQL,
 so a count never takes a lock the daemon under test waits on.
 
 `--store postgresql` starts one PostgreSQL 15 server from Debian's package for the whole run
@@ -43,21 +43,26 @@ def _libpq_url(url: str) -> str:
 
 def scalar(store: Store, sql: str) -> int | None:
     """One integer from a read-only query; None when the store or the table is not there (yet)."""
+    found = rows(store, sql)
+    return int(found[0][0]) if found else None
+
+
+def rows(store: Store, sql: str) -> list[tuple[Any, ...]] | None:
+    """The rows of a read-only query (no parameters: the bench only puts integers it made in its
+    SQL); None when the store or the table is not there (yet)."""
     if isinstance(store, Path):
         try:
             with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
-                row = conn.execute(sql).fetchone()
+                return conn.execute(sql).fetchall()
         except sqlite3.Error:
             return None
-        return int(row[0])
     import psycopg
 
     try:
         with psycopg.connect(_libpq_url(store), connect_timeout=5, autocommit=True) as conn:
-            row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+            return conn.execute(sql).fetchall()  # type: ignore[arg-type]
     except psycopg.Error:
         return None
-    return int(row[0]) if row is not None else None
 
 
 def size_mb(store: Store) -> float | None:

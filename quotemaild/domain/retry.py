@@ -36,3 +36,11 @@ def next_attempt(
         # one last try at the deadline rather than silently stopping short of it
         at = first_attempt_at + policy.give_up_after
     return at
+
+
+def offers_send_again(state: str, last_error: str | None) -> bool:
+    """Whether a seller is offered "send again" for an outgoing mail: it failed for good, or it
+    waits for its next attempt after one failed. `services.outbox.retry` accepts any mail not yet
+    sent (the CLI's `outbox retry` may hurry a mail that never failed); the page only offers it
+    where something went wrong."""
+    return state == "failed" or (state == "queued" and bool(last_error))

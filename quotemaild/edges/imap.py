@@ -49,6 +49,13 @@ class SourceRemoved(Exception):
     """The source's row is gone (`source remove`): the worker ends."""
 
 
+def envelope_sender(data: bytes) -> str:
+    """A fetched copy's envelope sender: its first `Return-Path`, as the mailbox's server wrote it
+    at final delivery; "" (a null sender: no acknowledgement) when there is none or it is `<>`."""
+    headers = BytesHeaderParser().parsebytes(data[:65536])
+    return str(headers.get("Return-Path", "") or "").strip().strip("<>").strip()[:512]
+
+
 class ImapWorker:
     def __init__(
         self,
@@ -236,13 +243,11 @@ class ImapWorker:
 
     def _raw_input(self, data: bytes, uidvalidity: int, uid: int, now: object) -> RawInput:
         src = self.source
-        headers = BytesHeaderParser().parsebytes(data[:65536])
-        return_path = str(headers.get("Return-Path", "") or "").strip().strip("<>")
         return RawInput(
             tenant_id=src.tenant_id,
             received_at=now,  # type: ignore[arg-type]
             channel="imap",
-            mail_from=return_path[:512],
+            mail_from=envelope_sender(data),
             rcpt_to=(),
             # RFC 5092 IMAP URL: where exactly the copy came from
             peer=f"imap://{src.username}@{src.host}:{src.port}/{src.folder};UIDVALIDITY={uidvalidity}/;UID={uid}"[:200],

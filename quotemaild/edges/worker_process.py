@@ -107,6 +107,9 @@ class ProcessingWorker:
         self._config = config
         self._gate = gate  # shared with the commit writer, which goes first
         self._notify = notify  # outgoing mail was queued: wake the delivery worker
+        # A batch was committed: the daemon points this at the event stream's wake, so a seller's
+        # open inbox hears of a new request at once rather than at its next poll (any thread).
+        self.on_committed: Callable[[], None] | None = None
         self._on_lost = on_lost  # (raw id, why): a child died with this message alone in hand
         self._restart_delay = restart_delay
         # Seconds one batch may take; None: the config's [processing] message_timeout.
@@ -252,6 +255,8 @@ class ProcessingWorker:
         self._wake.set()
         if msg.queued_mail and self._notify is not None:
             self._notify()
+        if (msg.processed or msg.failed) and self.on_committed is not None:
+            self.on_committed()
 
     def _check_in_hand(self, child: _Child) -> None:
         """Kill a child stuck on a batch; its read loop then sees it end like a crash."""

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotemaild.domain.retry import offers_send_again
 from quotemaild.mail.body import sanitize_html
 from quotemaild.services.delivery import delivery_view
 from quotemaild.services.outbox import outbox_view
@@ -27,8 +28,7 @@ def message_extras(session: Session, request_id: int, smarthost_configured: bool
     for row in session.scalars(select(OutboxMessage).where(OutboxMessage.request_id == request_id)):
         if row.message_pk is not None:
             view = outbox_view(row)
-            # a seller may send again what failed, or what waits after a failed attempt
-            retry = row.state == "failed" or (row.state == "queued" and bool(row.last_error))
+            retry = offers_send_again(row.state, row.last_error)
             extras.setdefault(row.message_pk, {})["delivery"] = {
                 **delivery_view(view, smarthost_configured), "outbox_id": row.id, "can_retry": retry}
     html_only = session.execute(

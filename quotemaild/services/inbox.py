@@ -27,7 +27,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, false, func, insert, literal, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from quotemaild.clock import Clock
@@ -101,9 +101,7 @@ def list_requests(
     q = q.where(QuoteRequest.tenant_id == actor.tenant_id)
     if flt.q:
         # The LIKE above defines the result; the trigram index only says which requests to test.
-        candidates = search.candidate_ids(session, actor.tenant_id, flt.q)
-        if candidates is not None:  # none at all: a constant false, so SQLite walks nothing
-            q = q.where(QuoteRequest.id.in_(sorted(candidates)) if candidates else false())
+        q = search.narrow(session, q, actor.tenant_id, flt.q)
     if assignee == "none":
         q = q.where(QuoteRequest.assignee_user_id.is_(None))
     if flt.since is not None:

@@ -24,7 +24,7 @@ from quotemaild.store.models import (
     TimelineEvent,
     User,
 )
-from quotemaild.store.search import request_number
+from quotemaild.store.search import narrow, request_number
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -91,6 +91,24 @@ def search_clause(term: str) -> ColumnElement[bool]:
         exists().where(Message.request_id == QuoteRequest.id, Message.text.icontains(term, autoescape=True)),
         *([QuoteRequest.id == number] if number is not None else []),
     )
+
+
+def matching_requests(
+    session: Session,
+    tenant_slug: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    assignee: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """`request_query`'s rows as summaries; a search within one tenant asks the text index
+    which requests to test first (store/search.py), as the inbox does."""
+    query = request_query(tenant_slug, status, search, assignee)
+    if search and tenant_slug:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug.lower()))
+        if tenant_id is not None:
+            query = narrow(session, query, tenant_id, search)
+    return list_requests(session, query, limit)
 
 
 def list_requests(

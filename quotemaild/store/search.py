@@ -28,7 +28,9 @@ Erasure calls it, so erased text really leaves the store.
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from typing import Any
+
+from sqlalchemy import Select, false, select, text
 from sqlalchemy.orm import Session
 
 from quotemaild.store.models import Contact, QuoteRequest
@@ -90,6 +92,16 @@ def candidate_ids(session: Session, tenant_id: int, term: str, cap: int = DEFAUL
     if number is not None:
         found.add(number)
     return None if len(found) > cap else found
+
+
+def narrow(session: Session, query: Select[Any], tenant_id: int, term: str) -> Select[Any]:
+    """`query` (a request query already filtered by `search_clause(term)` and to this tenant)
+    limited to the index's candidates, when the index can help; its results stay the LIKE's."""
+    candidates = candidate_ids(session, tenant_id, term)
+    if candidates is None:
+        return query
+    # none at all: a constant false, so SQLite walks nothing
+    return query.where(QuoteRequest.id.in_(sorted(candidates)) if candidates else false())
 
 
 def purge_deleted(session: Session) -> None:

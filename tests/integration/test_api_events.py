@@ -63,6 +63,21 @@ async def test_mail_sent_by_smtp_shows_up_on_an_open_stream_and_resumes(api):
             await asyncio.wait_for(next_events(resp.aiter_lines(), 1), 1.5)
 
 
+async def test_processing_wakes_the_stream_without_waiting_for_its_poll(api):
+    """A batch the processing worker finished wakes open streams at once: with the stream's poll
+    stretched to a minute, the new request still arrives within seconds."""
+    wake = api.running.daemon.processor.on_committed
+    assert wake is not None
+    feed = wake.__self__  # the API's event feed
+    feed._poll = 60.0
+    c = api.client("acme")
+    async with c.stream("GET", "/api/v1/events") as resp:
+        lines = resp.aiter_lines()
+        await api.mail(subject="Zonder wachten")
+        got = await asyncio.wait_for(next_events(lines, 2), ARRIVAL)
+    assert {e["event"] for e in got} == {"request", "message"}
+
+
 async def test_a_note_and_a_status_change_are_streamed(api):
     """Changes made through the API itself reach the stream (status with from/to, note)."""
     created = (await api.client("acme").post("/api/v1/requests", json={

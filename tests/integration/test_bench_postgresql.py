@@ -1,6 +1,7 @@
 """`python -m quotemaild.bench --store postgresql` in quick mode with a tiny N: it starts its own
-PostgreSQL, measures on it (the daemon, the components, a preloaded store with EXPLAIN plans) and
-removes the server and its temp dir at the end. Only the mechanics are checked, never a speed."""
+PostgreSQL, measures on it (the daemon, the components, a paced load, mail out to a smarthost, a
+preloaded store with EXPLAIN plans) and removes the server and its temp dir at the end. Only the
+mechanics are checked, never a speed."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ def test_the_bench_runs_on_its_own_postgresql_and_removes_it(tmp_path):
     assert level["ingest"]["status"] == "ok" and level["ingest"]["stored"] == 20  # ids past the preload
     plan = level["queries"]["plans"]["thread_lookup"]["plan"]
     assert plan and not any("SCAN" == p.split()[0] for p in plan)  # EXPLAIN's nodes, not SQLite's
-    assert result["ack_to_smarthost"]["status"] == "skipped"
+    paced = result["paced"]  # read from PostgreSQL too: every threaded message has its time
+    assert paced["status"] == "ok" and paced["arrival_to_request"]["count"] > 0, paced
+    assert paced["drain"]["pending_left"] == 0
+    acks = result["ack_to_smarthost"]
+    assert acks["status"] == "ok" and acks["matched"] == acks["new_threads"] > 0, acks
+    queued = result["queue_to_smarthost"]
+    assert queued["status"] == "ok", queued
+    assert queued["daemon"]["matched"] > 0 and queued["cli"]["matched"] == queued["cli"]["queued"] > 0, queued
     assert "Store: postgresql" in done.stdout
     assert bench_dirs() <= before  # the private server's dir is gone

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, text, update
 
 from quotemaild.clock import FixedClock, SystemClock
 from quotemaild.edges.pipeline import Steps, process_batch
@@ -19,7 +19,7 @@ from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.services.users import add_user
 from quotemaild.store import search
 from quotemaild.store.models import Contact, Message, QuoteRequest, Tenant
-from quotemaild.store.queries import request_query
+from quotemaild.store.queries import matching_requests, request_query
 from tests.conftest import DOMAIN, make_mail
 from tests.support.raws import add_pending_raw
 
@@ -193,3 +193,37 @@ def test_the_processing_pipeline_keeps_the_index(sessions):
         veranda = _listed(s, actor, "veranda")
         assert len(veranda) == 1 and _listed(s, actor, "ANTRACIET") == veranda
         assert len(_listed(s, actor, "piet@")) == 1 and _listed(s, actor, "beton") == []
+
+
+@pytest.mark.parametrize("term", ["panelen", "accepté", "Contact Acme", "ak", "nowhere-to-be-found", "#3"])
+def test_the_command_line_search_equals_the_like(sessions, term):
+    """`request list --tenant acme --search TERM` (store/queries.matching_requests) lists what the
+    LIKE finds, index or not."""
+    with sessions() as s:
+        acme, _, _ = _setup(s)
+        listed = [r["id"] for r in matching_requests(s, "ACME", None, term, None, 200)]
+        assert listed == _by_like(s, acme.id, term)
+        s.rollback()
+
+
+@pytest.mark.sqlite_only
+def test_the_command_line_search_of_one_tenant_asks_the_index(sessions):
+    """Within one tenant the index narrows the walk, as in the inbox; across tenants it cannot."""
+    asked: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        asked.append(statement)
+
+    with sessions() as s:
+        _, _, ids = _setup(s)
+        event.listen(s.get_bind(), "before_cursor_execute", seen)
+        try:
+            assert [r["id"] for r in matching_requests(s, "acme", None, "panelen", None, 50)] == [ids["acme0"]]
+            assert any(f"{search.MESSAGES_FTS} MATCH" in q for q in asked)
+            asked.clear()
+            both = [r["id"] for r in matching_requests(s, None, None, "panelen", None, 50)]
+            assert sorted(both) == sorted([ids["acme0"], ids["other0"]])
+            assert not any("MATCH" in q for q in asked)
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", seen)
+        s.rollback()

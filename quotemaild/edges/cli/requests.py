@@ -8,7 +8,7 @@ import click
 
 from quotemaild.edges.cli.context import AppContext, emit, handle_errors, pass_app
 from quotemaild.edges.cli.tables import Column, table
-from quotemaild.store.queries import list_requests, request_detail, request_query
+from quotemaild.store.queries import matching_requests, request_detail
 
 STATUSES = ("received", "answered", "quote_created", "quote_sent", "accepted", "rejected", "cancelled")
 
@@ -22,7 +22,7 @@ def request() -> None:
 @click.option("--tenant", "tenant_slug", metavar="SLUG", help="Only this tenant's requests.")
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--assignee", metavar="EMAIL", help="Only requests assigned to this user.")
-@click.option("--search", metavar="TEXT", help="Text in the subject or the requester's name/e-mail.")
+@click.option("--search", metavar="TEXT", help="Text in the subject, the requester's name or e-mail, the linked contact's name, any message, or the request number (#123); case-insensitive for ASCII letters.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -38,7 +38,7 @@ def request_list(
 ) -> None:
     """List quote requests, most recently updated first."""
     with app.reading() as session:
-        rows = list_requests(session, request_query(tenant_slug, status, search, assignee), limit)
+        rows = matching_requests(session, tenant_slug, status, search, assignee, limit)
     emit(rows, as_json, lambda rs: table(rs, REQUEST_COLUMNS, "(no requests)",
                                          tenant=None if tenant_slug else (lambda r: r["tenant"])))
 

@@ -2,8 +2,9 @@
 
 Rows are written by the commits that change data (`store/changes.py`), in any process. A stream
 looks for new rows when woken and at least every `poll` seconds. `wake()` is the one seam for
-faster news: the API's own commits call it today; a PostgreSQL LISTEN/NOTIFY listener (or the
-processing child's completion callback) can call it the same way, from any thread.
+faster news, safe from any thread: the API's own commits call it, the processing worker calls it
+when a batch of this instance is committed, and on PostgreSQL the LISTEN/NOTIFY listener calls
+it for commits of every process and instance on the database.
 """
 
 from __future__ import annotations

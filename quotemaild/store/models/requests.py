@@ -133,6 +133,7 @@ class QuoteRequest(Base):
     __table_args__ = (
         Index("ix_quote_requests_tenant_updated", "tenant_id", "updated_at", "id"),
         Index("ix_quote_requests_tenant_status_updated", "tenant_id", "status", "updated_at", "id"),
+        Index("ix_quote_requests_tenant_id", "tenant_id", "id"),  # previous/next on the request page
     )
 
 
