@@ -41,10 +41,13 @@ _MESSAGES = Message.__table__
 _INSERT_REQUEST = insert(_REQUESTS).returning(_REQUESTS.c.id)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_REF = insert(MessageRef.__table__)
+# Counting a reply in also reads what its effect depends on (one statement, not two): the
+# request's state, and its count before this message (the returned one less one).
 _COUNT_MESSAGE = (
     update(_REQUESTS)
     .where(_REQUESTS.c.id == bindparam("request_id"))
     .values(message_count=_REQUESTS.c.message_count + 1, updated_at=bindparam("now", type_=_REQUESTS.c.updated_at.type))
+    .returning(_REQUESTS.c.status, _REQUESTS.c.needs_attention, _REQUESTS.c.message_count)
 )
 
 
@@ -125,32 +128,33 @@ def add_inbound_message(
     for att in parsed.attachments:
         add_attachment(session, pk, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request_id is not None and not counted:
-        _apply_inbound_effect(session, request_id, pk, kind, now)
-        conn.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now))
+        state = conn.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now)).one()
+        _apply_inbound_effect(session, request_id, pk, kind, now, state.status, state.needs_attention,
+                              state.message_count - 1)  # fmt: skip
     return StoredMessage(pk, parsed.subject, from_email)
 
 
-_REQUEST_STATE = select(_REQUESTS.c.status, _REQUESTS.c.needs_attention, _REQUESTS.c.message_count).where(
-    _REQUESTS.c.id == bindparam("request_id")
-)
 _SET_ATTENTION = update(_REQUESTS).where(_REQUESTS.c.id == bindparam("request_id")).values(needs_attention=True)
 _FORGET_READS = delete(RequestRead.__table__).where(RequestRead.__table__.c.request_id == bindparam("request_id"))
 
 
-def _apply_inbound_effect(session: Session, request_id: int, message_pk: int, kind: str, now: dt.datetime) -> None:
-    """Unread again for every user; on a closed request, needs attention (`domain/attention.py`)."""
-    conn = session.connection()
-    state = conn.execute(_REQUEST_STATE, {"request_id": request_id}).one()
-    if not state.message_count:  # a new request has no readers and no flag to raise yet
+def _apply_inbound_effect(
+    session: Session, request_id: int, message_pk: int, kind: str, now: dt.datetime,
+    status: str, needs_attention: bool, count_before: int,
+) -> None:  # fmt: skip
+    """Unread again for every user; on a closed request, needs attention (`domain/attention.py`).
+    `status`, `needs_attention`, `count_before`: the request's as this message arrived."""
+    if not count_before:  # a new request has no readers and no flag to raise yet
         return
-    effect = on_inbound(state.status, kind, state.needs_attention)
-    if effect.mark_unread:
-        conn.execute(_FORGET_READS, {"request_id": request_id})
+    effect = on_inbound(status, kind, needs_attention)
+    conn = session.connection()
+    if effect.mark_unread and not batch_writes.add_update(session, _FORGET_READS, {"request_id": request_id}):
+        conn.execute(_FORGET_READS, {"request_id": request_id})  # (nothing in a batch reads them back)
     if effect.set_attention:
         conn.execute(_SET_ATTENTION, {"request_id": request_id})
     if effect.timeline:
         timeline(session, request_id, now, effect.timeline, SYSTEM_ACTOR, reason="inbound_on_closed",
-                 status=state.status, message=message_pk)
+                 status=status, message=message_pk)
 
 
 def add_attachment(

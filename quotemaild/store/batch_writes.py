@@ -7,7 +7,8 @@ processing write pass without savepoints, `edges/pipeline.py`):
 - timeline entries (`services.timeline.event`) are kept and inserted as one INSERT of many rows,
   their ids returned in order and put into their change events' data;
 - the `message_refs` row of each stored message likewise, one INSERT of many rows;
-- the raw rows' "processed" UPDATE: one statement with many parameter sets;
+- the raw rows' "processed" UPDATE and the read marks a reply clears: one statement each, with many
+  parameter sets;
 - threading's look-ups of Message-IDs (is it known? which request holds it?) are answered from one
   query for the whole batch (`prefetch_refs`) plus the refs the batch wrote itself, so a reply in
   the batch of its original still finds it.
@@ -106,13 +107,10 @@ def flush(session: Session) -> None:
         conn.execute(_INSERT_REFS, refs)
     if held.updates:
         updates, held.updates = held.updates, []
-        by_statement: list[tuple[Any, list[dict[str, Any]]]] = []
-        for statement, params in updates:  # runs of one statement, order kept
-            if by_statement and by_statement[-1][0] is statement:
-                by_statement[-1][1].append(params)
-            else:
-                by_statement.append((statement, [params]))
-        for statement, many in by_statement:
+        by_statement: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+        for statement, params in updates:  # one execution per statement, each in its order
+            by_statement.setdefault(id(statement), (statement, []))[1].append(params)
+        for statement, many in by_statement.values():
             conn.execute(statement, many)
 
 
@@ -140,7 +138,9 @@ def add_ref(session: Session, tenant_id: int, value: str, message_pk: int, reque
 
 
 def add_update(session: Session, statement: Any, params: dict[str, Any]) -> bool:
-    """Hold back an UPDATE nothing in the batch reads back (a raw row marked processed)."""
+    """Hold back an UPDATE or DELETE nothing in the batch reads back (a raw row marked processed,
+    a request's read marks). Held-back statements run one after the other, each with all its
+    parameter sets: they must not touch the same rows."""
     held: Pending | None = session.info.get(_KEY)
     if held is None:
         return False

@@ -108,6 +108,54 @@ def test_a_batch_writes_the_store_exactly_as_one_by_one(config, sessions, tmp_pa
     assert all(c[4]["timeline_id"] in timeline_ids for c in batched["changes"] if "timeline_id" in c[4])
 
 
+def closed_and_read(sessions: sessionmaker[Session], raw_ids: list[int], settings: IngestSettings) -> None:
+    """The first mail processed on its own, its request then accepted and read by a seller."""
+    from quotemaild.services.users import add_user
+    from quotemaild.store.models import RequestRead, Tenant
+
+    process_batch(sessions, raw_ids[:1], Steps(settings, CLOCK))
+    with sessions.begin() as s:
+        request = s.scalars(select(QuoteRequest)).one()
+        request.status = "accepted"
+        user = add_user(s, s.get_one(Tenant, request.tenant_id), "Ann", "ann@acme.example", "seller", CLOCK)
+        s.add(RequestRead(user_id=user.id, request_id=request.id, read_at=CLOCK.now()))
+
+
+def test_replies_on_a_closed_read_request_are_written_as_one_by_one(config, sessions, tmp_path):
+    """Read marks cleared (held back), attention raised once, the count read back with its update."""
+    from quotemaild.store.models import RequestRead
+
+    settings = IngestSettings(domain=DOMAIN)
+    ids = store_all(sessions, thread_mails())
+    closed_and_read(sessions, ids, settings)
+    with statements(sessions) as seen:
+        process_batch(sessions, ids[1:], Steps(settings, CLOCK))
+    assert seen["DELETE request_reads"] == 1 and seen["SELECT quote_requests"] == 0
+
+    engine, one_sessions = other_store(tmp_path, "one-by-one")
+    try:
+        one_ids = store_all(one_sessions, thread_mails())
+        closed_and_read(one_sessions, one_ids, settings)
+        for raw_id in one_ids[1:]:
+            with one_sessions.begin() as s:
+                process_raw(s, s.get_one(RawMessage, raw_id), settings, CLOCK)
+        expected = store_dump(one_sessions)
+        with one_sessions() as s:
+            expected_flags = s.execute(select(QuoteRequest.id, QuoteRequest.needs_attention, QuoteRequest.status,
+                                              QuoteRequest.message_count).order_by(QuoteRequest.id)).all()  # fmt: skip
+    finally:
+        engine.dispose()
+    got = store_dump(sessions)
+    for table, rows in expected.items():
+        assert got[table] == rows, table
+    with sessions() as s:
+        assert s.execute(select(QuoteRequest.id, QuoteRequest.needs_attention, QuoteRequest.status,
+                                QuoteRequest.message_count).order_by(QuoteRequest.id)).all() == expected_flags  # fmt: skip
+        assert s.scalars(select(RequestRead.user_id)).all() == []
+        assert expected_flags[0][1] is True  # the closed request asks for attention again
+    assert [row[2] for row in got["timeline"]].count("needs_attention") == 1  # once, for two replies
+
+
 def test_a_batch_costs_one_statement_per_table_for_timeline_refs_raws_and_look_ups(sessions):
     ids = store_all(sessions, mixed_mails())
     with statements(sessions) as seen:
