@@ -38,8 +38,10 @@ LOCAL_ALIAS_PREFIX = "local:"  # MessageRef values that hold a provider queue id
 # bookkeeping and a compiled statement per row, a quarter of processing time.
 _REQUESTS = QuoteRequest.__table__
 _MESSAGES = Message.__table__
-_INSERT_REQUEST = insert(_REQUESTS).returning(_REQUESTS.c.id)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+# Their ids through `inserted_primary_key`: SQLite's lastrowid (a RETURNING result costs more to
+# set up), a RETURNING SQLAlchemy adds itself on PostgreSQL.
+_INSERT_REQUEST = insert(_REQUESTS)
+_INSERT_MESSAGE = insert(_MESSAGES)
 _INSERT_REF = insert(MessageRef.__table__)
 # Counting a reply in also reads what its effect depends on (one statement, not two): the
 # request's state, and its count before this message (the returned one less one).
@@ -78,7 +80,7 @@ def new_request(
         requester_email=requester.email if requester else None,
         requester_name=(requester.name or None) if requester else None,
         message_count=message_count, created_at=now, updated_at=now,
-    )).scalar_one()  # fmt: skip
+    )).inserted_primary_key[0]  # fmt: skip
     changes.written(session, tenant_id, now, "request", request_id, status="received")
     if created_event:
         request_created(session, request_id, now)
@@ -120,7 +122,7 @@ def add_inbound_message(
         reply_to=[a.as_dict() for a in parsed.reply_to], date=parsed.date, text=text, html=parsed.html,
         provenance=provenance, forwarded_by=forwarded_by, requester_confidence=requester_confidence, kind=kind,
         defects=list(parsed.defects), info=info or {}, created_at=now,
-    )).scalar_one()  # fmt: skip
+    )).inserted_primary_key[0]  # fmt: skip
     if not batch_writes.add_ref(session, tenant_id, message_id, pk, request_id):
         conn.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
     if request_id is not None:
