@@ -48,8 +48,8 @@ _INSERT_REFS = insert(_REFS)
 _PREFETCH = (
     select(_REFS.c.tenant_id, _REFS.c.value, _REFS.c.message_pk, _MESSAGES.c.request_id)
     .join(_MESSAGES, _MESSAGES.c.id == _REFS.c.message_pk)
-    .where(_REFS.c.value.in_(bindparam("values", expanding=True)))
-)
+    .where(_REFS.c.tenant_id == bindparam("tenant_id"), _REFS.c.value.in_(bindparam("values", expanding=True)))
+)  # probes of the (tenant_id, value) unique index
 
 RefKey = tuple[int, str]  # (tenant id, Message-ID or alias)
 
@@ -149,17 +149,21 @@ def add_update(session: Session, statement: Any, params: dict[str, Any]) -> bool
 
 
 def prefetch_refs(session: Session, wanted: Iterable[RefKey]) -> None:
-    """Look up every (tenant, value) the batch will ask about, in one query per `_CHUNK` values."""
+    """Look up every (tenant, value) the batch will ask about: one query per tenant (per `_CHUNK`
+    values), probing the unique index on (tenant_id, value)."""
     held: Pending | None = session.info.get(_KEY)
     if held is None:
         return
     keys = {key for key in wanted if key not in held.found}
-    values = sorted({value for _, value in keys})
+    by_tenant: dict[int, list[str]] = {}
+    for tenant_id, value in sorted(keys):
+        by_tenant.setdefault(tenant_id, []).append(value)
     conn = session.connection()
-    for start in range(0, len(values), _CHUNK):
-        for tenant_id, value, message_pk, request_id in conn.execute(_PREFETCH, {"values": values[start:start + _CHUNK]}):
-            if (tenant_id, value) in keys:
-                held.found[(tenant_id, value)] = (message_pk, request_id)
+    for tenant_id, values in by_tenant.items():
+        for start in range(0, len(values), _CHUNK):
+            chunk = {"tenant_id": tenant_id, "values": values[start : start + _CHUNK]}
+            for found_tenant, value, message_pk, request_id in conn.execute(_PREFETCH, chunk):
+                held.found[(found_tenant, value)] = (message_pk, request_id)
     held.absent |= {key for key in keys if key not in held.found}
 
 
