@@ -10,11 +10,14 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
             still pending, so a reply is never written before its original.
 4. write    one write transaction behind the gate (`gate.background`, the SMTP commit writer
             first). Per message `services.ingest.process_raw` threads and stores it, then
-            `acknowledge` queues its acknowledgement. Messages are written in order and each
-            one's rows are flushed before the next is threaded, so a reply in the same batch as
-            its original joins it exactly as one-by-one processing would. First without
-            savepoints, the change events kept for one INSERT at the end (`changes.deferred`);
-            if a message raises (or could not be prepared), the transaction is rolled
+            `acknowledge` queues its acknowledgement. Messages are written in order, and each
+            one's request and message rows go in before the next is threaded. First without
+            savepoints: the change events, timeline entries, Message-ID refs and the raw rows'
+            UPDATEs are kept for one statement each at the end (`changes.deferred`,
+            `store.batch_writes`), and threading's look-ups of the whole batch are read in one
+            query up front, completed by the refs the batch writes itself, so a reply in the
+            same batch as its original joins it exactly as one-by-one processing would. If a
+            message raises (or could not be prepared), the transaction is rolled
             back and the batch written again with a savepoint per message: the one that raises
             is rolled back to its savepoint and recorded as failed in a savepoint of its own
             (`record_failure`); the rest of the batch goes on.

@@ -149,8 +149,9 @@ def test_replies_on_a_closed_read_request_are_written_as_one_by_one(config, sess
     for table, rows in expected.items():
         assert got[table] == rows, table
     with sessions() as s:
-        assert s.execute(select(QuoteRequest.id, QuoteRequest.needs_attention, QuoteRequest.status,
-                                QuoteRequest.message_count).order_by(QuoteRequest.id)).all() == expected_flags  # fmt: skip
+        flags = s.execute(select(QuoteRequest.id, QuoteRequest.needs_attention, QuoteRequest.status,
+                                 QuoteRequest.message_count).order_by(QuoteRequest.id)).all()  # fmt: skip
+        assert flags == expected_flags
         assert s.scalars(select(RequestRead.user_id)).all() == []
         assert expected_flags[0][1] is True  # the closed request asks for attention again
     assert [row[2] for row in got["timeline"]].count("needs_attention") == 1  # once, for two replies
@@ -198,7 +199,8 @@ def test_a_ref_the_orm_adds_in_a_batch_is_looked_up_in_the_store(sessions):
     process_batch(sessions, [raw_id], Steps(IngestSettings(domain=DOMAIN), CLOCK))
     with sessions.begin() as s, changes.deferred(s), batch_writes.deferred(s):
         message = s.scalars(select(Message)).one()
-        batch_writes.prefetch_refs(s, [(message.tenant_id, "<later@example.org>"), (message.tenant_id, "<orig@example.org>")])
+        tenant = message.tenant_id
+        batch_writes.prefetch_refs(s, [(tenant, "<later@example.org>"), (tenant, "<orig@example.org>")])
         assert batch_writes.known_refs(s, message.tenant_id, ["<later@example.org>"]) == []
         assert batch_writes.known_refs(s, message.tenant_id, ["<orig@example.org>"]) == [
             ("<orig@example.org>", message.id, message.request_id)
