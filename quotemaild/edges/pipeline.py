@@ -10,11 +10,14 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
             still pending, so a reply is never written before its original.
 4. write    one write transaction behind the gate (`gate.background`, the SMTP commit writer
             first). Per message `services.ingest.process_raw` threads and stores it, then
-            `acknowledge` queues its acknowledgement. Messages are written in order and each
-            one's rows are flushed before the next is threaded, so a reply in the same batch as
-            its original joins it exactly as one-by-one processing would. First without
-            savepoints, the change events kept for one INSERT at the end (`changes.deferred`);
-            if a message raises (or could not be prepared), the transaction is rolled
+            `acknowledge` queues its acknowledgement. Messages are written in order, and each
+            one's request and message rows go in before the next is threaded. First without
+            savepoints: the change events, timeline entries, Message-ID refs and the raw rows'
+            UPDATEs are kept for one statement each at the end (`changes.deferred`,
+            `store.batch_writes`), and threading's look-ups of the whole batch are read in one
+            query up front, completed by the refs the batch writes itself, so a reply in the
+            same batch as its original joins it exactly as one-by-one processing would. If a
+            message raises (or could not be prepared), the transaction is rolled
             back and the batch written again with a savepoint per message: the one that raises
             is rolled back to its savepoint and recorded as failed in a savepoint of its own
             (`record_failure`); the rest of the batch goes on.
@@ -28,7 +31,6 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -47,12 +49,13 @@ from quotemaild.services.ingest import (
     IngestResult,
     IngestSettings,
     Prepared,
+    prefetch_lookups,
     prepare,
     process_raw,
     record_failure,
     tenant_identity,
 )
-from quotemaild.store import changes
+from quotemaild.store import batch_writes, changes
 from quotemaild.store.blobs import BIG_BYTES, read_big
 from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
 from quotemaild.store.db import make_reader
@@ -229,8 +232,15 @@ def _write(
         # tenant order, so two batches never wait for each other's locks.
         for tenant_id in sorted({raw.tenant_id for raw in raws.values()}):
             tenant_lock(session, tenant_id, Scope.THREADING)
-        with changes.deferred(session) if not savepoints else contextlib.nullcontext():
+        if savepoints:
             done, rest = _write_each(session, loaded, raws, steps, savepoints)
+        else:
+            # Change events, timeline entries, refs and the raw rows' UPDATEs each written as one
+            # statement at the end, the Message-ID look-ups of the batch read in one query.
+            with changes.deferred(session), batch_writes.deferred(session):
+                prefetch_lookups(session, [(one.tenant_id, one.prepared) for one in loaded
+                                           if one.prepared is not None and one.raw_id in raws])  # fmt: skip
+                done, rest = _write_each(session, loaded, raws, steps, savepoints)
     del tenants
     return done, rest
 

@@ -3,6 +3,7 @@ batches the parent hands over (`processing_messages`) until told to stop or orph
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from multiprocessing.connection import Connection
@@ -34,6 +35,9 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
     clock = SystemClock()
     settings, acknowledge = processing_side(config, clock)
     steps = Steps(settings, clock, acknowledge, gate)
+    # What exists now (modules, SQLAlchemy's mappers and caches) lives as long as the child: kept
+    # out of the cyclic collector, whose full passes would walk it again every few batches.
+    gc.freeze()
     try:
         while True:
             try:

@@ -37,15 +37,28 @@ _SUBJECT = re.compile(
     r"メールエラー|配信できません|配送エラー|返送",
     re.IGNORECASE,
 )
-# Searched in every message's text (up to 20,000 characters): with a literal filter (prefilter.py).
-_BODY = Prefiltered(re.compile(
+# Bounce wordings and a DSN status "5.x.y" in the text (up to 20,000 characters).
+_BODY_WORDINGS = (
     r"could not be delivered|permanent(?:ly)? (?:error|fatal)|delivery to the following recipients? "
     r"failed|user unknown|no such user|mailbox (?:is )?(?:full|unavailable)|recipient address "
     r"rejected|message (?:was )?(?:not delivered|undeliverable)|had (?:permanent fatal|delivery) "
-    r"errors|error has occurred while attempting to deliver|this is the mail system|"
-    r"\b5\.\d{1,3}\.\d{1,3}\b",
-    re.IGNORECASE,
-), min_literal=2)
+    r"errors|error has occurred while attempting to deliver|this is the mail system"
+)
+_BODY = Prefiltered(re.compile(_BODY_WORDINGS + r"|\b5\.\d{1,3}\.\d{1,3}\b", re.IGNORECASE), min_literal=2)
+# The score only asks whether _BODY matches anywhere, so its two halves are searched apart: the
+# wordings behind their literal filter, and the status written with its literal first, which
+# the regex engine scans for directly (the lookbehind is the `\b` before the "5"). Whole, any
+# text holding "5." (a date "15.03.", "item 5.") ran the alternation at every position: ~180 us
+# on 2 KB.
+_BODY_WORDS = Prefiltered(re.compile(_BODY_WORDINGS, re.IGNORECASE))
+_BODY_STATUS = re.compile(r"5\.(?<=\b5\.)\d{1,3}\.\d{1,3}\b")
+
+
+def has_bounce_wording(text: str) -> bool:
+    """Whether `_BODY` matches somewhere in `text`."""
+    return _BODY_STATUS.search(text) is not None or _BODY_WORDS.search(text) is not None
+
+
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _REPLY_CODE = re.compile(r"\b([245]\d\d)[ -][245]\.\d{1,3}\.\d{1,3}\b")
 _MSGID_LINE = re.compile(r"(?im)^\s*message-id:\s*(<[^<>\s]+>)")
@@ -95,7 +108,8 @@ def _score(msg: ParsedMessage, envelope_from: str | None) -> _Scored:
     score = 0.0
     em = msg.email
     ctype = em.get_content_type() if em is not None else ""
-    report_type = (em.get_param("report-type") if em is not None else None) or ""
+    # The parameter only counts on a multipart/report (get_param parses the header: ~15 us).
+    report_type = (em.get_param("report-type") if em is not None and ctype == "multipart/report" else None) or ""
     dsn_parts = _parts(em, "message/delivery-status")
     if ctype == "multipart/report" and str(report_type).lower() == "delivery-status":
         score += 1.0
@@ -127,7 +141,7 @@ def _score(msg: ParsedMessage, envelope_from: str | None) -> _Scored:
     if bounce_subject:
         score += 0.5
         reasons.append("bounce-like subject")
-    if _BODY.search(msg.text[:20000]):
+    if has_bounce_wording(msg.text[:20000]):
         score += 0.2
         reasons.append("bounce-like body text")
     # flufl.bounce's detectors are the slow part: run them only when something hints at a bounce.

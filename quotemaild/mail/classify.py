@@ -147,7 +147,10 @@ def _report_reasons(msg: ParsedMessage) -> list[str]:
     """Report formats that are machine answers whatever they say: ARF, JMRP, read receipts."""
     reasons: list[str] = []
     ctype = msg.email.get_content_type() if msg.email is not None else ""
-    report_type = str(msg.email.get_param("report-type") or "") if msg.email is not None else ""
+    # Read only where it counts: on a multipart/report.
+    report_type = (
+        str(msg.email.get_param("report-type") or "") if msg.email is not None and ctype == "multipart/report" else ""
+    )
     if ctype == "multipart/report" and _ARF.search(report_type):
         reasons.append("multipart/report; report-type=feedback-report (ARF)")
     if _JMRP_SUBJECT.search(msg.subject) and any(a.content_type == "message/rfc822" for a in msg.attachments):

@@ -33,6 +33,7 @@ from emailforwardparser import regexs as fp_regexs
 
 from quotemaild.mail.addresses import Address, clean_email, safe_display_name
 from quotemaild.mail.dates import parse_loose_date
+from quotemaild.mail.prefilter import Prefiltered
 
 # Forward prefixes (nl/fr/en/de and what Outlook writes in other locales) and reply prefixes,
 # so "Re: TR: Fwd: x" strips to "x".
@@ -287,11 +288,14 @@ _BANNER = re.compile(
     r"sie erhalten nicht oft (?:eine )?e-?mail von)\s+(?P<email>[^\s<>()\[\]]+@[^\s<>()\[\]]+?)[.,]?(?=\s|$)",
     re.IGNORECASE,
 )
+# Searched in every message's new text: a case-insensitive alternation costs ~0.1 ms on a 2 KB
+# mail; the literal filter (prefilter.py) skips it unless the banner's words are there.
+_BANNER_FILTER = Prefiltered(_BANNER)
 
 
 def _banner_sender(body: str, name: str) -> Address | None:
     """A block that shows the sender by name only: Outlook's banner in its body names the address."""
-    found = _BANNER.search(body[:2000])
+    found = _BANNER_FILTER.search(body[:2000])
     if not found:
         return None
     cleaned = clean_email(found.group("email").rstrip("."))
@@ -300,7 +304,7 @@ def _banner_sender(body: str, name: str) -> Address | None:
 
 def strip_banner(text: str) -> str:
     """The text without Outlook's first-contact banner line (it is not the customer's words)."""
-    if not _BANNER.search(text):
+    if not _BANNER_FILTER.search(text):
         return text
     return _BANNER_LINE.sub("", text).strip("\n")
 

@@ -98,15 +98,22 @@ class ParsedMessage:
 
     def header(self, name: str) -> str | None:
         """The first value of a header, case-insensitively, or None."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        values = self._headers_by_name.get(name.lower())
+        return values[0] if values else None
 
     def header_all(self, name: str) -> list[str]:
-        lname = name.lower()
-        return [value for key, value in self.headers if key.lower() == lname]
+        return list(self._headers_by_name.get(name.lower(), ()))
+
+    @functools.cached_property
+    def _headers_by_name(self) -> dict[str, list[str]]:
+        """Every value of each header, in order, by lower-cased name. Built on first use: a
+        message is asked for ~20 headers, each a walk over all of them before. (cached_property
+        writes the instance's __dict__ directly, so it works on a frozen dataclass; it is no
+        field, so equality and repr are unchanged.)"""
+        index: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            index.setdefault(key.lower(), []).append(value)
+        return index
 
     @property
     def sender(self) -> Address | None:
@@ -286,6 +293,8 @@ def _is_unstructured(name: str) -> bool:
 
 
 def _has_surrogates(value: str) -> bool:
+    if value.isascii():  # O(1) for a str: most header values, no per-character walk
+        return False
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 

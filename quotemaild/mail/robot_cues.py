@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from quotemaild.mail.prefilter import Prefiltered
+from quotemaild.mail.prefilter import LiteralScan, Prefiltered
 
 ABSENCE = "absence"
 RECEIVED = "received"
@@ -294,3 +294,6 @@ HUMAN: tuple[tuple[str, float, Prefiltered], ...] = (
         "asks a question", 0.3, Prefiltered(re.compile(r"\?\s*(?:\n|$)")),
     ),
 )
+
+# Every body and human family's strings, looked for in one pass per text (prefilter.LiteralScan).
+SCAN = LiteralScan([*(rx for *_rest, rx in BODY), *(rx for *_rest, rx in HUMAN)])

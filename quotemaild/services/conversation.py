@@ -16,7 +16,7 @@ from quotemaild.domain.attention import on_inbound
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.parse import ParsedMessage
 from quotemaild.services.timeline import event as timeline_event
-from quotemaild.store import changes
+from quotemaild.store import batch_writes, changes
 from quotemaild.store.blobs import BIG_BYTES, write_big
 from quotemaild.store.models import (
     Attachment,
@@ -38,13 +38,18 @@ LOCAL_ALIAS_PREFIX = "local:"  # MessageRef values that hold a provider queue id
 # bookkeeping and a compiled statement per row, a quarter of processing time.
 _REQUESTS = QuoteRequest.__table__
 _MESSAGES = Message.__table__
-_INSERT_REQUEST = insert(_REQUESTS).returning(_REQUESTS.c.id)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+# Their ids through `inserted_primary_key`: SQLite's lastrowid (a RETURNING result costs more to
+# set up), a RETURNING SQLAlchemy adds itself on PostgreSQL.
+_INSERT_REQUEST = insert(_REQUESTS)
+_INSERT_MESSAGE = insert(_MESSAGES)
 _INSERT_REF = insert(MessageRef.__table__)
+# Counting a reply in also reads what its effect depends on (one statement, not two): the
+# request's state, and its count before this message (the returned one less one).
 _COUNT_MESSAGE = (
     update(_REQUESTS)
     .where(_REQUESTS.c.id == bindparam("request_id"))
     .values(message_count=_REQUESTS.c.message_count + 1, updated_at=bindparam("now", type_=_REQUESTS.c.updated_at.type))
+    .returning(_REQUESTS.c.status, _REQUESTS.c.needs_attention, _REQUESTS.c.message_count)
 )
 
 
@@ -70,12 +75,12 @@ def new_request(
     adds it with `request_created` after the request's first message: the change feed then
     says request, message, timeline, as readers of the event stream expect); its id."""
     _flush_new(session)
-    request_id: int = session.execute(_INSERT_REQUEST, dict(
+    request_id: int = session.connection().execute(_INSERT_REQUEST, dict(
         tenant_id=tenant_id, status="received", subject=subject[:998],
         requester_email=requester.email if requester else None,
         requester_name=(requester.name or None) if requester else None,
         message_count=message_count, created_at=now, updated_at=now,
-    )).scalar_one()  # fmt: skip
+    )).inserted_primary_key[0]  # fmt: skip
     changes.written(session, tenant_id, now, "request", request_id, status="received")
     if created_event:
         request_created(session, request_id, now)
@@ -108,7 +113,8 @@ def add_inbound_message(
     _flush_new(session)
     sender = parsed.sender
     from_email = sender.email if sender else None
-    pk: int = session.execute(_INSERT_MESSAGE, dict(
+    conn = session.connection()  # Core statements: the session's execution path costs more than they do
+    pk: int = conn.execute(_INSERT_MESSAGE, dict(
         tenant_id=tenant_id, request_id=request_id, raw_id=raw.id, direction="in", message_id=message_id,
         in_reply_to=parsed.in_reply_to, references=list(parsed.references), subject=parsed.subject,
         from_name=(sender.name or None) if sender else None, from_email=from_email,
@@ -116,38 +122,41 @@ def add_inbound_message(
         reply_to=[a.as_dict() for a in parsed.reply_to], date=parsed.date, text=text, html=parsed.html,
         provenance=provenance, forwarded_by=forwarded_by, requester_confidence=requester_confidence, kind=kind,
         defects=list(parsed.defects), info=info or {}, created_at=now,
-    )).scalar_one()  # fmt: skip
-    session.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
+    )).inserted_primary_key[0]  # fmt: skip
+    if not batch_writes.add_ref(session, tenant_id, message_id, pk, request_id):
+        conn.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
     if request_id is not None:
         changes.written(session, tenant_id, now, "message", request_id, message_id=pk, direction="in", kind=kind)
     for att in parsed.attachments:
         add_attachment(session, pk, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request_id is not None and not counted:
-        _apply_inbound_effect(session, request_id, pk, kind, now)
-        session.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now))
+        state = conn.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now)).one()
+        _apply_inbound_effect(session, request_id, pk, kind, now, state.status, state.needs_attention,
+                              state.message_count - 1)  # fmt: skip
     return StoredMessage(pk, parsed.subject, from_email)
 
 
-_REQUEST_STATE = select(_REQUESTS.c.status, _REQUESTS.c.needs_attention, _REQUESTS.c.message_count).where(
-    _REQUESTS.c.id == bindparam("request_id")
-)
 _SET_ATTENTION = update(_REQUESTS).where(_REQUESTS.c.id == bindparam("request_id")).values(needs_attention=True)
 _FORGET_READS = delete(RequestRead.__table__).where(RequestRead.__table__.c.request_id == bindparam("request_id"))
 
 
-def _apply_inbound_effect(session: Session, request_id: int, message_pk: int, kind: str, now: dt.datetime) -> None:
-    """Unread again for every user; on a closed request, needs attention (`domain/attention.py`)."""
-    state = session.execute(_REQUEST_STATE, {"request_id": request_id}).one()
-    if not state.message_count:  # a new request has no readers and no flag to raise yet
+def _apply_inbound_effect(
+    session: Session, request_id: int, message_pk: int, kind: str, now: dt.datetime,
+    status: str, needs_attention: bool, count_before: int,
+) -> None:  # fmt: skip
+    """Unread again for every user; on a closed request, needs attention (`domain/attention.py`).
+    `status`, `needs_attention`, `count_before`: the request's as this message arrived."""
+    if not count_before:  # a new request has no readers and no flag to raise yet
         return
-    effect = on_inbound(state.status, kind, state.needs_attention)
-    if effect.mark_unread:
-        session.execute(_FORGET_READS, {"request_id": request_id})
+    effect = on_inbound(status, kind, needs_attention)
+    conn = session.connection()
+    if effect.mark_unread and not batch_writes.add_update(session, _FORGET_READS, {"request_id": request_id}):
+        conn.execute(_FORGET_READS, {"request_id": request_id})  # (nothing in a batch reads them back)
     if effect.set_attention:
-        session.execute(_SET_ATTENTION, {"request_id": request_id})
+        conn.execute(_SET_ATTENTION, {"request_id": request_id})
     if effect.timeline:
         timeline(session, request_id, now, effect.timeline, SYSTEM_ACTOR, reason="inbound_on_closed",
-                 status=state.status, message=message_pk)
+                 status=status, message=message_pk)
 
 
 def add_attachment(

@@ -35,6 +35,7 @@ from quotemaild.services.conversation import (
     request_created,
     timeline,
 )
+from quotemaild.store import batch_writes
 from quotemaild.store.blobs import read_big
 from quotemaild.store.models import Message, MessageRef, QuoteRequest, RawData, RawMessage, Tenant
 
@@ -162,6 +163,7 @@ def process_raw(
 
 def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, info, now, result):  # type: ignore[no-untyped-def]
     """Bounces, auto-replies and set-up mail: attach to what they answer, never open a request."""
+    batch_writes.flush(session)  # its look-ups below read the store: a batch's held-back rows first
     request: QuoteRequest | None = None
     outbox = None
     if u.kind == "bounce":
@@ -304,22 +306,47 @@ _REQUESTS_FOR_IDS = (
 def _own_request(session: Session, tenant_id: int, request_id: int | None) -> int | None:
     if request_id is None:
         return None
-    return session.execute(_OWN_REQUEST, {"request_id": request_id, "tenant_id": tenant_id}).scalar()
+    return session.connection().execute(_OWN_REQUEST, {"request_id": request_id, "tenant_id": tenant_id}).scalar()
 
 
 def _known_message(session: Session, tenant_id: int, message_id: str) -> int | None:
-    return session.execute(_KNOWN_MESSAGE, {"tenant_id": tenant_id, "value": message_id}).scalar()
+    cached = batch_writes.known_refs(session, tenant_id, [message_id])
+    if cached is not None:
+        return cached[0][1] if cached else None
+    return session.connection().execute(_KNOWN_MESSAGE, {"tenant_id": tenant_id, "value": message_id}).scalar()
+
+
+def _aliases(ids: list[str]) -> dict[str, str]:
+    """The refs a provider's rewritten id is kept under: its local part (services/outbox.record_sent)."""
+    return {LOCAL_ALIAS_PREFIX + i.strip("<>").rpartition("@")[0]: i for i in ids if "@" in i}
 
 
 def _requests_for_ids(session: Session, tenant_id: int, ids: list[str]) -> dict[str, int | None]:
     """Known request per candidate id; also by local part, for providers that rewrote our id
     into one built from the queue id the smarthost gave us (see services/outbox.record_sent)."""
-    aliases = {LOCAL_ALIAS_PREFIX + i.strip("<>").rpartition("@")[0]: i for i in ids if "@" in i}
-    rows = session.execute(_REQUESTS_FOR_IDS, {"tenant_id": tenant_id, "values": [*ids, *aliases]}).all()
+    aliases = _aliases(ids)
+    values = [*ids, *aliases]
+    cached = batch_writes.known_refs(session, tenant_id, values)
+    if cached is not None:
+        rows = [(value, request_id) for value, _, request_id in cached]
+    else:
+        rows = session.connection().execute(_REQUESTS_FOR_IDS, {"tenant_id": tenant_id, "values": values}).all()
     found: dict[str, int | None] = {}
     for value, request_id in rows:
         found.setdefault(aliases.get(value, value), request_id)
     return found
+
+
+def prefetch_lookups(session: Session, batch: list[tuple[int, Prepared]]) -> None:
+    """Inside `batch_writes.deferred`: every Message-ID threading will look up for the batch's
+    (tenant id, prepared message) pairs, in one query instead of one or two per message."""
+    wanted: set[tuple[int, str]] = set()
+    for tenant_id, prepared in batch:
+        parsed = prepared.parsed
+        candidates = candidate_ids(parsed.in_reply_to, parsed.references)
+        wanted.add((tenant_id, prepared.message_id))
+        wanted.update((tenant_id, value) for value in (*candidates, *_aliases(candidates)))
+    batch_writes.prefetch_refs(session, wanted)
 
 
 _RAWS = RawMessage.__table__
@@ -332,8 +359,11 @@ _MARK_PROCESSED = (
 
 
 def _mark_processed(session: Session, raw: RawMessage, error: str | None, now: dt.datetime) -> None:
-    """The hot path's UPDATE as one Core statement; the loaded row is told, not made dirty."""
-    session.execute(_MARK_PROCESSED, {"raw_id": raw.id, "error": error, "now": now})
+    """The hot path's UPDATE as one Core statement (in a batch, one for all its messages); the
+    loaded row is told, not made dirty."""
+    params = {"raw_id": raw.id, "error": error, "now": now}
+    if not batch_writes.add_update(session, _MARK_PROCESSED, params):
+        session.connection().execute(_MARK_PROCESSED, params)
     for key, value in (("state", RawState.PROCESSED), ("error", error), ("processed_at", now)):
         set_committed_value(raw, key, value)
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from quotemaild.store import changes
+from quotemaild.store import batch_writes, changes
 from quotemaild.store.models import AuditRecord, QuoteRequest, TimelineEvent
 
 _EVENTS = TimelineEvent.__table__
@@ -23,8 +23,11 @@ def event(session: Session, request_id: int, at: dt.datetime, kind: str, actor: 
     so the order of events is the order of the calls)."""
     if session.new:
         session.flush()
-    event_id = session.execute(_INSERT_EVENT, dict(request_id=request_id, at=at, kind=kind, actor=actor,
-                                                   detail=detail)).scalar_one()  # fmt: skip
+    row = dict(request_id=request_id, at=at, kind=kind, actor=actor, detail=detail)
+    if batch_writes.pending(session) is not None:  # a processing batch: one INSERT at its end
+        batch_writes.add_event(session, row, changes.timeline_written(session, request_id, None, kind, at, detail))
+        return
+    event_id = session.connection().execute(_INSERT_EVENT, row).scalar_one()
     changes.timeline_written(session, request_id, event_id, kind, at, detail)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import JSON, String, bindparam, delete, event, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from quotemaild.store import batch_writes
 from quotemaild.store.models import ChangeEvent, Message, QuoteRequest, TimelineEvent
 from quotemaild.store.models.base import UtcDateTime
 from quotemaild.store.notify import CHANGES_WRITTEN
@@ -69,7 +70,9 @@ def deferred(session: Session) -> Iterator[None]:
 
 
 def flush_deferred(session: Session) -> None:
-    """Insert the deferred change events now, in the order they were written."""
+    """Insert the deferred change events now, in the order they were written (the timeline
+    entries held back by `batch_writes` first: their events name their ids)."""
+    batch_writes.flush(session)
     rows: list[dict[str, Any]] | None = session.info.get(_DEFERRED)
     if not rows:
         return
@@ -152,9 +155,11 @@ def written(session: Session, tenant_id: int, at: dt.datetime, kind: str, reques
         session.execute(_INSERT, row)
 
 
-def timeline_written(session: Session, request_id: int, event_id: int, entry: str, at: dt.datetime,
-                     detail: dict[str, Any]) -> None:  # fmt: skip
-    """The change event of a timeline entry written with a Core statement (tenant: the request's)."""
+def timeline_written(session: Session, request_id: int, event_id: int | None, entry: str, at: dt.datetime,
+                     detail: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The change event of a timeline entry written with a Core statement (tenant: the request's).
+    Returns the event's data; `event_id` None: the entry is held back (`batch_writes`), which puts
+    its id into the data before the deferred events are written."""
     kind = TIMELINE_KINDS.get(entry, "timeline")
     data: dict[str, Any] = {"timeline_id": event_id, "entry": entry}
     if kind == "status":
@@ -163,8 +168,11 @@ def timeline_written(session: Session, request_id: int, event_id: int, entry: st
     later: list[dict[str, Any]] | None = session.info.get(_DEFERRED)
     if later is not None:
         later.append(_row(None, at, kind, request_id, **data))  # type: ignore[arg-type]
-    else:
-        session.execute(_INSERT_TIMELINE, {"request_id": request_id, "at": at, "kind": kind, "data": data})
+        return later[-1]["data"]
+    if event_id is None:
+        raise RuntimeError("a held-back timeline entry needs deferred change events")
+    session.execute(_INSERT_TIMELINE, {"request_id": request_id, "at": at, "kind": kind, "data": data})
+    return data
 
 
 # Built once: a statement made per call is compiled (cache key and all) per call, and this one

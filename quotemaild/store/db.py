@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import StoreConfig
-from quotemaild.store import changes, notify
+from quotemaild.store import batch_writes, changes, notify
 
 
 # WAL pages after which a commit also checkpoints (copies the log into the database file and
@@ -109,6 +109,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions for units of work that write (SQLite: BEGIN IMMEDIATE); their flushes feed the
     change events (`store/changes.py`)."""
     sessions = sessionmaker(engine, expire_on_commit=False)
+    batch_writes.track(sessions)  # before the change feed's listener: see store/batch_writes.py
     changes.track(sessions)
     notify.announce(sessions)  # PostgreSQL: other processes and instances hear of the commit
     return sessions

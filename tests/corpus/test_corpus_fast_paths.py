@@ -6,11 +6,17 @@ from pathlib import Path
 
 from quotemaild.mail import robot_cues
 from quotemaild.mail.body import display_body
+from quotemaild.mail.body import _OWN_MARKERS
 from quotemaild.mail.bounce import _BODY as BOUNCE_BODY
+from quotemaild.mail.bounce import has_bounce_wording
+from quotemaild.mail.forward import _BANNER_FILTER
 from quotemaild.mail.parse import parse_message
 from quotemaild.mail.prefilter import fold
 
-PATTERNS = [rx for *_rest, rx in robot_cues.BODY] + [rx for *_rest, rx in robot_cues.HUMAN] + [BOUNCE_BODY]
+PATTERNS = [
+    *(rx for *_rest, rx in robot_cues.BODY), *(rx for *_rest, rx in robot_cues.HUMAN), BOUNCE_BODY, *_OWN_MARKERS,
+    _BANNER_FILTER,
+]
 
 
 def _texts(corpus_dir: Path):
@@ -33,10 +39,15 @@ def test_filters_never_hide_a_match_on_the_corpus(corpus_dir):
     for rel, text in _texts(corpus_dir):
         texts += 1
         folded = fold(text)
+        found = robot_cues.SCAN.find(folded)  # what the one-pass scan of the cue strings found
         for rx in PATTERNS:
             want = rx.pattern.search(text)
             got = rx.search(text, folded)
             assert (got and got.span()) == (want and want.span()), (rel, rx.pattern.pattern[:80])
+            scanned = rx.search(text, folded, found)
+            assert (scanned and scanned.span()) == (want and want.span()), (rel, rx.pattern.pattern[:80])
+            if rx is BOUNCE_BODY:  # and its two halves, as the bounce score searches them
+                assert has_bounce_wording(text) is (want is not None), rel
             hits += want is not None
             skipped += not rx.may_match(folded)
     assert texts > 2500 and hits > 100  # the corpus was really read, and cues really matched
@@ -47,7 +58,7 @@ def test_quote_header_filter_never_hides_a_header_on_the_corpus(corpus_dir):
     """Where the filter skips mail-parser-reply, its header regex finds nothing in the text."""
     from mailparser_reply.parser import EmailMessage
 
-    from quotemaild.mail.body import LANGUAGES, _LIBRARY_HEADERS
+    from quotemaild.mail.body import LANGUAGES, _LIBRARY_HEADERS, _LIBRARY_SCAN
 
     assert _LIBRARY_HEADERS is not None and _LIBRARY_HEADERS.literals is not None
     skipped = found = 0
@@ -55,7 +66,11 @@ def test_quote_header_filter_never_hides_a_header_on_the_corpus(corpus_dir):
         normalised = EmailMessage(text=text, languages=list(LANGUAGES)).text
         headers = _LIBRARY_HEADERS.pattern.findall(normalised)
         found += bool(headers)
-        if not _LIBRARY_HEADERS.may_match(fold(normalised)):
+        folded = fold(normalised)
+        assert _LIBRARY_HEADERS.may_match(folded, _LIBRARY_SCAN.find(folded)) == _LIBRARY_HEADERS.may_match(folded)
+        if not _LIBRARY_HEADERS.may_match(fold(text)):  # the test on the text before normalising
+            assert not _LIBRARY_HEADERS.may_match(folded), rel
+        if not _LIBRARY_HEADERS.may_match(folded):
             skipped += 1
             assert headers == [], rel
     assert found > 100 and skipped > 1000

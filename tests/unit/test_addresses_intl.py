@@ -286,3 +286,48 @@ def test_no_reply_sender_uses_an_international_reply_to() -> None:
     u = _understand([("From", "noreply@forms.example"), ("Reply-To", "Jürgen <jürgen@exämple.de>"),
                      ("Subject", "Formulier")], "Naam: Jürgen")
     assert u.requester is not None and u.requester.email == "jürgen@exämple.de"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [w for w, *_ in REAL] + BAD + [NFD, "  Jan@Example.BE  ", "a@" + "b" * 700 + ".be", "x" * 2000],
+)
+def test_kept_answers_are_the_computed_ones(value: str) -> None:
+    """split_email and address_key keep their answers per string: asked twice (the second time
+    from the cache, or past its length bound uncached), they answer what the uncached code does."""
+    from quotemaild.mail import addresses
+
+    try:
+        want: object = addresses._split_email(value)
+    except AddressError as exc:
+        want = ("error", exc.reason)
+    for _ in range(2):
+        try:
+            got: object = split_email(value)
+        except AddressError as exc:
+            got = ("error", exc.reason)
+        assert got == want
+        assert address_key(value) == addresses._address_key(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Jan <jan@example.be>, piet@example.be",
+        '"Peeters, Jan" <Jan@EXÄMPLE.de>',
+        "no address here",
+        "evil\r\nname <a@example.org>",
+        "a@example.org, a@example.org",
+        ", ".join(f"u{i}@example.org" for i in range(300)),  # past the cache's length bound
+        "",
+    ],
+)
+def test_address_lists_kept_are_the_parsed_ones(value: str) -> None:
+    """parse_address_list answers from its cache what the parser gives, as a list of the caller's own."""
+    from quotemaild.mail import addresses
+
+    want = addresses._parse_address_list(value) if value.strip() else []
+    first = parse_address_list(value)
+    assert first == want
+    first.append(Address("x@example.org"))
+    assert parse_address_list(value) == want

@@ -87,6 +87,8 @@ def test_sanitize_html_drops_dangerous_markup():
         ("PrÃ¼fung fÃ¼r MÃ¼ller", "Prüfung für Müller"),
         ("a\x00b\x07c", "abc"),
         ("Café", "Café"),
+        ("plain\x0bascii\x1f", "plainascii"),  # ASCII text: no mojibake test, control characters still go
+        ("Ã", "Ã"),  # one lone mark in a long-enough text is not mojibake, in a short one it is tried
     ],
 )
 def test_repair_text(broken, fixed):
@@ -118,3 +120,64 @@ def test_lines_full_of_quote_marks_do_not_backtrack():
     assert new.startswith("new text")
     new, quoted = split_quoted("answer\n\n> line one\n> line two\n\n")
     assert (new, quoted) == ("answer", "> line one\n> line two")
+
+
+MARKER_TEXTS = [text for _name, text in REPLIES] + [
+    "OP 3 mrt 2025 schreef Jan:\n> x",  # the markers are case-sensitive: "OP" is not "Op"
+    "-----ORIGINAL MESSAGE-----\nFrom: a",  # this one is not
+    "Am 3. M\u00e4rz schrieb Jan:\n> x",
+    "Le 3 mars, Jan a \u00e9crit :\n> x",
+    "On Mon, Jan wrote:\n",
+    "nothing quoted here at all",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", MARKER_TEXTS)
+def test_marker_filters_answer_like_the_markers(text):
+    """Each quote marker, filtered, finds what its regex finds (the filter only skips hopeless texts)."""
+    from quotemaild.mail.body import _OWN_MARKERS
+    from quotemaild.mail.prefilter import fold
+
+    for rx in _OWN_MARKERS:
+        assert rx.literals is not None
+        want = rx.pattern.search(text)
+        got = rx.search(text, fold(text))
+        assert (got and got.span()) == (want and want.span())
+
+
+QUOTE_HEADER_TEXTS = [text for _name, text in REPLIES] + [
+    "Akkoord.\r\n\r\nVan: Jan \r\nVerzonden: maandag\r\nAan: x\r\nOnderwerp: y\r\n\r\noud",  # CRLF, spaces at line ends
+    "Tekst\n\n" + "_" * 40 + "\nFrom: a\nSent: b\nTo: c\nSubject: d\n\nold",  # Outlook's underscore line
+    "Merci\n\n \u00a0 \nLe 3 mars 2025 \u00e0 10:00, Jan a \u00e9crit :\u00a0\n> x",  # no-break spaces at line ends
+    "   indented  \n\tlines\t\n",
+    "nothing quoted",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", QUOTE_HEADER_TEXTS)
+def test_quote_header_test_on_the_raw_text_is_sound(text):
+    """Every quote-header string in the library's normalised text is in the text itself, so the
+    test on the text never skips the library where the test on the normalised text would not."""
+    from mailparser_reply.parser import EmailMessage
+
+    from quotemaild.mail.body import _LIBRARY_HEADERS, _RAW_TEST_SOUND, LANGUAGES
+    from quotemaild.mail.prefilter import fold, need_strings
+
+    assert _RAW_TEST_SOUND and _LIBRARY_HEADERS is not None and _LIBRARY_HEADERS.literals is not None
+    normalised = EmailMessage(text=text, languages=list(LANGUAGES)).text
+    strings = need_strings(_LIBRARY_HEADERS.literals)
+    assert {s for s in strings if s in fold(normalised)} <= {s for s in strings if s in fold(text)}
+    if _LIBRARY_HEADERS.may_match(fold(normalised)):
+        assert _LIBRARY_HEADERS.may_match(fold(text))
+
+
+@pytest.mark.parametrize("text", QUOTE_HEADER_TEXTS)
+def test_split_skips_the_library_only_where_it_finds_one_reply(text):
+    """Where the text lacks the quote headers' strings, the split is the text whole."""
+    from quotemaild.mail.body import _LIBRARY_HEADERS, _split_with_library
+    from quotemaild.mail.prefilter import fold
+
+    if _LIBRARY_HEADERS is not None and not _LIBRARY_HEADERS.may_match(fold(text)):
+        assert _split_with_library(text) == (text, "")

@@ -99,3 +99,25 @@ def test_temporary_status_is_not_permanent():
     """A 4.x.x DSN status is a delay, not a permanent failure."""
     info = analyze_bounce(parse_message(DSN.replace(b"Status: 5.1.1", b"Status: 4.4.7")))
     assert info.status == "4.4.7" and info.permanent is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Status: 5.1.1", "5.7.1 relay denied", "x5.1.1", "15.03.2024", "_5.1.1", "\u00e95.1.1",  # \w before: no \b
+        "5.1234.1", "5.1.1a", "5.1.12", "(5.2.2)", "item 5. Please", "5.", "",
+        "Delivery to the following recipient failed permanently", "USER UNKNOWN", "Mailbox is full",
+        "This is the mail system at host x", "Nothing of the sort, 5 items.",
+    ],
+)
+def test_bounce_wording_halves_answer_like_the_whole_pattern(text):
+    """The score's two searches (wordings, then the status with its literal first) say "found"
+    exactly where the whole wording regex finds a match; the status half at the same place."""
+    import re
+
+    from quotemaild.mail.bounce import _BODY, _BODY_STATUS, has_bounce_wording
+
+    assert has_bounce_wording(text) is (_BODY.pattern.search(text) is not None)
+    whole_status = re.search(r"\b5\.\d{1,3}\.\d{1,3}\b", text, re.IGNORECASE)
+    got = _BODY_STATUS.search(text)
+    assert (got and got.span()) == (whole_status and whole_status.span())

@@ -91,3 +91,38 @@ def test_mailparser_fallback_when_the_mime_walk_fails(monkeypatch):
     m = parse.parse_message(b"From: a@b.c\r\nSubject: hi\r\n\r\nthe body\r\n")
     assert "the body" in m.text
     assert any("mail-parser" in d for d in m.defects)
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "every"),
+    [
+        ("Received", "from a by b", ["from a by b", "from c by d"]),  # repeated: the first, then all in order
+        ("received", "from a by b", ["from a by b", "from c by d"]),  # any case asks
+        ("X-MIXED-case", "one", ["one", "two"]),  # written in two spellings: one header
+        ("Subject", "Offerte", ["Offerte"]),
+        ("X-Absent", None, []),
+    ],
+)
+def test_header_lookup_by_any_case(name, first, every):
+    """header() gives the first value of a name in any case, header_all() every value in order;
+    header_all's list is the caller's own (changing it changes nothing of the message)."""
+    msg = parse_message(
+        b"Received: from a by b\nReceived: from c by d\nX-Mixed-Case: one\nx-mixed-CASE: two\n"
+        b"From: a@example.org\nSubject: Offerte\n\nbody\n"
+    )
+    assert msg.header(name) == first
+    assert msg.header_all(name) == every
+    msg.header_all(name).append("changed")
+    assert msg.header_all(name) == every
+    assert msg.header(name) == next((v for k, v in msg.headers if k.lower() == name.lower()), None)
+
+
+@pytest.mark.parametrize(
+    ("value", "has"),
+    [("plain ascii", False), ("caf\u00e9", False), ("8-bit \udcc3\udca9", True), ("", False), ("\udc80", True)],
+)
+def test_has_surrogates(value, has):
+    """Undecoded 8-bit header bytes (surrogate escapes) are seen; ASCII and decoded text are not."""
+    from quotemaild.mail.parse import _has_surrogates
+
+    assert _has_surrogates(value) is has

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from quotemaild.mail import robot_cues
-from quotemaild.mail.prefilter import Prefiltered, fold, holds, required_literals
+from quotemaild.mail.prefilter import SCAN_MIN, LiteralScan, Prefiltered, fold, holds, required_literals
 
 CUE_PATTERNS = [
     *((name, rx) for name, _topic, _weight, rx in robot_cues.BODY),
@@ -61,6 +61,7 @@ def test_required_literals_read_from_the_pattern(pattern, flags, need):
         ("\u017fo", "so"),  # long s
         ("\u212aelvin", "kelvin"),  # Kelvin sign
         ("ÄUSSER", "äusser"),
+        ("Gr\u00f6\u00dfe \u0130M B\u00dcRO", "gr\u00f6\u00dfe im b\u00fcro"),  # other non-ASCII text beside it
     ],
 )
 def test_fold_maps_what_ignorecase_equates(text, expected):
@@ -123,6 +124,8 @@ def test_filtered_search_answers_like_the_regex(text):
         want = rx.pattern.search(text)
         got = rx.search(text, folded)
         assert (got and got.span()) == (want and want.span())
+        scanned = rx.search(text, folded, robot_cues.SCAN.find(folded))
+        assert (scanned and scanned.span()) == (want and want.span())
         assert rx.may_match(folded) == (rx.literals is None or holds(rx.literals, folded))  # compiled = walked
         if want is not None:
             assert rx.literals is None or holds(rx.literals, folded)
@@ -134,3 +137,47 @@ def test_unreadable_pattern_gets_no_filter_and_still_searches():
     assert rx.literals is None
     assert rx.search("no digits") is None
     assert rx.search("room 12").group(0) == "12"
+
+
+@pytest.mark.parametrize(
+    ("strings", "text", "found"),
+    [
+        (["return", "returning", "turn"], "returning soon", {"return", "returning", "turn"}),  # overlapping
+        (["abc", "bcd", "cde"], "xabcdex", {"abc", "bcd", "cde"}),  # each starts inside the last
+        (["office", "out of the office"], "i am out of the office", {"office", "out of the office"}),
+        (["aaa"], "aaaa", {"aaa"}),  # twice, overlapping: reported once
+        (["urgent", "dringend"], "nothing of the sort", set()),
+        (["absent"], "", set()),
+        (["b\u00fcro", "\u2019ai"], "nicht im b\u00fcro \U0001f600 j\u2019ai", {"b\u00fcro", "\u2019ai"}),
+        (["ooo", "on"], "ooo on", {"ooo"}),  # "on" is shorter than SCAN_MIN: not the scan's
+    ],
+)
+def test_literal_scan_finds_exactly_the_strings_in_the_text(strings, text, found):
+    """One pass finds every scanned string that occurs, overlapping or not, and nothing else."""
+    filters = [Prefiltered(re.compile(re.escape(s)), min_literal=1) for s in strings]
+    scan = LiteralScan(filters)
+    assert scan.strings == {s for s in strings if len(s) >= SCAN_MIN}
+    got = scan.find(text)
+    assert set(got) == found
+    assert set(got) == {s for s in scan.strings if s in text}
+    assert got.scan is scan
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_scan_answers_like_the_in_tests_for_every_cue_family(text):
+    """may_match over what the cue scan found is may_match over `in` tests, family by family."""
+    folded = fold(text)
+    found = robot_cues.SCAN.find(folded)
+    assert set(found) == {s for s in robot_cues.SCAN.strings if s in folded}
+    for _name, rx in CUE_PATTERNS:
+        assert rx.may_match(folded, found) == rx.may_match(folded)
+
+
+def test_a_scan_that_does_not_hold_the_filter_is_not_trusted():
+    """Found strings of another scan cannot answer for a filter: its own `in` tests run instead."""
+    devis = Prefiltered(re.compile(r"\bdevis\b", re.I))
+    other = LiteralScan([Prefiltered(re.compile("offerte", re.I))])
+    found = other.find(fold("Un devis svp"))
+    assert set(found) == set()
+    assert devis.may_match(fold("Un devis svp"), found)
+    assert devis.search("Un devis svp", None, found).group(0) == "devis"

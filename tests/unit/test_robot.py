@@ -267,3 +267,24 @@ def test_mail_that_answers_nothing_of_ours_needs_clearer_cues():
     assert borderline.robot and not borderline.robot_without_thread
     clear = score("Re: x", "Dit is een automatisch bericht. Ik ben afwezig tot 14 augustus.")
     assert clear.robot_without_thread
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik ben afwezig tot 12 augustus 2025.",
+        "Absent jusqu'au 3 mai \u00e0 14h30.",  # non-ASCII: Unicode digits count as digits too
+        "Zur\u00fcck am \u0661\u0662.08.",  # Arabic-Indic digits
+        "no digits at all",
+        "   ",
+        "",
+    ],
+)
+def test_fingerprint_is_the_digit_folded_hash(text):
+    """The fingerprint hashes the lower-cased, space-collapsed text with every digit run (any
+    script's digits) as '#'."""
+    import hashlib
+    import re
+
+    norm = re.sub(r"\d+", "#", " ".join(text.lower().split()))[:3000]
+    assert fingerprint(text) == (hashlib.sha256(norm.encode()).hexdigest()[:16] if norm else "")
