@@ -165,7 +165,10 @@ def _env() -> SandboxedEnvironment:
     )
 
 
+@lru_cache(maxsize=256)
 def _compile(subject_src: str, body_src: str) -> tuple[Any, Any]:
+    """The two templates, compiled once per text: compiling is ~2.5 ms, rendering ~50 us, and
+    every acknowledgement of a tenant renders the same text (a syntax error is not kept)."""
     env = _env()
     try:
         globals_ = env.make_globals(None)

@@ -15,6 +15,8 @@ from quotemaild.errors import InvalidInput
 from quotemaild.mail.addresses import Address
 from quotemaild.mail.compose import (
     LOOP_HEADER,
+    OUTBOUND_POLICY,
+    OUTBOUND_UTF8_POLICY,
     OutboundAttachment,
     Outgoing,
     Sender,
@@ -336,3 +338,23 @@ def test_encoded_word_in_attachment_name_never_reaches_the_wire_as_crlf() -> Non
     part = list(reparse(composed.as_bytes()).walk())[-1]
     assert "bcc" not in {k.lower() for k in part.keys()}
     assert part.get_filename() == "OfferteBcc: victim@evil.example"
+
+
+@pytest.mark.parametrize(
+    "out",
+    [
+        make(),
+        make(kind="ack", in_reply_to=None, references=()),
+        make(attachments=[OutboundAttachment("offerte.pdf", "application/pdf", b"%PDF-1.4 " * 300)]),
+        make(html="<p>Beste Jan</p>", text="Beste Jan"),
+        make(to=[Address("jürgen@exämple.de", "Jürgen")]),  # UTF-8 local part: serialised with utf8=True
+    ],
+)
+def test_the_bytes_sent_are_the_bytes_checked(out):
+    """`as_bytes` hands out the serialisation whose headers compose read back, and it is what
+    serialising the message again gives (multipart boundaries included)."""
+    composed = compose(out)
+    data = composed.as_bytes()
+    assert data and data == composed.data
+    again = composed.message.as_bytes(policy=OUTBOUND_UTF8_POLICY if composed.smtputf8 else OUTBOUND_POLICY)
+    assert data == again

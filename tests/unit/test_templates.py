@@ -135,3 +135,23 @@ def test_missing_context_value_is_refused_on_render() -> None:
     del ctx["tenant_name"]
     with pytest.raises(InvalidInput):
         render_mail("ack", "nl", ctx)
+
+
+def test_a_text_is_compiled_once_and_a_changed_text_takes_effect():
+    """Every acknowledgement of a tenant renders the same text: it is compiled once. A tenant
+    that edits its text gets the new one at once, and a broken text is refused every time."""
+    from quotemaild.mail import templates
+
+    first = "Subject: Ontvangen: {{ subject }}\n\nBeste {{ contact_name }}, bedankt.\n"
+    ctx = {**sample_context("ack"), "contact_name": "An"}
+    before = templates._compile.cache_info()
+    a = render_mail("ack", "nl", ctx, first)
+    b = render_mail("ack", "nl", {**ctx, "contact_name": "Bo"}, first)
+    after = templates._compile.cache_info()
+    assert (a.text, b.text) == ("Beste An, bedankt.\n", "Beste Bo, bedankt.\n")
+    assert after.hits - before.hits >= 1 and after.misses - before.misses <= 1
+    edited = render_mail("ack", "nl", ctx, first.replace("bedankt", "dank u"))
+    assert edited.text == "Beste An, dank u.\n"
+    for _ in range(2):
+        with pytest.raises(InvalidInput, match="line 3"):
+            render_mail("ack", "nl", ctx, "Subject: x\n\n{% if %}\n")
