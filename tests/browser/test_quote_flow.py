@@ -78,7 +78,13 @@ def test_build_send_answer_accept(page, live, shot):
                         extra=f"In-Reply-To: {mail['Message-ID']}"),
               sender="els@klant.test", to=reply_to)
     page.get_by_role("link", name=re.compile("Back to the request")).click()
-    expect(page.locator("article.msg.in").last).to_contain_text("vraag over de planning", timeout=10000)
+    answer = page.locator("article.msg.in", has_text="vraag over de planning")
+    for _ in range(20):  # the page shows what was processed when it loaded: reload until it is there
+        if answer.count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator("article.msg.in").last).to_contain_text("vraag over de planning")
     expect(page.locator(".timeline")).to_contain_text(f"Quote {number} sent")
 
     # Accepting through the link in the mail (on this daemon's address).
