@@ -96,7 +96,8 @@ def test_probable_bounce_is_analyze_bounce_when_probable(corpus_dir):
 
 def test_plain_address_and_id_headers_read_as_the_stdlib_reads_them(corpus_dir):
     """Every address and Message-ID header of the corpus the fast path takes: the stdlib's value."""
-    from quotemaild.mail.parse import PARSE_POLICY, _parse_bytes, _plain_structured
+    from quotemaild.mail.header_values import PARSE_POLICY, plain_structured
+    from quotemaild.mail.parse import _parse_bytes
 
     taken = 0
     for line in (corpus_dir / "MANIFEST.tsv").read_text().splitlines()[1:]:
@@ -104,7 +105,7 @@ def test_plain_address_and_id_headers_read_as_the_stdlib_reads_them(corpus_dir):
         if kind != "mail":
             continue
         for key, raw_value in _parse_bytes((corpus_dir / rel).read_bytes()).raw_items():
-            if isinstance(raw_value, str) and (got := _plain_structured(key, raw_value)) is not None:
+            if isinstance(raw_value, str) and (got := plain_structured(key, raw_value)) is not None:
                 taken += 1
                 assert got == str(PARSE_POLICY.header_fetch_parse(key, raw_value)), (rel, key, raw_value)
     assert taken > 1000

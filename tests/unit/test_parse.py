@@ -123,6 +123,6 @@ def test_header_lookup_by_any_case(name, first, every):
 )
 def test_has_surrogates(value, has):
     """Undecoded 8-bit header bytes (surrogate escapes) are seen; ASCII and decoded text are not."""
-    from quotemaild.mail.parse import _has_surrogates
+    from quotemaild.mail.header_values import has_surrogates
 
-    assert _has_surrogates(value) is has
+    assert has_surrogates(value) is has

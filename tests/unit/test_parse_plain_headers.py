@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quotemaild.mail.parse import PARSE_POLICY, _plain_structured, _plain_unstructured
+from quotemaild.mail.header_values import PARSE_POLICY, plain_structured, plain_unstructured
 
 
 def stdlib(name: str, value: str) -> str:
@@ -30,7 +30,7 @@ def stdlib(name: str, value: str) -> str:
     ],
 )
 def test_plain_values_are_the_unfolded_text_and_the_rest_is_left_to_the_stdlib(name, value, fast):
-    got = _plain_unstructured(name, value)
+    got = plain_unstructured(name, value)
     assert (got is not None) == fast
     if fast:
         assert got == stdlib(name, value)
@@ -43,7 +43,7 @@ def test_plain_values_are_the_unfolded_text_and_the_rest_is_left_to_the_stdlib(n
 )
 def test_whenever_the_fast_path_answers_it_equals_the_stdlib(name, words, gaps):
     value = "".join(w + g for w, g in zip(words, gaps)).rstrip()
-    got = _plain_unstructured(name, value)
+    got = plain_unstructured(name, value)
     if got is not None:
         assert got == stdlib(name, value)
 
@@ -76,7 +76,7 @@ def test_whenever_the_fast_path_answers_it_equals_the_stdlib(name, words, gaps):
 )
 def test_plain_addresses_and_ids_are_what_the_stdlib_returns(name, value, fast):
     """The everyday address and Message-ID shapes skip the stdlib parse, with its very result."""
-    got = _plain_structured(name, value)
+    got = plain_structured(name, value)
     assert (got is not None) == fast
     if fast:
         assert got == stdlib(name, value)
@@ -94,6 +94,6 @@ _ATOM = st.text(st.sampled_from("abcXYZ019._%+-"), min_size=1, max_size=6)
 )
 def test_whenever_the_structured_fast_path_answers_it_equals_the_stdlib(name, display, local, domain, shape):
     value = shape.format(n=" ".join(display), a=f"{local}@{domain}")
-    got = _plain_structured(name, value)
+    got = plain_structured(name, value)
     if got is not None:
         assert got == stdlib(name, value)
