@@ -8,7 +8,6 @@ timeline, so "why did my customer get nothing?" has an answer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from quotemaild.mail.templates import pick_language, render_mail
 from quotemaild.services.ingest import SYSTEM_ACTOR, IngestResult
 from quotemaild.services.send import SendSettings, queue_mail, template_override
 from quotemaild.services.timeline import event
+from quotemaild.store.core_reads import read
 from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant
 
 ACK_LOOKBACK = dt.timedelta(hours=24)
@@ -103,8 +103,7 @@ def acknowledge_new_request(
 
 # The policy's reads, built once and run on the session's connection: they run for every new
 # request, and through the ORM's execution path (a statement built and compiled per call) they
-# cost several times their queries. `session.flush()` first does what autoflush did: rows the
-# session holds (an AckLog of an earlier message of the batch) are counted.
+# cost several times their queries (`store/core_reads.read` flushes first, as autoflush did).
 _ACK_LOG = AckLog.__table__
 _LOG_ACK = insert(_ACK_LOG)  # the rate limit's row, on the connection: an ORM row costs a flush
 _MESSAGES = Message.__table__
@@ -129,13 +128,9 @@ _HARD_BOUNCED = select(_BOUNCED.c.id).where(
 )
 
 
-def _read(session: Session, statement: Any, **params: Any) -> Any:
-    session.flush()
-    return session.connection().execute(statement, params)
-
 
 def _acks(session: Session, tenant_id: int, address: str, now: dt.datetime) -> list[dt.datetime]:
-    return list(_read(session, _ACKS, tenant_id=tenant_id, address=address, since=now - ACK_LOOKBACK).scalars())
+    return list(read(session, _ACKS, tenant_id=tenant_id, address=address, since=now - ACK_LOOKBACK).scalars())
 
 
 def _recent_inbound(session: Session, tenant_id: int, address: str, now: dt.datetime) -> int:
@@ -144,12 +139,12 @@ def _recent_inbound(session: Session, tenant_id: int, address: str, now: dt.date
     The policy only asks whether the limit is passed. A sender caught in a loop can send tens of
     thousands of mails within the window, and a full count visited every one of them again for
     each new mail, so processing slowed down as the loop went on."""
-    found = _read(session, _RECENT_INBOUND, tenant_id=tenant_id, address=address, since=now - LOOP_WINDOW)
+    found = read(session, _RECENT_INBOUND, tenant_id=tenant_id, address=address, since=now - LOOP_WINDOW)
     return int(found.scalar() or 0)
 
 
 def _hard_bounced(session: Session, tenant_id: int, address: str) -> bool:
-    return _read(session, _HARD_BOUNCED, tenant_id=tenant_id, address=address).first() is not None
+    return read(session, _HARD_BOUNCED, tenant_id=tenant_id, address=address).first() is not None
 
 
 def _timeline(session: Session, request_id: int, now: dt.datetime, kind: str, detail: dict[str, object]) -> None:

@@ -33,6 +33,7 @@ from quotemaild.services import timeline
 from quotemaild.services.conversation import add_attachment
 from quotemaild.services.outbox import OUTBOX_QUEUED
 from quotemaild.store import batch_writes, changes
+from quotemaild.store.core_reads import read
 from quotemaild.store.models import (
     Message,
     MessageRef,
@@ -96,9 +97,7 @@ _OVERRIDE = select(TenantTemplate.__table__.c.text).where(
 
 def conversation_ids(session: Session, request_id: int) -> tuple[str | None, list[str]]:
     """(last inbound Message-ID, every Message-ID of the conversation oldest first)."""
-    if session.new or session.dirty:
-        session.flush()  # as autoflush would: messages the session holds count
-    rows = session.connection().execute(_CONVERSATION_IDS, {"request_id": request_id}).all()
+    rows = read(session, _CONVERSATION_IDS, request_id=request_id).all()
     chain = [mid for _, mid in rows if mid and not mid.startswith("<failed-")]
     inbound = [mid for direction, mid in rows if direction == "in" and not mid.startswith("<failed-")]
     return (inbound[-1] if inbound else None), chain
@@ -106,10 +105,7 @@ def conversation_ids(session: Session, request_id: int) -> tuple[str | None, lis
 
 def template_override(session: Session, tenant_id: int, kind: str, language: str) -> str | None:
     """The tenant's own text for `kind` in `language`, if it set one (read for every mail sent)."""
-    if session.new or session.dirty:
-        session.flush()  # as autoflush would: a text saved in this transaction counts
-    params = {"tenant_id": tenant_id, "kind": kind, "language": language}
-    return session.connection().execute(_OVERRIDE, params).scalar()
+    return read(session, _OVERRIDE, tenant_id=tenant_id, kind=kind, language=language).scalar()
 
 
 def render_for(session: Session, tenant: Tenant, kind: str, language: str, context: dict[str, object]) -> RenderedMail:
