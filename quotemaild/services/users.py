@@ -40,6 +40,8 @@ def list_users(session: Session, tenant_id: int) -> list[User]:
 
 
 def find_user(session: Session, tenant_id: int, email: str) -> User:
+    if "\x00" in email:  # no user's address holds one, and PostgreSQL cannot compare text with it
+        raise NotFound("user", email)
     user = session.scalar(select(User).where(User.tenant_id == tenant_id, User.email == folded_email(email)))
     if user is None:
         raise NotFound("user", email)
