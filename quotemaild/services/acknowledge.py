@@ -8,8 +8,9 @@ timeline, so "why did my customer get nothing?" has an answer.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from quotemaild.errors import InvalidInput
@@ -41,21 +42,25 @@ def acknowledge_new_request(
         return None
     kind = result.understanding.kind if result.understanding else "human"
     provenance = result.understanding.provenance if result.understanding else "direct"
-    request = session.get_one(QuoteRequest, result.request_id)
-    tenant = session.get_one(Tenant, request.tenant_id)
+    # The request was just written with Core statements, so the ORM would load it back with a
+    # query of its own: the few columns the policy needs are read instead, and the whole row
+    # only for an acknowledgement that goes out (most new requests from a busy sender do not).
+    request = read(session, _REQUEST, id=result.request_id).one()
+    tenant = session.get_one(Tenant, request.tenant_id)  # loaded by the processing transaction
     requester = request.requester_email
     if not requester:
         _timeline(session, request.id, now, "acknowledgement_skipped", {"reasons": ["no-requester-address"]})
         return None
+    facts = sender_facts(session, tenant.id, requester, now)
     decision = may_acknowledge(
         envelope_sender=result.envelope_from,
         message=result.parsed,
         kind=kind,
         auto_reply_enabled=tenant.auto_reply,
         is_new_request=True,
-        hard_bounced=_hard_bounced(session, tenant.id, requester),
-        acks_sent_to_sender=_acks(session, tenant.id, requester, now),
-        inbound_from_sender_recent=_recent_inbound(session, tenant.id, requester, now),
+        hard_bounced=facts.hard_bounced,
+        acks_sent_to_sender=[facts.last_ack] if facts.last_ack is not None else [],
+        inbound_from_sender_recent=facts.recent_inbound,
         our_domains=[settings.domain],
         now=now,
     )
@@ -89,7 +94,7 @@ def acknowledge_new_request(
         session,
         settings,
         tenant,
-        request,
+        session.get_one(QuoteRequest, request.id),
         "ack",
         [Address(requester, request.requester_name or "")],
         rendered.subject,
@@ -101,50 +106,51 @@ def acknowledge_new_request(
     return decision
 
 
-# The policy's reads, built once and run on the session's connection: they run for every new
-# request, and through the ORM's execution path (a statement built and compiled per call) they
-# cost several times their queries (`store/core_reads.read` flushes first, as autoflush did).
+# The policy's reads about the sender in one statement, built once and run on the session's
+# connection: they run for every new request, and through the ORM's execution path (a statement
+# built and compiled per call) they cost several times their queries (`store/core_reads.read`
+# flushes first, as autoflush did).
+_REQUESTS = QuoteRequest.__table__
+_REQUEST = select(
+    _REQUESTS.c.id, _REQUESTS.c.tenant_id, _REQUESTS.c.requester_email, _REQUESTS.c.requester_name, _REQUESTS.c.subject
+).where(_REQUESTS.c.id == bindparam("id"))
 _ACK_LOG = AckLog.__table__
 _LOG_ACK = insert(_ACK_LOG)  # the rate limit's row, on the connection: an ORM row costs a flush
 _MESSAGES = Message.__table__
 _BOUNCED = BouncedAddress.__table__
-_ACKS = select(_ACK_LOG.c.at).where(
-    _ACK_LOG.c.tenant_id == bindparam("tenant_id"), _ACK_LOG.c.address == bindparam("address"),
-    _ACK_LOG.c.at > bindparam("since"),
+_TENANT, _ADDRESS = bindparam("tenant_id"), bindparam("address")
+_SENDER_FACTS = select(
+    exists().where(_BOUNCED.c.tenant_id == _TENANT, _BOUNCED.c.address == _ADDRESS).label("hard_bounced"),
+    # The latest acknowledgement in the policy's window is all it asks about (one is enough to
+    # say no); later than `now` does not count, as in the policy.
+    select(func.max(_ACK_LOG.c.at))
+    .where(_ACK_LOG.c.tenant_id == _TENANT, _ACK_LOG.c.address == _ADDRESS,
+           _ACK_LOG.c.at > bindparam("ack_since"), _ACK_LOG.c.at <= bindparam("now"))
+    .scalar_subquery().label("last_ack"),
+    # Counted up to one past LOOP_LIMIT: the policy only asks whether the limit is passed. A
+    # sender caught in a loop can send tens of thousands of mails within the window, and a full
+    # count visited every one of them again for each new mail.
+    select(func.count()).select_from(
+        select(_MESSAGES.c.id)
+        .where(_MESSAGES.c.tenant_id == _TENANT, _MESSAGES.c.from_email == _ADDRESS,
+               _MESSAGES.c.direction == "in", _MESSAGES.c.created_at > bindparam("inbound_since"))
+        .limit(LOOP_LIMIT + 1)
+        .subquery()
+    ).scalar_subquery().label("recent_inbound"),
 )  # fmt: skip
-_RECENT_INBOUND = select(func.count()).select_from(
-    select(_MESSAGES.c.id)
-    .where(
-        _MESSAGES.c.tenant_id == bindparam("tenant_id"),
-        _MESSAGES.c.from_email == bindparam("address"),
-        _MESSAGES.c.direction == "in",
-        _MESSAGES.c.created_at > bindparam("since"),
-    )
-    .limit(LOOP_LIMIT + 1)
-    .subquery()
-)
-_HARD_BOUNCED = select(_BOUNCED.c.id).where(
-    _BOUNCED.c.tenant_id == bindparam("tenant_id"), _BOUNCED.c.address == bindparam("address")
-)
 
 
-
-def _acks(session: Session, tenant_id: int, address: str, now: dt.datetime) -> list[dt.datetime]:
-    return list(read(session, _ACKS, tenant_id=tenant_id, address=address, since=now - ACK_LOOKBACK).scalars())
-
-
-def _recent_inbound(session: Session, tenant_id: int, address: str, now: dt.datetime) -> int:
-    """Inbound mails from this sender in LOOP_WINDOW, counted up to one past LOOP_LIMIT.
-
-    The policy only asks whether the limit is passed. A sender caught in a loop can send tens of
-    thousands of mails within the window, and a full count visited every one of them again for
-    each new mail, so processing slowed down as the loop went on."""
-    found = read(session, _RECENT_INBOUND, tenant_id=tenant_id, address=address, since=now - LOOP_WINDOW)
-    return int(found.scalar() or 0)
+@dataclass(frozen=True)
+class SenderFacts:
+    hard_bounced: bool  # a hard bounce from this address is on record for the tenant
+    last_ack: dt.datetime | None  # the latest acknowledgement to it within ACK_LOOKBACK
+    recent_inbound: int  # its inbound mails within LOOP_WINDOW, counted up to LOOP_LIMIT + 1
 
 
-def _hard_bounced(session: Session, tenant_id: int, address: str) -> bool:
-    return read(session, _HARD_BOUNCED, tenant_id=tenant_id, address=address).first() is not None
+def sender_facts(session: Session, tenant_id: int, address: str, now: dt.datetime) -> SenderFacts:
+    row = read(session, _SENDER_FACTS, tenant_id=tenant_id, address=address, now=now,
+               ack_since=now - ACK_LOOKBACK, inbound_since=now - LOOP_WINDOW).one()  # fmt: skip
+    return SenderFacts(bool(row.hard_bounced), row.last_ack, int(row.recent_inbound or 0))
 
 
 def _timeline(session: Session, request_id: int, now: dt.datetime, kind: str, detail: dict[str, object]) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from quotemaild.clock import SystemClock
 from quotemaild.edges.pipeline import process_one
 from quotemaild.mail.ack_policy import LOOP_LIMIT, LOOP_NOTE
-from quotemaild.services.acknowledge import _recent_inbound
+from quotemaild.services.acknowledge import sender_facts
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.models import AckLog, TimelineEvent
 from quotemaild.wiring import processing_side
@@ -39,5 +39,31 @@ def test_a_looping_sender_trips_the_breaker_and_is_counted_only_up_to_the_limit(
         # Mail number LOOP_LIMIT + 1 is the first with more than LOOP_LIMIT in the window.
         assert ["loop-breaker" in reasons for reasons in skipped] == [False] * (LOOP_LIMIT - 1) + [True] * 5
         assert notes == [LOOP_NOTE] * 5
-        assert _recent_inbound(s, tenant_id, SENDER, clock.now() + dt.timedelta(seconds=1)) == LOOP_LIMIT + 1
-        assert _recent_inbound(s, tenant_id, "other@" + DOMAIN, clock.now()) == 0
+        assert sender_facts(s, tenant_id, SENDER, clock.now() + dt.timedelta(seconds=1)).recent_inbound == LOOP_LIMIT + 1
+        assert sender_facts(s, tenant_id, "other@" + DOMAIN, clock.now()).recent_inbound == 0
+
+
+def test_the_sender_facts_read_in_one_statement_are_the_policys_inputs(sessions):
+    from quotemaild.store.models import BouncedAddress
+
+    clock = SystemClock()
+    now = clock.now()
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant("Acme", "acme"), clock).id
+        other_id = add_tenant(s, NewTenant("Other", "other"), clock).id
+        s.add_all([
+            AckLog(tenant_id=tenant_id, address=SENDER, at=now - dt.timedelta(hours=25)),  # out of the window
+            AckLog(tenant_id=tenant_id, address=SENDER, at=now - dt.timedelta(hours=3)),
+            AckLog(tenant_id=tenant_id, address=SENDER, at=now - dt.timedelta(hours=1)),  # the latest that counts
+            AckLog(tenant_id=tenant_id, address=SENDER, at=now + dt.timedelta(hours=1)),  # later than now: not
+            AckLog(tenant_id=tenant_id, address="old@example.org", at=now - dt.timedelta(hours=30)),
+            BouncedAddress(tenant_id=other_id, address=SENDER, at=now),  # another tenant's bounce
+            BouncedAddress(tenant_id=tenant_id, address="gone@example.org", at=now),
+        ])  # fmt: skip
+    with sessions() as s:
+        facts = sender_facts(s, tenant_id, SENDER, now)
+        assert (facts.hard_bounced, facts.last_ack, facts.recent_inbound) == (False, now - dt.timedelta(hours=1), 0)
+        assert sender_facts(s, tenant_id, "old@example.org", now).last_ack is None
+        assert sender_facts(s, tenant_id, "gone@example.org", now).hard_bounced is True
+        assert sender_facts(s, other_id, SENDER, now).hard_bounced is True
+        assert sender_facts(s, other_id, SENDER, now).last_ack is None
