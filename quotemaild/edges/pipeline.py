@@ -99,6 +99,7 @@ class Steps:
     clock: Clock
     acknowledge: AfterIngest | None = None
     gate: Gate = OPEN_GATE
+    after_commit: Callable[[], None] | None = None  # run outside the gate (the child's WAL checkpoints)
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,9 @@ def _write(
     sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps, savepoints: bool = True
 ) -> tuple[list[Done], list[_Loaded]]:
     """Hops 4 and 5: one transaction, one commit. Returns what was written and what is left:
-    when the SMTP commit writer starts waiting for the lock, the transaction commits early and
-    the rest goes into the next one, so a 250 never waits for a whole batch.
+    when the SMTP commit writer waits for the lock (and this transaction had its `hold`, see
+    `store/gate.py`), it commits early and the rest goes into the next one, so a 250 never waits
+    for a whole batch.
 
     `savepoints`: each message in a savepoint of its own, so one that fails is rolled back alone.
     Without (the common case: a SAVEPOINT and its RELEASE cost about as much as a message's
@@ -242,6 +244,8 @@ def _write(
                                            if one.prepared is not None and one.raw_id in raws])  # fmt: skip
                 done, rest = _write_each(session, loaded, raws, steps, savepoints)
     del tenants
+    if steps.after_commit is not None:
+        steps.after_commit()
     return done, rest
 
 

@@ -30,11 +30,12 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
     from quotemaild.store import db
     from quotemaild.wiring import processing_side
 
-    engine = db.make_engine(config.store, rebuildable=True)  # no fsync per processing commit
+    # No fsync per processing commit, and the checkpoints out of its commits (`WalCheckpoints`).
+    engine = db.make_engine(config.store, rebuildable=True, checkpoint_pages=db.NO_AUTOCHECKPOINT)
     sessions = db.make_sessionmaker(engine)
     clock = SystemClock()
     settings, acknowledge = processing_side(config, clock)
-    steps = Steps(settings, clock, acknowledge, gate)
+    steps = Steps(settings, clock, acknowledge, gate, after_commit=db.WalCheckpoints(engine))
     # What exists now (modules, SQLAlchemy's mappers and caches) lives as long as the child: kept
     # out of the cyclic collector, whose full passes would walk it again every few batches.
     gc.freeze()

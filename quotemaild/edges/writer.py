@@ -149,7 +149,7 @@ class CommitWriter:
             items = [item for job in jobs for item in job.items]
             if self._inserts is None:
                 self._inserts = inserts_for(self._engine, self._lock_timeout)
-            with self._gate.priority():
+            with self._gate.priority(len(jobs)):
                 new_ids = iter(self._inserts.commit(items))
             for job in jobs:
                 results.append([next(new_ids) for _ in job.items])

@@ -14,6 +14,7 @@ Migrations take a PostgreSQL advisory lock, so instances that start together mig
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,10 +38,12 @@ from quotemaild.store import batch_writes, changes, notify
 # syncs it). SQLite's default suits every connection but the daemon's: its commit writer answers
 # SMTP, and a checkpoint there delays a whole batch of 250s, more so as the file grows (at 1M
 # messages the pages it writes back are spread over gigabytes). The daemon's engine waits for a
-# much longer log, so the processing child's commits, which follow the writer's closely, do the
-# checkpoints; the daemon only steps in when the child is not committing (a long burst, no child).
+# much longer log, so the processing child, whose transactions follow the writer's closely, does
+# the checkpoints (between its transactions, `WalCheckpoints`, none in its commits); the daemon
+# only steps in when the child is not committing (a long burst, no child).
 CHECKPOINT_PAGES = 1000
 DAEMON_CHECKPOINT_PAGES = 16000
+NO_AUTOCHECKPOINT = 0
 
 
 def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages: int = CHECKPOINT_PAGES) -> Engine:
@@ -79,6 +82,34 @@ def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages:
             },
         )
     return create_engine(url, pool_pre_ping=True)
+
+
+class WalCheckpoints:
+    """The processing child's checkpoints: at most one every `every` seconds, run after a write
+    transaction has committed and the write gate is released (call it there), never inside one.
+
+    A commit that passes `wal_autocheckpoint` pages checkpoints before it returns, and the child's
+    commit returns inside the gate: the SMTP commit writer then waited for a checkpoint (10-15 ms
+    with its fsync, every few transactions under load) that needs no lock at all. A PASSIVE
+    checkpoint copies what no reader still needs and never blocks a writer. A no-op elsewhere
+    than SQLite."""
+
+    def __init__(self, engine: Engine, every: float = 0.25) -> None:
+        self.engine = engine
+        self.every = every
+        self._last = 0.0
+        self.enabled = engine.dialect.name == "sqlite"
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self._last < self.every:
+            return
+        self._last = now
+        raw = self.engine.raw_connection()  # autocommit (see `_sqlite_pragmas`): no transaction around it
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            raw.close()
 
 
 def _sqlite_pragmas(synchronous: str, checkpoint_pages: int) -> Any:

@@ -136,7 +136,7 @@ class _WriterWaiting:
     """A gate whose commit writer always waits (the SQLite `WriteGate` says so while it does)."""
 
     @contextlib.contextmanager
-    def priority(self) -> Iterator[None]:
+    def priority(self, sessions: int = 1) -> Iterator[None]:
         yield
 
     @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from quotemaild.store.gate import OPEN_GATE, WriteGate, gate_for
+from quotemaild.store.gate import OPEN_GATE, Turns, WriteGate, gate_for
 
 
 def test_priority_marks_the_writer_waiting_and_records_its_commit() -> None:
@@ -19,16 +19,16 @@ def test_priority_marks_the_writer_waiting_and_records_its_commit() -> None:
 
 
 def test_background_defers_while_the_writer_is_busy_but_not_forever() -> None:
-    gate = WriteGate.create(idle=0.005, max_defer=0.2)
+    gate = WriteGate.create(idle=0.005, lone=Turns(hold=0.0, rest=0.2))
     gate.waiting.value = 1  # the writer keeps wanting the lock
     started = time.monotonic()
     with gate.background():
         waited = time.monotonic() - started
-    assert waited >= 0.2  # deferred for max_defer, then went ahead anyway
+    assert waited >= 0.2  # stayed out for its rest, then went ahead anyway
 
 
 def test_background_goes_at_once_when_the_writer_is_idle() -> None:
-    gate = WriteGate.create(idle=0.005, max_defer=30.0)
+    gate = WriteGate.create(idle=0.005, lone=Turns(hold=0.0, rest=30.0))
     entered = threading.Event()
 
     def work() -> None:
@@ -37,12 +37,12 @@ def test_background_goes_at_once_when_the_writer_is_idle() -> None:
 
     t = threading.Thread(target=work)
     t.start()
-    assert entered.wait(5.0)  # far less than max_defer: no writer activity to yield to
+    assert entered.wait(5.0)  # far less than its rest: no writer activity to yield to
     t.join()
 
 
 def test_the_writer_waits_for_a_running_background_transaction_then_goes() -> None:
-    gate = WriteGate.create(idle=0.0, max_defer=0.0)
+    gate = WriteGate.create(idle=0.0, lone=Turns(hold=0.0, rest=0.0))
     order: list[str] = []
     with gate.background():
 
@@ -68,7 +68,7 @@ def test_a_lock_left_held_by_a_dead_daemon_is_abandoned_not_waited_on_for_ever()
 
     from quotemaild.store.gate import GateAbandoned
 
-    gate = WriteGate.create(idle=0.0, max_defer=0.0)
+    gate = WriteGate.create(idle=0.0, lone=Turns(hold=0.0, rest=0.0))
     gate.lock.acquire()  # the daemon held it when it was killed
     gate.owner_pid = 2**22 + 12345  # no such process
     with pytest.raises(GateAbandoned), gate.background():
@@ -88,7 +88,7 @@ def test_a_lock_held_by_a_killed_child_is_released_by_the_parent_and_only_for_th
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    gate = WriteGate.create(ctx, idle=0.0, max_defer=0.0)
+    gate = WriteGate.create(ctx, idle=0.0, lone=Turns(hold=0.0, rest=0.0))
     child = ctx.Process(target=_hold_and_die, args=(gate,))
     child.start()
     child.join(30)
@@ -105,3 +105,41 @@ def test_a_lock_held_by_a_killed_child_is_released_by_the_parent_and_only_for_th
 
 def test_the_open_gate_has_nothing_to_release() -> None:
     assert OPEN_GATE.release_for(1234) is False
+
+
+def test_processing_keeps_the_lock_for_its_hold_then_gives_way_to_a_waiting_writer() -> None:
+    gate = WriteGate.create(idle=0.0, lone=Turns(hold=0.05, rest=0.0))
+    with gate.background():
+        assert not gate.wanted()  # nobody waits
+        gate.waiting.value = 1
+        assert not gate.wanted()  # the writer waits, but processing has just come in
+        time.sleep(0.06)
+        assert gate.wanted()  # its hold is over: commit and let the writer go
+    gate.waiting.value = 0
+
+
+def test_the_turns_follow_how_many_sessions_one_commit_answered_since_processing_let_go() -> None:
+    lone, busy = Turns(hold=0.01, rest=0.3), Turns(hold=0.5, rest=0.01)
+    gate = WriteGate.create(idle=30.0, lone=lone, busy=busy)
+    with gate.priority(1):
+        pass
+    assert gate.turns() == lone  # one session at a time: it waits for every hold in full
+    gate.waiting.value = 1  # the writer keeps wanting the lock: only the rest lets processing in
+    started = time.monotonic()
+    with gate.background():
+        assert time.monotonic() - started >= 0.3
+    with gate.priority(5):  # a group commit for five sessions
+        pass
+    with gate.priority(2):  # the largest since processing let go counts
+        pass
+    assert gate.turns() == busy
+    gate.waiting.value = 1
+    started = time.monotonic()
+    with gate.background():
+        assert time.monotonic() - started < 0.2  # the short rest
+        assert gate.sessions.value == 5
+        gate.waiting.value = 1
+        assert not gate.wanted()  # the long hold
+    assert gate.sessions.value == 0  # counted afresh after each turn
+    assert gate.turns() == lone
+    gate.waiting.value = 0
