@@ -40,6 +40,12 @@ def measure(db_path: Path | str, messages: int, sessions: int) -> dict[str, Any]
 
     from quotemaild.bench.stores import store_url
 
+    # Logged as the daemon logs (JSON lines, info: one per message), not structlog's default
+    # console renderer, which costs twice as much per line.
+    from quotemaild.config import LogConfig
+    from quotemaild.logs import configure_logging
+
+    configure_logging(LogConfig(level="info", format="json"))
     engine = make_engine(StoreConfig(url=store_url(db_path)))
     migrate(engine)
     now = dt.datetime.now(dt.UTC)

@@ -14,6 +14,7 @@ Migrations take a PostgreSQL advisory lock, so instances that start together mig
 
 from __future__ import annotations
 
+import json
 import time
 import weakref
 from collections.abc import Iterator
@@ -46,6 +47,20 @@ DAEMON_CHECKPOINT_PAGES = 16000
 NO_AUTOCHECKPOINT = 0
 
 
+_EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
+
+
+def json_text(value: Any) -> str:
+    """The JSON columns' serializer: `json.dumps`, with the empty list and object (most of a
+    message's address lists, defects and details, about half of its JSON values) answered
+    without the encoder's ~2 us of set-up each."""
+    if not value:
+        empty = _EMPTY_JSON.get(type(value))
+        if empty is not None:
+            return empty
+    return json.dumps(value)
+
+
 def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages: int = CHECKPOINT_PAGES) -> Engine:
     """`rebuildable`: for the processing child, whose every write can be redone from durable data.
 
@@ -64,6 +79,7 @@ def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages:
             connect_args={"timeout": store.busy_timeout, "check_same_thread": False},
             pool_size=8,
             max_overflow=8,
+            json_serializer=json_text,
         )
         event.listen(engine, "connect", _sqlite_pragmas("NORMAL" if rebuildable else "FULL", checkpoint_pages))
         event.listen(engine, "begin", _sqlite_begin)
@@ -75,6 +91,7 @@ def make_engine(store: StoreConfig, rebuildable: bool = False, checkpoint_pages:
             pool_size=store.pool_size,
             max_overflow=store.pool_size,
             pool_timeout=store.busy_timeout,
+            json_serializer=json_text,
             connect_args={
                 "options": "-c synchronous_commit=on",
                 "connect_timeout": max(1, int(store.busy_timeout)),
