@@ -14,7 +14,7 @@ pace of processing instead of its own. The gate hands the lock over directly ins
 Hold and rest follow the writer's load. Its commits are group commits: while processing holds
 the lock, every session that sends a message waits, and one commit then answers them all. A lone
 session (the writer's commits carry one session each) waits for every hold in full and sends
-nothing meanwhile, so processing takes short turns: hold 10 ms, rest 25 ms, about 30 % of the
+nothing meanwhile, so processing takes short turns: hold 15 ms, rest 30 ms, a third of the
 lock. When one commit answered several sessions since processing last let go, a hold costs each
 of them less, and processing takes 20 ms in every 32: enough to keep pace with a steady stream
 instead of leaving the backlog for after it. (Giving way after every message, the first design,
@@ -83,7 +83,7 @@ class Turns:
     rest: float
 
 
-LONE: Final = Turns(hold=0.010, rest=0.025)  # the writer's commits answer one session each
+LONE: Final = Turns(hold=0.015, rest=0.030)  # the writer's commits answer one session each
 BUSY: Final = Turns(hold=0.020, rest=0.012)  # one answered several: a hold costs each of them less
 
 
