@@ -32,7 +32,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import StoreConfig
+from quotemaild.logs import get_logger
 from quotemaild.store import batch_writes, changes, notify
+
+log = get_logger(__name__)
 
 
 # WAL pages after which a commit also checkpoints (copies the log into the database file and
@@ -122,11 +125,14 @@ class WalCheckpoints:
         if not self.enabled or now - self._last < self.every:
             return
         self._last = now
-        raw = self.engine.raw_connection()  # autocommit (see `_sqlite_pragmas`): no transaction around it
         try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        finally:
-            raw.close()
+            raw = self.engine.raw_connection()  # autocommit (see `_sqlite_pragmas`): no transaction around it
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                raw.close()
+        except Exception as exc:  # the transaction before it has committed: nothing to undo, try later
+            log.warning("checkpoint_failed", error=f"{type(exc).__name__}: {exc}"[:300])
 
 
 def _sqlite_pragmas(synchronous: str, checkpoint_pages: int) -> Any:

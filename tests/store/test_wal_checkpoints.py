@@ -48,3 +48,17 @@ def test_on_a_server_database_the_checkpointer_does_nothing() -> None:
     checkpoints = db.WalCheckpoints(engine)
     checkpoints()
     assert not checkpoints.enabled
+
+
+def test_a_checkpoint_that_fails_is_logged_and_left_for_later(tmp_path: Path) -> None:
+    from structlog.testing import capture_logs
+
+    engine = _child_engine(tmp_path / "q.db")
+    _write_pages(engine, 10)
+    engine.dispose()
+    (tmp_path / "q.db").unlink()
+    (tmp_path / "q.db").mkdir()  # the store cannot be opened any more
+    checkpoints = db.WalCheckpoints(engine, every=0.0)
+    with capture_logs() as logs:
+        checkpoints()  # the batch before it has committed: a failure here must not undo it
+    assert [e["event"] for e in logs] == ["checkpoint_failed"]
