@@ -49,6 +49,8 @@ def _cached_header(registry: HeaderRegistry, name: str, value: str) -> Any:
 
 # policy.default with the header cache; everything else (parsing, folding, defects) is the same.
 PARSE_POLICY = policy.default.clone(header_factory=_CachedHeaders())
+
+
 def header_items(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     for key, raw_value in msg.raw_items():
