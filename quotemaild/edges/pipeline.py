@@ -2,27 +2,32 @@
 
 A batch (the raw ids a worker took from its window, in arrival order) goes through these hops:
 
-1. load     `load_batch`: the raw rows still pending, their bytes and their tenants, in one read
-            transaction (a reader never takes SQLite's write lock).
+1. load     `load_batch` (`pipeline_load`): the raw rows still pending, their bytes and their
+            tenants, in one read transaction (a reader never takes SQLite's write lock).
 2. prepare  `services.ingest.prepare` for each: parse and understand, pure, outside any
-            transaction. A message that raises here carries its error to hop 4.
+            transaction: while the worker waits for its turn at the write lock (the gate's
+            `meanwhile`), or, when it did not wait long enough, a few at a time inside the
+            transaction as long as the SMTP commit writer does not want the lock. A message that
+            raises here carries its error to hop 4.
 3. turn     `wait_turn` (several workers only): wait until no lower raw id of another worker is
             still pending, so a reply is never written before its original.
-4. write    one write transaction behind the gate (`gate.background`, the SMTP commit writer
-            first). Per message `services.ingest.process_raw` threads and stores it, then
-            `acknowledge` queues its acknowledgement. Messages are written in order, and each
-            one's request and message rows go in before the next is threaded. First without
-            savepoints: the change events, timeline entries, Message-ID refs and the raw rows'
-            UPDATEs are kept for one statement each at the end (`changes.deferred`,
-            `store.batch_writes`), and threading's look-ups of the whole batch are read in one
-            query up front, completed by the refs the batch writes itself, so a reply in the
-            same batch as its original joins it exactly as one-by-one processing would. If a
-            message raises (or could not be prepared), the transaction is rolled
-            back and the batch written again with a savepoint per message: the one that raises
-            is rolled back to its savepoint and recorded as failed in a savepoint of its own
-            (`record_failure`); the rest of the batch goes on.
-5. commit   once per batch. If the commit itself fails, the batch is written again one message
-            per transaction, so store trouble is pinned on no single message by mistake.
+4. write    transactions of up to TRANSACTION_MAX messages behind the gate (`gate.background`,
+            the SMTP commit writer first). Per message `services.ingest.process_raw` threads and
+            stores it, then `acknowledge` queues its acknowledgement. Messages are written in
+            order, and each one's request and message rows go in before the next is threaded.
+            First without savepoints: the change events, timeline entries, Message-ID refs and
+            the raw rows' UPDATEs are kept for one statement each at the end (`changes.deferred`,
+            `store.batch_writes`), and threading's look-ups are read in one query per prepared
+            group, completed by the refs the transaction writes itself, so a reply in the same
+            batch as its original joins it exactly as one-by-one processing would. If a message
+            raises, the transaction is rolled back and written again with a savepoint per
+            message: the one that raises is rolled back to its savepoint and recorded as failed
+            in a savepoint of its own (`record_failure`); the rest goes on. A message that could
+            not be prepared ends the transaction before it, and goes into the next one with
+            savepoints.
+5. commit   once per transaction; the transaction ends early when the commit writer waits (and
+            processing had its hold). If the commit itself fails, its messages are written
+            again one per transaction, so store trouble is pinned on no single message by mistake.
 6. report   an `Outcome` per message; the caller wakes the outbox when one queued mail.
 7. log      one info line per message (`message_processed` or `processing_failed`).
 
@@ -38,29 +43,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock
 from quotemaild.domain.raw_state import RawState
 from quotemaild.logs import get_logger
-from quotemaild.mail.tenant import TenantIdentity
-from quotemaild.services.ingest import (
-    IngestResult,
-    IngestSettings,
-    Prepared,
-    prefetch_lookups,
-    prepare,
-    process_raw,
-    record_failure,
-    tenant_identity,
-)
+from quotemaild.edges.pipeline_load import Loaded, Preparing, describe, load_batch
+from quotemaild.services.ingest import IngestResult, IngestSettings, prefetch_lookups, process_raw, record_failure
 from quotemaild.store import batch_writes, changes
-from quotemaild.store.blobs import BIG_BYTES, read_big
 from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
 from quotemaild.store.db import make_reader
 from quotemaild.store.gate import OPEN_GATE, Gate, GateAbandoned
-from quotemaild.store.models import RawData, RawMessage, Tenant
+from quotemaild.store.models import RawMessage, Tenant
 
 log = get_logger(__name__)
 
@@ -68,9 +63,12 @@ log = get_logger(__name__)
 # True when it queued outgoing mail, so the delivery worker is woken after the commit.
 AfterIngest = Callable[[Session, IngestResult], bool]
 
-# Raw messages per write transaction: big enough that the commit and the transaction set-up
-# are a small share of each message, small enough that the SMTP writer never waits long.
-BATCH_MAX: Final = 64
+# Raw messages per write transaction at most: big enough that the commit and the transaction
+# set-up are a small share of each message (a transaction reads the raw rows it may write).
+# A batch may hold more: what the worker prepares while it waits for its turn.
+TRANSACTION_MAX: Final = 64
+# Messages prepared at a time inside a write transaction when the wait prepared too few.
+INLINE: Final = 8
 # How long a worker waits for a lower raw id held by another worker before writing anyway.
 TURN_WAIT: Final = 2.0
 
@@ -102,15 +100,6 @@ class Steps:
     after_commit: Callable[[], None] | None = None  # run outside the gate (the child's WAL checkpoints)
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    raw_id: int
-    tenant_id: int
-    tenant_slug: str
-    prepared: Prepared | None
-    error: str | None  # prepare raised: recorded as failed in the write hop
-
-
 def process_batch(
     sessions: sessionmaker[Session], raw_ids: Sequence[int], steps: Steps, turn: Callable[[], None] | None = None
 ) -> list[Done]:
@@ -121,22 +110,24 @@ def process_batch(
     done: list[Done] = []
     todo = loaded
     while todo:
+        chunk, after = todo[:TRANSACTION_MAX], todo[TRANSACTION_MAX:]
         try:
-            if any(one.prepared is None for one in todo):  # one fails for sure: savepoints at once
-                written, todo = _write(sessions, todo, steps, savepoints=True)
+            if any(one.error is not None for one in chunk):  # one fails for sure: savepoints at once
+                written, left = _write(sessions, chunk, steps, after, savepoints=True)
             else:
                 try:
-                    written, todo = _write(sessions, todo, steps, savepoints=False)
+                    written, left = _write(sessions, chunk, steps, after, savepoints=False)
                 except _MessageFailed:  # rolled back: again with a savepoint per message
-                    written, todo = _write(sessions, todo, steps, savepoints=True)
+                    written, left = _write(sessions, chunk, steps, after, savepoints=True)
         except GateAbandoned:
             raise
         except Exception as exc:  # the transaction failed as a whole: each message on its own
-            if len(todo) > 1:
-                log.warning("batch_retried_one_by_one", size=len(todo), error=_describe(exc)[:300])
-            written = [_write_alone(sessions, one, steps, exc if len(todo) == 1 else None) for one in todo]
-            todo = []
+            if len(chunk) > 1:
+                log.warning("batch_retried_one_by_one", size=len(chunk), error=describe(exc)[:300])
+            written = [_write_alone(sessions, one, steps, exc if len(chunk) == 1 else None) for one in chunk]
+            left = []
         done += written
+        todo = left + after
     by_id = {d.raw_id: d for d in done}
     out = [by_id.get(raw_id) or Done(raw_id, Outcome.SKIPPED) for raw_id in raw_ids]
     slugs = {one.raw_id: one.tenant_slug for one in loaded}
@@ -164,56 +155,30 @@ def process_one(
     return done.result
 
 
-def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings: IngestSettings) -> list[_Loaded]:
-    """Hops 1 and 2: read what is still pending, then parse and understand it (no transaction)."""
-    if not raw_ids:
-        return []
-    size = func.length(RawData.data)
-    rows: list[tuple[int, int, str, bytes]] = []
-    identities: dict[int, tuple[str, TenantIdentity]] = {}
-    with make_reader(sessions.kw["bind"])() as session:
-        found = session.execute(
-            select(RawMessage.id, RawMessage.tenant_id, RawMessage.mail_from, case((size < BIG_BYTES, RawData.data)))
-            .outerjoin(RawData, RawData.raw_id == RawMessage.id)
-            .where(RawMessage.id.in_(list(raw_ids)), RawMessage.state == RawState.PENDING)
-            .order_by(RawMessage.id)
-        ).all()
-        for raw_id, tenant_id, mail_from, small in found:
-            # A big message is read on its own, without the extra copies of a SELECT.
-            data = bytes(small) if small is not None else (read_big(session, RawData.data, raw_id) or b"")
-            rows.append((raw_id, tenant_id, mail_from, data))
-        for tenant in session.scalars(select(Tenant).where(Tenant.id.in_({r[1] for r in rows}))):
-            identities[tenant.id] = (tenant.slug, tenant_identity(tenant, settings.domain))
-    loaded = []
-    for raw_id, tenant_id, mail_from, data in rows:
-        slug, identity = identities[tenant_id]
-        try:
-            loaded.append(_Loaded(raw_id, tenant_id, slug, prepare(data, mail_from, identity, settings), None))
-        except Exception as exc:  # bad mail or a bug in the pure part: recorded in the write hop
-            loaded.append(_Loaded(raw_id, tenant_id, slug, None, _describe(exc)))
-        del data
-    return loaded
-
-
 class _MessageFailed(Exception):
     """A message of a batch written without savepoints failed: the batch is written again with them."""
 
 
 def _write(
-    sessions: sessionmaker[Session], loaded: list[_Loaded], steps: Steps, savepoints: bool = True
-) -> tuple[list[Done], list[_Loaded]]:
+    sessions: sessionmaker[Session],
+    loaded: list[Loaded],
+    steps: Steps,
+    upcoming: Sequence[Loaded] = (),
+    savepoints: bool = True,
+) -> tuple[list[Done], list[Loaded]]:
     """Hops 4 and 5: one transaction, one commit. Returns what was written and what is left:
     when the SMTP commit writer waits for the lock (and this transaction had its `hold`, see
     `store/gate.py`), it commits early and the rest goes into the next one, so a 250 never waits
     for a whole batch.
 
+    `upcoming`: the batch's messages after these, prepared too while waiting for the turn.
     `savepoints`: each message in a savepoint of its own, so one that fails is rolled back alone.
     Without (the common case: a SAVEPOINT and its RELEASE cost about as much as a message's
     INSERTs), the first message that fails (or could not be prepared) raises `_MessageFailed`
     and the transaction is rolled back whole, for the caller to write again with savepoints."""
     if not loaded:
         return [], []
-    with steps.gate.background(), sessions.begin() as session:
+    with steps.gate.background(Preparing([*loaded, *upcoming], steps.settings)), sessions.begin() as session:
         # Lock the rows where the database can (PostgreSQL: another worker, instance or
         # `reprocess` holding one is skipped, not waited for); SQLite has one writer.
         # Held for the transaction: the session keeps loaded rows only while something refers to
@@ -250,11 +215,11 @@ def _write(
 
 
 def _write_each(
-    session: Session, loaded: list[_Loaded], raws: dict[int, RawMessage], steps: Steps, savepoints: bool
-) -> tuple[list[Done], list[_Loaded]]:
+    session: Session, loaded: list[Loaded], raws: dict[int, RawMessage], steps: Steps, savepoints: bool
+) -> tuple[list[Done], list[Loaded]]:
     """The messages of `_write`, in order, until the SMTP commit writer wants the lock."""
     done: list[Done] = []
-    rest: list[_Loaded] = []
+    rest: list[Loaded] = []
     for index, one in enumerate(loaded):
         if index and steps.gate.wanted():
             rest = loaded[index:]
@@ -263,8 +228,18 @@ def _write_each(
         if raw is None:
             done.append(Done(one.raw_id, Outcome.SKIPPED))
             continue
+        if not one.ready:  # what the wait prepared is written: the writer's turn, or a few more here
+            if index and steps.gate.contended():
+                rest = loaded[index:]
+                break
+            fresh = _prepare_here(loaded[index:], steps)
+            if not savepoints:
+                prefetch_lookups(session, [(o.tenant_id, o.prepared) for o in fresh if o.prepared is not None])
         if not savepoints:
             if one.prepared is None:
+                if index:  # the ones before it commit; it is written again with savepoints
+                    rest = loaded[index:]
+                    break
                 raise _MessageFailed(one.raw_id)
             try:
                 result = process_raw(session, raw, steps.settings, steps.clock, one.prepared)
@@ -286,7 +261,7 @@ def _write_each(
             except GateAbandoned:
                 raise
             except Exception as exc:  # this message only: its savepoint is rolled back
-                error = _describe(exc)
+                error = describe(exc)
         assert error is not None
         log.error("processing_failed", raw_id=one.raw_id, error=error[:500])
         try:
@@ -295,12 +270,24 @@ def _write_each(
             done.append(Done(one.raw_id, Outcome.FAILED, False, None))
             log.info("failure_recorded", raw_id=one.raw_id, request_id=request_id)
         except Exception as inner:  # left pending; the worker does not take it again this run
-            log.error("failure_not_recorded", raw_id=one.raw_id, error=_describe(inner)[:500])
+            log.error("failure_not_recorded", raw_id=one.raw_id, error=describe(inner)[:500])
             done.append(Done(one.raw_id, Outcome.FAILED, False, None))
     return done, rest
 
 
-def _write_alone(sessions: sessionmaker[Session], one: _Loaded, steps: Steps, failed: Exception | None) -> Done:
+def _prepare_here(todo: list[Loaded], steps: Steps) -> list[Loaded]:
+    """Inside a transaction nobody waits for: prepare the next message, and a few more while the
+    commit writer still does not want the lock (their look-ups are then read in one query)."""
+    fresh = []
+    for one in todo[:INLINE]:
+        if one.ready or (fresh and steps.gate.contended()):
+            break
+        one.prepare(steps.settings)
+        fresh.append(one)
+    return fresh
+
+
+def _write_alone(sessions: sessionmaker[Session], one: Loaded, steps: Steps, failed: Exception | None) -> Done:
     """A message of a batch whose transaction failed, in a transaction of its own; if that fails
     too (or it was alone already, `failed`), it is recorded as failed."""
     if failed is None:
@@ -311,7 +298,7 @@ def _write_alone(sessions: sessionmaker[Session], one: _Loaded, steps: Steps, fa
             raise
         except Exception as exc:
             failed = exc
-    return _record(sessions, one.raw_id, _describe(failed), steps)
+    return _record(sessions, one.raw_id, describe(failed), steps)
 
 
 def _record(sessions: sessionmaker[Session], raw_id: int, error: str, steps: Steps) -> Done:
@@ -327,7 +314,7 @@ def _record(sessions: sessionmaker[Session], raw_id: int, error: str, steps: Ste
     except GateAbandoned:
         raise
     except Exception as inner:  # store trouble: the raw copy stays pending for the next start
-        log.error("failure_not_recorded", raw_id=raw_id, error=_describe(inner)[:500])
+        log.error("failure_not_recorded", raw_id=raw_id, error=describe(inner)[:500])
     return Done(raw_id, Outcome.FAILED)
 
 
@@ -348,10 +335,6 @@ def _log(done: Done, tenant_slug: str | None) -> None:
         # becomes a request; without this event its code, link and hint would sit unseen.
         log.warning("system_mail", raw_id=done.raw_id, tenant=tenant_slug, message_pk=result.message_pk,
                     kind=system.kind, code=system.code, link=system.link, hint=system.hint)  # fmt: skip
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 def pending_ids(

@@ -55,7 +55,7 @@ CONTEXT.set_forkserver_preload([
 ])
 
 WINDOW = 2000  # pending ids the dispatcher holds at most; the rest stay in the store until needed
-BATCH_MAX = 64  # raw messages per batch (and per write transaction)
+BATCH_MAX = 256  # raw messages per batch: written in transactions of up to pipeline.TRANSACTION_MAX
 COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the store
 # Several instances on one PostgreSQL: every ORPHAN_SWEEP seconds the dispatcher also takes mail
 # pending longer than ORPHAN_AGE, whatever its id (acknowledged by an instance that then died).

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges import pipeline
+from quotemaild.edges import pipeline, pipeline_load
 from quotemaild.edges.pipeline import Outcome
 from quotemaild.edges.pipeline import process_one
 from quotemaild.services.ingest import IngestSettings
@@ -58,7 +58,7 @@ def test_a_failed_big_message_keeps_its_eml_whole(sessions, monkeypatch: pytest.
     def boom(*args, **kwargs):
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(pipeline, "prepare", boom)
+    monkeypatch.setattr(pipeline_load, "prepare", boom)
     assert process_one(sessions, raw_id, IngestSettings(domain=DOMAIN), SystemClock()) is None
     with sessions() as s:
         [att] = s.scalars(select(Attachment)).all()

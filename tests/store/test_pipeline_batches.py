@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges import pipeline
+from quotemaild.edges import pipeline, pipeline_load
 from quotemaild.edges.pipeline import Outcome, Steps, process_batch, process_one
 from quotemaild.services.ingest import IngestSettings
+from quotemaild.store.gate import OPEN_GATE
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.models import Message, OutboxMessage, RawMessage
 from quotemaild.wiring import processing_side
@@ -75,10 +76,50 @@ def test_a_reply_in_the_batch_of_its_original_joins_it_as_one_by_one_would(confi
         engine.dispose()
 
 
-def test_one_bad_message_is_recorded_as_failed_and_the_rest_of_its_batch_commits(sessions, monkeypatch):
+class _WriterWaiting:
+    """A gate whose commit writer always waits (the SQLite `WriteGate` says so while it does);
+    its waits are long enough to prepare every message."""
+
+    @contextlib.contextmanager
+    def priority(self, sessions: int = 1) -> Iterator[None]:
+        yield
+
+    @contextlib.contextmanager
+    def background(self, meanwhile: Callable[[], bool] | None = None) -> Iterator[None]:
+        while meanwhile is not None and meanwhile():
+            pass
+        yield
+
+    def wanted(self) -> bool:
+        return True
+
+    def contended(self) -> bool:
+        return True
+
+    def release_for(self, pid: int) -> bool:
+        return False
+
+
+class _NoWait(_WriterWaiting):
+    """A gate that lets processing in at once (the writer idle): every message is prepared
+    inside the write transaction."""
+
+    @contextlib.contextmanager
+    def background(self, meanwhile: Callable[[], bool] | None = None) -> Iterator[None]:
+        yield
+
+    def wanted(self) -> bool:
+        return False
+
+    def contended(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("gate", [OPEN_GATE, _NoWait()], ids=["prepared-before", "prepared-inside"])
+def test_one_bad_message_is_recorded_as_failed_and_the_rest_of_its_batch_commits(sessions, monkeypatch, gate):
     ids = store_all(sessions, thread_mails())
     bad_write, bad_parse = ids[1], ids[3]
-    real_process_raw, real_prepare = pipeline.process_raw, pipeline.prepare
+    real_process_raw, real_prepare = pipeline.process_raw, pipeline_load.prepare
 
     def process_raw(session, raw, *args, **kwargs):
         result = real_process_raw(session, raw, *args, **kwargs)  # rows written, then it breaks
@@ -92,8 +133,8 @@ def test_one_bad_message_is_recorded_as_failed_and_the_rest_of_its_batch_commits
         return real_prepare(data, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "process_raw", process_raw)
-    monkeypatch.setattr(pipeline, "prepare", prepare)
-    done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK))
+    monkeypatch.setattr(pipeline_load, "prepare", prepare)
+    done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK, gate=gate))
     assert [d.outcome for d in done] == [Outcome.PROCESSED, Outcome.FAILED, Outcome.PROCESSED, Outcome.FAILED]
     with sessions() as s:
         states = {i: state for i, state in s.execute(select(RawMessage.id, RawMessage.state))}
@@ -132,24 +173,6 @@ def test_pending_ids_and_count_see_the_store(sessions, count):
     assert pipeline.pending_count(sessions) == (count, max(ids, default=0))
 
 
-class _WriterWaiting:
-    """A gate whose commit writer always waits (the SQLite `WriteGate` says so while it does)."""
-
-    @contextlib.contextmanager
-    def priority(self, sessions: int = 1) -> Iterator[None]:
-        yield
-
-    @contextlib.contextmanager
-    def background(self) -> Iterator[None]:
-        yield
-
-    def wanted(self) -> bool:
-        return True
-
-    def release_for(self, pid: int) -> bool:
-        return False
-
-
 def test_a_waiting_commit_writer_ends_the_batch_transaction_early(sessions):
     """With the writer waiting, each message commits on its own; the outcome is the same."""
     ids = store_all(sessions, thread_mails())
@@ -164,6 +187,46 @@ def test_a_waiting_commit_writer_ends_the_batch_transaction_early(sessions):
     assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
     assert len(commits) == 4
     assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]
+
+
+def test_messages_prepared_inside_the_transaction_thread_as_one_by_one(sessions, monkeypatch):
+    """Nothing prepared while waiting: the transaction prepares a few at a time, and their
+    look-ups still see what the batch wrote before them."""
+    monkeypatch.setattr(pipeline, "INLINE", 1)
+    ids = store_all(sessions, thread_mails())
+    with savepoints_counted(sessions) as names:
+        done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK, gate=_NoWait()))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
+    assert names == []
+    assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]
+
+
+def test_a_message_that_cannot_be_prepared_inside_the_transaction_lets_the_ones_before_commit(
+    sessions, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "INLINE", 1)
+    ids = store_all(sessions, thread_mails())
+    real_prepare = pipeline_load.prepare
+
+    def prepare(data, *args, **kwargs):
+        if b"<re2@example.org>" in data:
+            raise ValueError("parser exploded")
+        return real_prepare(data, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_load, "prepare", prepare)
+    commits: list[int] = []
+    engine = sessions.kw["bind"]
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        with savepoints_counted(sessions) as names:
+            done = process_batch(sessions, ids, Steps(IngestSettings(domain=DOMAIN), CLOCK, gate=_NoWait()))
+    finally:
+        event.remove(engine, "commit", listener)
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 3 + [Outcome.FAILED]
+    # The three good ones in one transaction without savepoints; the bad one in its own.
+    assert len(commits) == 2 and len(names) == 1
+    assert [n for _, n in threads(sessions)][:3] == [0, 1, 0]  # the reply joined its original
 
 
 @contextlib.contextmanager

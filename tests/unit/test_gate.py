@@ -143,3 +143,42 @@ def test_the_turns_follow_how_many_sessions_one_commit_answered_since_processing
     assert gate.sessions.value == 0  # counted afresh after each turn
     assert gate.turns() == lone
     gate.waiting.value = 0
+
+
+def test_the_wait_for_a_turn_does_the_work_given_for_meanwhile_then_sleeps() -> None:
+    gate = WriteGate.create(idle=0.005, lone=Turns(hold=0.0, rest=0.1))
+    gate.waiting.value = 1  # the writer keeps wanting the lock: processing stays out its rest
+    steps: list[float] = []
+
+    def meanwhile() -> bool:
+        steps.append(time.monotonic())
+        return len(steps) < 3  # three steps of work, then nothing left
+
+    started = time.monotonic()
+    with gate.background(meanwhile):
+        waited = time.monotonic() - started
+    assert waited >= 0.1
+    # Each step while there was work, then a call per poll that finds none (not a busy loop).
+    assert len(steps) >= 3 and steps[2] - started < 0.05
+    assert len(steps) <= 0.1 / gate.poll + 3
+
+
+def test_the_open_gate_does_the_meanwhile_work_before_the_transaction() -> None:
+    left = [3]
+
+    def meanwhile() -> bool:
+        if not left[0]:
+            return False
+        left[0] -= 1
+        return True
+
+    with OPEN_GATE.background(meanwhile):
+        assert left == [0]
+    assert not OPEN_GATE.contended()
+
+
+def test_contended_says_whether_the_writer_waits_now() -> None:
+    gate = WriteGate.create()
+    assert not gate.contended()
+    gate.waiting.value = 1
+    assert gate.contended()

@@ -1,0 +1,64 @@
+"""The pipeline's load and prepare hops: bytes read up to a budget, preparing ahead bounded too."""
+
+from __future__ import annotations
+
+from quotemaild.clock import SystemClock
+from quotemaild.edges import pipeline_load
+from quotemaild.edges.pipeline import Outcome, Steps, process_batch
+from quotemaild.edges.pipeline_load import Preparing, load_batch
+from quotemaild.services.ingest import IngestSettings
+from quotemaild.services.tenants import NewTenant, add_tenant
+from tests.conftest import DOMAIN, make_mail
+from tests.support.raws import add_pending_raw
+
+CLOCK = SystemClock()
+SETTINGS = IngestSettings(domain=DOMAIN)
+
+
+def stored(sessions, count: int) -> list[int]:
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant("Acme", "acme"), CLOCK).id
+        mails = [make_mail(subject=f"Vraag {n}", message_id=f"<m{n}@example.org>") for n in range(count)]
+        return [add_pending_raw(s, tenant_id, mail) for mail in mails]
+
+
+def test_the_bytes_beyond_the_load_budget_are_read_when_prepared(sessions, monkeypatch):
+    ids = stored(sessions, 5)
+    size = len(make_mail(subject="Vraag 0", message_id="<m0@example.org>"))
+    monkeypatch.setattr(pipeline_load, "LOAD_BYTES", 2 * size + 1)  # room for two
+    loaded = load_batch(sessions, ids, SETTINGS)
+    assert [one.data is not None for one in loaded] == [True, True, False, False, False]
+    assert all(one.size == size for one in loaded)
+    for one in loaded:
+        one.prepare(SETTINGS)
+    assert all(one.prepared is not None and one.data is None for one in loaded)
+    assert [one.prepared.message_id for one in loaded] == [f"<m{n}@example.org>" for n in range(5)]
+
+
+def test_a_batch_beyond_the_load_budget_is_processed_whole(sessions, monkeypatch):
+    ids = stored(sessions, 6)
+    monkeypatch.setattr(pipeline_load, "LOAD_BYTES", 1)  # nothing read up front
+    done = process_batch(sessions, ids, Steps(SETTINGS, CLOCK))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 6
+
+
+def test_preparing_ahead_stops_at_its_byte_budget_and_goes_on_once_written(sessions, monkeypatch):
+    ids = stored(sessions, 5)
+    loaded = load_batch(sessions, ids, SETTINGS)
+    monkeypatch.setattr(pipeline_load, "AHEAD_BYTES", 2 * loaded[0].size)
+    step = Preparing(loaded, SETTINGS)
+    assert step() and step() and not step()  # two ahead, then the budget is spent
+    assert [one.ready for one in loaded] == [True, True, False, False, False]
+    # The first two written: a transaction for the rest prepares two more ahead.
+    step = Preparing(loaded[2:], SETTINGS)
+    assert step() and step() and not step()
+    assert [one.ready for one in loaded] == [True] * 4 + [False]
+
+
+def test_one_message_bigger_than_the_budget_is_still_prepared_ahead_alone(sessions, monkeypatch):
+    ids = stored(sessions, 2)
+    loaded = load_batch(sessions, ids, SETTINGS)
+    monkeypatch.setattr(pipeline_load, "AHEAD_BYTES", 1)
+    step = Preparing(loaded, SETTINGS)
+    assert step() and not step()
+    assert [one.ready for one in loaded] == [True, False]
