@@ -31,7 +31,7 @@ def measure(db_path: Path | str, messages: int, sessions: int) -> dict[str, Any]
 
     from quotemaild.clock import SystemClock
     from quotemaild.config import StoreConfig
-    from quotemaild.edges.pipeline import Outcome, Steps, process_batch
+    from quotemaild.edges.pipeline import TRANSACTION_MAX, Outcome, Steps, process_batch
     from quotemaild.edges.worker_process import BATCH_MAX
     from quotemaild.edges.writer import CommitWriter, RawInput
     from quotemaild.services.ingest import IngestSettings
@@ -92,7 +92,7 @@ def measure(db_path: Path | str, messages: int, sessions: int) -> dict[str, Any]
         "writer": {"sessions": sessions, "msgs_per_s": round(messages / write_s, 1),
                    "batches": batches, "mean_batch": round(messages / batches, 1) if batches else None},
         "processor": {"msgs_per_s": round(len(ids) / process_s, 1), "ms_per_msg": round(process_s / len(ids) * 1000, 2),
-                      "failed": failed, "batch": BATCH_MAX},
+                      "failed": failed, "batch": BATCH_MAX, "transaction": TRANSACTION_MAX},
     }  # fmt: skip
 
 

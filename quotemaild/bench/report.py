@@ -178,7 +178,8 @@ def render(result: dict[str, Any]) -> str:
         out.append(
             f"Components, no SMTP ({comp['messages']} msgs): group-commit writer {_fmt(w['msgs_per_s'])} msgs/s "
             f"with {w['sessions']} waiting submitters (mean batch {w['mean_batch']}); processor alone "
-            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, batches of {pr.get('batch', 1)}, one transaction each)"
+            f"{_fmt(pr['msgs_per_s'])} msgs/s ({pr['ms_per_msg']} ms/msg, batches of {pr.get('batch', 1)}, "
+            f"transactions of up to {pr.get('transaction', pr.get('batch', 1))})"
         )
 
     sus = result.get("sustained", {})

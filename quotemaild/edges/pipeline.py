@@ -23,8 +23,8 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
             raises, the transaction is rolled back and written again with a savepoint per
             message: the one that raises is rolled back to its savepoint and recorded as failed
             in a savepoint of its own (`record_failure`); the rest goes on. A message that could
-            not be prepared ends the transaction before it, and goes into the next one with
-            savepoints.
+            not be prepared ends the transaction before it, and is recorded as failed in one of
+            its own.
 5. commit   once per transaction; the transaction ends early when the commit writer waits (and
             processing had its hold). If the commit itself fails, its messages are written
             again one per transaction, so store trouble is pinned on no single message by mistake.
@@ -111,10 +111,12 @@ def process_batch(
     todo = loaded
     while todo:
         chunk, after = todo[:TRANSACTION_MAX], todo[TRANSACTION_MAX:]
+        if chunk[0].error is not None:  # could not be prepared: recorded as failed on its own
+            chunk, after = chunk[:1], [*chunk[1:], *after]
         try:
-            if any(one.error is not None for one in chunk):  # one fails for sure: savepoints at once
+            if chunk[0].error is not None:
                 written, left = _write(sessions, chunk, steps, after, savepoints=True)
-            else:
+            else:  # without savepoints up to the first message that could not be prepared
                 try:
                     written, left = _write(sessions, chunk, steps, after, savepoints=False)
                 except _MessageFailed:  # rolled back: again with a savepoint per message
