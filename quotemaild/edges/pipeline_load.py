@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.domain.raw_state import RawState
@@ -97,20 +97,29 @@ def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings
             return read_big(session, RawData.data, raw_id) or b""
 
     size = func.coalesce(func.length(RawData.data), 0)
-    # The bytes of the small ones come with the rows while the batch's running total stays under
-    # LOAD_BYTES; a big message is read on its own when it is prepared, without the extra copies
-    # of a SELECT.
-    upfront = and_(size < BIG_BYTES, func.sum(size).over(order_by=RawMessage.id) <= LOAD_BYTES)
     rows: list[tuple[int, int, str, int, bytes | None]] = []
     identities: dict[int, tuple[str, TenantIdentity]] = {}
     with reader() as session:
         found = session.execute(
-            select(RawMessage.id, RawMessage.tenant_id, RawMessage.mail_from, size, case((upfront, RawData.data)))
+            select(RawMessage.id, RawMessage.tenant_id, RawMessage.mail_from, size)
             .outerjoin(RawData, RawData.raw_id == RawMessage.id)
             .where(RawMessage.id.in_(list(raw_ids)), RawMessage.state == RawState.PENDING)
             .order_by(RawMessage.id)
         ).all()
-        for raw_id, tenant_id, mail_from, length, small in found:
+        # The bytes of the small ones, up to LOAD_BYTES, in a second query: a big message is read
+        # on its own when it is prepared, without the extra copies of a SELECT. (Not one query with
+        # a running total: the window's temporary rows would copy every big value.)
+        upfront, total = [], 0
+        for raw_id, _tenant_id, _mail_from, length in found:
+            if length < BIG_BYTES and total + length <= LOAD_BYTES:
+                upfront.append(raw_id)
+                total += length
+        data: dict[int, bytes] = {}
+        if upfront:
+            query = select(RawData.raw_id, RawData.data).where(RawData.raw_id.in_(upfront))
+            data = {raw_id: value for raw_id, value in session.execute(query)}
+        for raw_id, tenant_id, mail_from, length in found:
+            small = data.get(raw_id)
             rows.append((raw_id, tenant_id, mail_from, length, bytes(small) if small is not None else None))
         for tenant in session.scalars(select(Tenant).where(Tenant.id.in_({r[1] for r in rows}))):
             identities[tenant.id] = (tenant.slug, tenant_identity(tenant, settings.domain))
