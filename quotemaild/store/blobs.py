@@ -4,7 +4,8 @@ Through a plain SELECT or INSERT, SQLite assembles a blob in its own buffer and 
 it again, and an INSERT also builds the whole row as one record first: a 35 MiB attachment took
 130 MiB to store. On SQLite these helpers use incremental blob I/O on the session's own
 connection (same transaction): a read fills one bytes object, a write goes to the pages in
-chunks. Other databases get the plain statements. Small values are not worth the extra statement.
+chunks. Other databases read a big value a chunk at a time and write it with the plain
+statement. Small values are not worth the extra statement.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 # Values from this size up go through blob I/O on SQLite.
@@ -25,18 +26,23 @@ def read_big(session: Session, column: InstrumentedAttribute[bytes], row_id: int
     The primary key must be the table's rowid on SQLite (an INTEGER PRIMARY KEY)."""
     table = column.class_.__table__
     key = _key(column)
-    blob_api = _sqlite_connection(session)
-    if blob_api is None:
-        return session.scalar(select(column).where(key == row_id))
     # One query: a small value comes back at once (every processed message), a big one as NULL.
     size = func.length(column)
     row = session.execute(select(size, case((size < BIG_BYTES, column))).where(key == row_id)).first()
-    if row is None:
+    if row is None or row[0] is None:
         return None
     if row[1] is not None:
         return bytes(row[1])
-    with blob_api.blobopen(table.name, column.key, row_id, readonly=True) as blob:
-        return blob.read()
+    blob_api = _sqlite_connection(session)
+    if blob_api is not None:
+        with blob_api.blobopen(table.name, column.key, row_id, readonly=True) as blob:
+            return blob.read()
+    # PostgreSQL sends a whole bytea as hex text (twice its size), then the driver decodes it into
+    # a buffer of its own and copies that into bytes: four times the value at once. A chunk at a
+    # time, the parts and their join are all there is.
+    part = select(func.substring(column, bindparam("start"), _CHUNK)).where(key == row_id)
+    parts = [bytes(session.scalar(part, {"start": start + 1})) for start in range(0, row[0], _CHUNK)]
+    return b"".join(parts)
 
 
 def write_big(session: Session, column: InstrumentedAttribute[bytes], row_id: int, data: bytes) -> None:
