@@ -55,8 +55,10 @@ class Loaded:
     def prepare(self, settings: IngestSettings) -> None:
         if self.ready:
             return
+        # Store trouble while reading is not the message's fault: it propagates, and the
+        # pipeline treats it as a failed transaction (each message again on its own).
+        data = self.data if self.data is not None else self.read(self.raw_id)
         try:
-            data = self.data if self.data is not None else self.read(self.raw_id)
             self.prepared = prepare(data, self.mail_from, self.identity, settings)
         except Exception as exc:  # bad mail or a bug in the pure part: recorded in the write hop
             self.error = describe(exc)

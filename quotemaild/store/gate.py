@@ -7,7 +7,8 @@ pace of processing instead of its own. The gate hands the lock over directly ins
 
 - the commit writer (`priority`) says it is waiting, takes a cross-process lock and commits;
 - processing (`background`) starts a write transaction when the writer is not waiting and has
-  been idle for a moment, or once it has stayed out for its rest;
+  been idle for a moment, or once it has stayed out for its rest; while it waits it does the
+  work it was given for meanwhile (the pipeline prepares the messages it writes next);
 - once in, processing keeps the lock for its hold before it gives way to a waiting writer
   (`wanted`, checked between messages), then stays out for its rest again.
 

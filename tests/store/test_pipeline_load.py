@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from quotemaild.clock import SystemClock
 from quotemaild.edges import pipeline_load
 from quotemaild.edges.pipeline import Outcome, Steps, process_batch
@@ -62,3 +64,41 @@ def test_one_message_bigger_than_the_budget_is_still_prepared_ahead_alone(sessio
     step = Preparing(loaded, SETTINGS)
     assert step() and not step()
     assert [one.ready for one in loaded] == [True, False]
+
+
+def test_store_trouble_while_reading_is_not_recorded_as_the_message_failing(sessions, monkeypatch):
+    ids = stored(sessions, 3)
+    monkeypatch.setattr(pipeline_load, "LOAD_BYTES", 1)  # every message read when prepared
+    loaded = load_batch(sessions, ids, SETTINGS)
+    calls: list[int] = []
+    real_read = loaded[0].read
+
+    def flaky(raw_id: int) -> bytes:
+        calls.append(raw_id)
+        if len(calls) == 1:
+            raise OSError("disk I/O error")
+        return real_read(raw_id)
+
+    for one in loaded:
+        one.read = flaky
+    with pytest.raises(OSError):
+        loaded[0].prepare(SETTINGS)
+    assert not loaded[0].ready and loaded[0].error is None  # not marked as a bad message
+    loaded[0].prepare(SETTINGS)  # read again: fine now
+    assert loaded[0].prepared is not None
+
+
+def test_a_batch_whose_read_fails_once_is_written_message_by_message(sessions, monkeypatch):
+    ids = stored(sessions, 3)
+    monkeypatch.setattr(pipeline_load, "LOAD_BYTES", 1)
+    real_read_big, calls = pipeline_load.read_big, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk I/O error")
+        return real_read_big(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_load, "read_big", flaky)
+    done = process_batch(sessions, ids, Steps(SETTINGS, CLOCK))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 3
