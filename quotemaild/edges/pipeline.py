@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -107,6 +107,7 @@ def process_batch(
     loaded = load_batch(sessions, raw_ids, steps.settings)
     if turn is not None and loaded:
         turn()
+    slugs = {one.raw_id: one.tenant_slug for one in loaded}
     done: list[Done] = []
     todo = loaded
     while todo:
@@ -128,14 +129,24 @@ def process_batch(
                 log.warning("batch_retried_one_by_one", size=len(chunk), error=describe(exc)[:300])
             written = [_write_alone(sessions, one, steps, exc if len(chunk) == 1 else None) for one in chunk]
             left = []
-        done += written
+        for d in written:
+            _log(d, slugs.get(d.raw_id))
+        # What a written message was parsed into is not kept for the rest of the batch: a batch
+        # of big mails holds only those not written yet (a batch of one returns it whole).
+        ended = {d.raw_id for d in written}
+        for one in chunk:
+            if one.raw_id in ended:
+                one.release()
+        done += written if len(raw_ids) == 1 else [_without_content(d) for d in written]
         todo = left + after
     by_id = {d.raw_id: d for d in done}
-    out = [by_id.get(raw_id) or Done(raw_id, Outcome.SKIPPED) for raw_id in raw_ids]
-    slugs = {one.raw_id: one.tenant_slug for one in loaded}
-    for d in out:
-        _log(d, slugs.get(d.raw_id))
-    return out
+    return [by_id.get(raw_id) or Done(raw_id, Outcome.SKIPPED) for raw_id in raw_ids]
+
+
+def _without_content(done: Done) -> Done:
+    if done.result is None:
+        return done
+    return replace(done, result=replace(done.result, parsed=None, understanding=None))
 
 
 def process_one(

@@ -48,9 +48,14 @@ class Loaded:
     prepared: Prepared | None = field(default=None)
     error: str | None = field(default=None)  # prepare raised: recorded as failed in the write hop
 
+    released: bool = field(default=False)  # written: what it was parsed into is let go
+
     @property
     def ready(self) -> bool:
-        return self.prepared is not None or self.error is not None
+        return self.prepared is not None or self.error is not None or self.released
+
+    def release(self) -> None:
+        self.prepared, self.data, self.released = None, None, True
 
     def prepare(self, settings: IngestSettings) -> None:
         if self.ready:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges import pipeline_load
+from quotemaild.edges import pipeline, pipeline_load
 from quotemaild.edges.pipeline import Outcome, Steps, process_batch
 from quotemaild.edges.pipeline_load import Preparing, load_batch
 from quotemaild.services.ingest import IngestSettings
@@ -102,3 +102,22 @@ def test_a_batch_whose_read_fails_once_is_written_message_by_message(sessions, m
     monkeypatch.setattr(pipeline_load, "read_big", flaky)
     done = process_batch(sessions, ids, Steps(SETTINGS, CLOCK))
     assert [d.outcome for d in done] == [Outcome.PROCESSED] * 3
+
+
+def test_a_written_message_lets_go_of_what_it_was_parsed_into(sessions, monkeypatch):
+    ids = stored(sessions, 4)
+    batches: list[list] = []
+    real_load = pipeline.load_batch
+
+    def load(*args, **kwargs):
+        batches.append(real_load(*args, **kwargs))
+        return batches[-1]
+
+    monkeypatch.setattr(pipeline, "load_batch", load)
+    done = process_batch(sessions, ids, Steps(SETTINGS, CLOCK))
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 4
+    assert all(one.released and one.prepared is None and one.data is None for one in batches[0])
+    # The outcome keeps the threading decision, not the parsed message.
+    assert [(d.result.decision.verdict, d.result.parsed) for d in done] == [("new", None)] * 4
+    [one] = process_batch(sessions, ids[:1], Steps(SETTINGS, CLOCK))  # no longer pending
+    assert one.outcome is Outcome.SKIPPED
