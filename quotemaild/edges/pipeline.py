@@ -187,8 +187,9 @@ def _write(
     `upcoming`: the batch's messages after these, prepared too while waiting for the turn.
     `savepoints`: each message in a savepoint of its own, so one that fails is rolled back alone.
     Without (the common case: a SAVEPOINT and its RELEASE cost about as much as a message's
-    INSERTs), the first message that fails (or could not be prepared) raises `_MessageFailed`
-    and the transaction is rolled back whole, for the caller to write again with savepoints."""
+    INSERTs), the first message that fails raises `_MessageFailed` and the transaction is rolled
+    back whole, for the caller to write again with savepoints; one that could not be prepared
+    ends the transaction before it."""
     if not loaded:
         return [], []
     with steps.gate.background(Preparing([*loaded, *upcoming], steps.settings)), sessions.begin() as session:
@@ -250,7 +251,7 @@ def _write_each(
                 prefetch_lookups(session, [(o.tenant_id, o.prepared) for o in fresh if o.prepared is not None])
         if not savepoints:
             if one.prepared is None:
-                if index:  # the ones before it commit; it is written again with savepoints
+                if index:  # the ones before it commit; it is recorded as failed on its own
                     rest = loaded[index:]
                     break
                 raise _MessageFailed(one.raw_id)
