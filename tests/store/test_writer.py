@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from quotemaild.edges.writer import CommitWriter, CoreInserts, RawInput, SqliteInserts, inserts_for
 from quotemaild.errors import StoreUnavailable
@@ -111,3 +112,45 @@ def test_writer_recovers_after_a_failed_commit(sessions, tenant_id):
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(RawMessage)) == 1
         assert s.get_one(RawMessage, ids[0]).state == "pending"
+
+
+@pytest.mark.postgresql
+def test_a_lone_message_goes_in_as_one_statement_that_writes_what_a_batch_writes(sessions, tenant_id):
+    """PostgreSQL: one raw copy is one autocommit statement (both rows, or none), stored with the
+    same column values as the same copy in a batch."""
+    from sqlalchemy import event
+
+    engine = sessions.kw["bind"]
+    at = dt.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    one = RawInput(tenant_id, at, "smtp", "a@b.c", ("x@y.z", "Ünï@y.z"), "127.0.0.1:1", "h", bytes(range(256)))
+    inserts = inserts_for(engine)
+    assert isinstance(inserts, CoreInserts)
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        [single] = inserts.commit([one])
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    batch = inserts.commit([one, item(tenant_id, 2)])
+    inserts.close(broken=False)
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("WITH")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT r.*, d.data FROM raw_messages r JOIN raw_message_data d ON d.raw_id = r.id "
+            f"WHERE r.id IN ({single}, {batch[0]}) ORDER BY r.id"
+        ).all()
+    assert [tuple(r)[1:] for r in rows][0] == [tuple(r)[1:] for r in rows][1]
+    assert bytes(rows[0].data) == bytes(range(256))
+
+
+@pytest.mark.postgresql
+def test_a_lone_message_that_fails_leaves_nothing_behind(sessions, tenant_id):
+    inserts = inserts_for(sessions.kw["bind"])
+    bad = RawInput(999, dt.datetime.now(dt.UTC), "smtp", "a@b.c", ("x@y.z",), "127.0.0.1:1", "h", b"x")
+    with pytest.raises(SQLAlchemyError):
+        inserts.commit([bad])  # no such tenant
+    inserts.close(broken=True)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RawMessage)) == 0
+        assert s.scalar(select(func.count()).select_from(RawData)) == 0
