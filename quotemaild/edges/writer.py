@@ -7,7 +7,8 @@ the next one, so under load many messages share one fsync and durability costs l
 A failed commit fails every future of its batch with `StoreUnavailable`: the edge answers 451.
 
 How the rows go in depends on the backend (`inserts_for`): on SQLite straight through the sqlite3
-driver, elsewhere through SQLAlchemy Core. On PostgreSQL the engine runs with synchronous_commit
+driver, elsewhere through SQLAlchemy Core (on PostgreSQL a lone copy as one autocommit statement,
+one round trip). On PostgreSQL the engine runs with synchronous_commit
 on (`store.db`), so there too a future resolves only once the commit's WAL is flushed; a lost
 connection fails the batch (451) and the next batch reconnects. Both write the same column values (the SQLite path uses
 the models' own bind processors), which a test compares.
