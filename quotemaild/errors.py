@@ -120,3 +120,8 @@ class Throttled(QuotemailError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after} s")
         self.retry_after = retry_after
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one line for a log event or a failed message's error: its type and text."""
+    return f"{type(exc).__name__}: {exc}"

@@ -48,8 +48,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import Clock
 from quotemaild.domain.raw_state import RawState
+from quotemaild.edges.pipeline_load import Loaded, Preparing, load_batch
+from quotemaild.errors import describe
 from quotemaild.logs import get_logger
-from quotemaild.edges.pipeline_load import Loaded, Preparing, describe, load_batch
 from quotemaild.services.ingest import IngestResult, IngestSettings, prefetch_lookups, process_raw, record_failure
 from quotemaild.store import batch_writes, changes
 from quotemaild.store.cluster import Scope, skip_locked, tenant_lock
@@ -112,10 +113,11 @@ def process_batch(
     todo = loaded
     while todo:
         chunk, after = todo[:TRANSACTION_MAX], todo[TRANSACTION_MAX:]
-        if chunk[0].error is not None:  # could not be prepared: recorded as failed on its own
+        unprepared = chunk[0].error is not None
+        if unprepared:  # could not be prepared: recorded as failed on its own
             chunk, after = chunk[:1], [*chunk[1:], *after]
         try:
-            if chunk[0].error is not None:
+            if unprepared:
                 written, left = _write(sessions, chunk, steps, after, savepoints=True)
             else:  # without savepoints up to the first message that could not be prepared
                 try:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.domain.raw_state import RawState
+from quotemaild.errors import describe
 from quotemaild.mail.tenant import TenantIdentity
 from quotemaild.services.ingest import IngestSettings, Prepared, prepare, tenant_identity
 from quotemaild.store.blobs import BIG_BYTES, read_big
@@ -47,7 +48,6 @@ class Loaded:
     read: Callable[[int], bytes]  # the raw bytes of a raw id, in a read transaction of its own
     prepared: Prepared | None = field(default=None)
     error: str | None = field(default=None)  # prepare raised: recorded as failed in the write hop
-
     released: bool = field(default=False)  # written: what it was parsed into is let go
 
     @property
@@ -135,7 +135,3 @@ def load_batch(sessions: sessionmaker[Session], raw_ids: Sequence[int], settings
         slug, identity = identities[tenant_id]
         loaded.append(Loaded(raw_id, tenant_id, slug, mail_from, identity, length, small, read))
     return loaded
-
-
-def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"

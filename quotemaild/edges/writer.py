@@ -199,6 +199,10 @@ def _row(item: RawInput) -> dict[str, Any]:
     }
 
 
+# The columns `_row` fills, in its order.
+_ROW_COLUMNS: tuple[str, ...] = tuple(_row(RawInput(0, dt.datetime.now(dt.UTC), "", "", (), "", "", b"")))
+
+
 class Inserts(Protocol):
     """Stores one batch of raw copies in one transaction and returns their ids, in order."""
 
@@ -221,8 +225,7 @@ _INSERT_DATA = insert(RawData)
 def _insert_one() -> Any:
     """PostgreSQL: one raw copy, both rows, as one statement (a data-modifying WITH)."""
     raws, data = RawMessage.__table__, RawData.__table__
-    columns = list(_row(RawInput(0, dt.datetime.now(dt.UTC), "", "", (), "", "", b"")))  # what `_row` fills
-    new_raw = insert(raws).values({c: bindparam(c, type_=raws.c[c].type) for c in columns})
+    new_raw = insert(raws).values({c: bindparam(c, type_=raws.c[c].type) for c in _ROW_COLUMNS})
     new_raw = new_raw.returning(raws.c.id).cte("new_raw")
     value = cast(bindparam("data", type_=data.c.data.type), data.c.data.type)
     return insert(data).from_select(["raw_id", "data"], select(new_raw.c.id, value)).returning(data.c.raw_id)
@@ -245,10 +248,11 @@ class CoreInserts:
         # INSERTs and COMMIT took four. The statement is its own transaction: both rows or none,
         # committed (and its WAL flushed) before it returns.
         self._single: Connection | None = None
-        if engine.dialect.name == "postgresql":
-            self._single = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        for conn in (self._conn, self._single):
-            if lock_timeout is not None and conn is not None and engine.dialect.name == "postgresql":
+        if engine.dialect.name != "postgresql":
+            return
+        self._single = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if lock_timeout is not None:
+            for conn in (self._conn, self._single):
                 conn.exec_driver_sql(f"SET lock_timeout = {max(1, int(lock_timeout * 1000))}")
                 conn.commit()
 
@@ -289,8 +293,7 @@ class SqliteInserts:
         dialect = engine.dialect
         table = RawMessage.__table__
         self._processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns}
-        columns = list(_row(RawInput(0, dt.datetime.now(dt.UTC), "", "", (), "", "", b"")))  # what `_row` fills
-        self._sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self._sql = f"INSERT INTO {table.name} ({', '.join(_ROW_COLUMNS)}) VALUES ({', '.join('?' * len(_ROW_COLUMNS))})"
         data = RawData.__table__
         self._data_table, self._data_column = data.name, data.c.data.name
         self._sql_data = f"INSERT INTO {data.name} ({data.c.raw_id.name}, {data.c.data.name}) VALUES (?, ?)"

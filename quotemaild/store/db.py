@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import StoreConfig
+from quotemaild.errors import describe
 from quotemaild.logs import get_logger
 from quotemaild.store import batch_writes, changes, notify
 
@@ -132,7 +133,7 @@ class WalCheckpoints:
             finally:
                 raw.close()
         except Exception as exc:  # the transaction before it has committed: nothing to undo, try later
-            log.warning("checkpoint_failed", error=f"{type(exc).__name__}: {exc}"[:300])
+            log.warning("checkpoint_failed", error=describe(exc)[:300])
 
 
 def _sqlite_pragmas(synchronous: str, checkpoint_pages: int) -> Any:

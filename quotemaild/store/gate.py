@@ -181,7 +181,7 @@ class WriteGate:
 
     def wanted(self) -> bool:
         """The writer waits and this process has held the lock for its hold: time to commit."""
-        return bool(self.waiting.value) and time.monotonic() - self._entered >= self._hold
+        return self.contended() and time.monotonic() - self._entered >= self._hold
 
     def release_for(self, pid: int) -> bool:
         """The processing child `pid` died (killed, crashed): release the lock if it held it.
