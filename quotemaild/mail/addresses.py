@@ -231,6 +231,7 @@ def folded_email(value: str) -> str:
     return (clean_email(value) or str(value).strip()).lower()
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)  # asked for each new request: the sender's and our own
 def domain_key(domain: str) -> str:
     """A domain (own domains, the proposals domain) in the form domains are compared in."""
     try:

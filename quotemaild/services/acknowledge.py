@@ -43,13 +43,15 @@ def acknowledge_new_request(
     kind = result.understanding.kind if result.understanding else "human"
     provenance = result.understanding.provenance if result.understanding else "direct"
     # The request was just written with Core statements, so the ORM would load it back with a
-    # query of its own: the few columns the policy needs are read instead, and the whole row
-    # only for an acknowledgement that goes out (most new requests from a busy sender do not).
-    request = read(session, _REQUEST, id=result.request_id).one()
-    tenant = session.get_one(Tenant, request.tenant_id)  # loaded by the processing transaction
+    # query of its own: what it was opened with comes along in the result (else the few columns
+    # the policy needs are read), and the whole row is loaded only for an acknowledgement that
+    # goes out (most new requests from a busy sender do not).
+    request = result.opened or read(session, _REQUEST, id=result.request_id).one()
+    request_id = result.request_id
+    tenant = session.get_one(Tenant, result.tenant_id)  # loaded by the processing transaction
     requester = request.requester_email
     if not requester:
-        _timeline(session, request.id, now, "acknowledgement_skipped", {"reasons": ["no-requester-address"]})
+        _timeline(session, request_id, now, "acknowledgement_skipped", {"reasons": ["no-requester-address"]})
         return None
     facts = sender_facts(session, tenant.id, requester, now)
     decision = may_acknowledge(
@@ -68,9 +70,9 @@ def acknowledge_new_request(
     if provenance not in ACK_PROVENANCES:
         reasons.append(f"provenance-{provenance}")
     if reasons:
-        _timeline(session, request.id, now, "acknowledgement_skipped", {"reasons": reasons})
+        _timeline(session, request_id, now, "acknowledgement_skipped", {"reasons": reasons})
         if decision.needs_note:
-            _timeline(session, request.id, now, "note", {"body": LOOP_NOTE, "internal": True})
+            _timeline(session, request_id, now, "note", {"body": LOOP_NOTE, "internal": True})
         return Decision(False, tuple(reasons))
 
     lang = pick_language(language, tenant.language)
@@ -80,7 +82,7 @@ def acknowledge_new_request(
         "contact_name": request.requester_name or "",
         "subject": request.subject,
         "reply_subject": reply_subject(request.subject, lang),
-        "request_ref": f"#{request.id}",
+        "request_ref": f"#{request_id}",
         "user_name": "",
     }
     override = template_override(session, tenant.id, "ack", lang)
@@ -88,13 +90,13 @@ def acknowledge_new_request(
         rendered = render_mail("ack", lang, context, override)
     except InvalidInput as exc:  # a tenant's own text broke at render time: send ours, say so
         rendered = render_mail("ack", lang, context)
-        _timeline(session, request.id, now, "template_error", {"kind": "ack", "language": lang, "error": str(exc)})
-    marker = settings.signer.body_marker(tenant.id, request.id)
+        _timeline(session, request_id, now, "template_error", {"kind": "ack", "language": lang, "error": str(exc)})
+    marker = settings.signer.body_marker(tenant.id, request_id)
     queue_mail(
         session,
         settings,
         tenant,
-        session.get_one(QuoteRequest, request.id),
+        session.get_one(QuoteRequest, request_id),
         "ack",
         [Address(requester, request.requester_name or "")],
         rendered.subject,
@@ -112,7 +114,7 @@ def acknowledge_new_request(
 # flushes first, as autoflush did).
 _REQUESTS = QuoteRequest.__table__
 _REQUEST = select(
-    _REQUESTS.c.id, _REQUESTS.c.tenant_id, _REQUESTS.c.requester_email, _REQUESTS.c.requester_name, _REQUESTS.c.subject
+    _REQUESTS.c.requester_email, _REQUESTS.c.requester_name, _REQUESTS.c.subject
 ).where(_REQUESTS.c.id == bindparam("id"))
 _ACK_LOG = AckLog.__table__
 _LOG_ACK = insert(_ACK_LOG)  # the rate limit's row, on the connection: an ORM row costs a flush

@@ -54,6 +54,21 @@ _COUNT_MESSAGE = (
 
 
 @dataclass(frozen=True)
+class OpenedRequest:
+    """What a request opened for a message was written with (the acknowledgement decides on it
+    without reading the row back)."""
+
+    subject: str
+    requester_email: str | None
+    requester_name: str | None
+
+
+def opened_request(subject: str, requester: Address | None) -> OpenedRequest:
+    return OpenedRequest(subject[:998], requester.email if requester else None,
+                         (requester.name or None) if requester else None)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     """What callers read back of a stored inbound message."""
 
@@ -75,11 +90,10 @@ def new_request(
     adds it with `request_created` after the request's first message: the change feed then
     says request, message, timeline, as readers of the event stream expect); its id."""
     _flush_new(session)
+    opened = opened_request(subject, requester)
     request_id: int = session.connection().execute(_INSERT_REQUEST, dict(
-        tenant_id=tenant_id, status="received", subject=subject[:998],
-        requester_email=requester.email if requester else None,
-        requester_name=(requester.name or None) if requester else None,
-        message_count=message_count, created_at=now, updated_at=now,
+        tenant_id=tenant_id, status="received", subject=opened.subject, requester_email=opened.requester_email,
+        requester_name=opened.requester_name, message_count=message_count, created_at=now, updated_at=now,
     )).inserted_primary_key[0]  # fmt: skip
     changes.written(session, tenant_id, now, "request", request_id, status="received")
     if created_event:

@@ -28,9 +28,11 @@ from quotemaild.services import kinds, robot_answers
 from quotemaild.services.conversation import (
     LOCAL_ALIAS_PREFIX,
     SYSTEM_ACTOR,
+    OpenedRequest,
     add_attachment,
     add_inbound_message,
     new_request,
+    opened_request,
     remove_derived,
     request_created,
     timeline,
@@ -58,6 +60,7 @@ class IngestResult:
     envelope_from: str = ""
     parsed: ParsedMessage | None = None
     understanding: Understanding | None = None
+    opened: OpenedRequest | None = None  # the message opened request `request_id`
 
 
 def tenant_identity(tenant: Tenant, domain: str) -> TenantIdentity:
@@ -113,8 +116,8 @@ def process_raw(
     elif decision.verdict != "duplicate":
         u = robot_answers.unthreaded(u)
 
-    def result(message_pk: int | None, request_id: int | None) -> IngestResult:
-        return IngestResult(raw.id, decision, message_pk, request_id, tenant.id, raw.mail_from, parsed, u)
+    def result(message_pk: int | None, request_id: int | None, opened: OpenedRequest | None = None) -> IngestResult:
+        return IngestResult(raw.id, decision, message_pk, request_id, tenant.id, raw.mail_from, parsed, u, opened)
 
     if decision.verdict == "duplicate":
         _mark_processed(session, raw, f"duplicate: {decision.reason}", now)
@@ -124,6 +127,7 @@ def process_raw(
     if u.kind in kinds.NOT_HUMAN:
         return _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, info, now, result)
 
+    opened: OpenedRequest | None = None
     if decision.verdict == "join":
         assert decision.request_id is not None
         request_id = decision.request_id
@@ -131,6 +135,7 @@ def process_raw(
     else:
         request_id = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now, 1,
                                  created_event=False)
+        opened = opened_request(u.original_subject or parsed.subject, u.requester)
     message = add_inbound_message(
         session,
         tenant.id,
@@ -158,7 +163,7 @@ def process_raw(
         timeline(session, request_id, now, "note", u.forwarded_by or SYSTEM_ACTOR, body=u.preamble.strip(), internal=True, source="forward")
     _mark_processed(session, raw, None, now)
     session.flush()
-    return result(message.id, request_id)
+    return result(message.id, request_id, opened)
 
 
 def _not_human(session, settings, tenant, raw, parsed, message_id, u, decision, info, now, result):  # type: ignore[no-untyped-def]

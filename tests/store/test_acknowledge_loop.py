@@ -67,3 +67,45 @@ def test_the_sender_facts_read_in_one_statement_are_the_policys_inputs(sessions)
         assert sender_facts(s, tenant_id, "gone@example.org", now).hard_bounced is True
         assert sender_facts(s, other_id, SENDER, now).hard_bounced is True
         assert sender_facts(s, other_id, SENDER, now).last_ack is None
+
+
+def test_the_acknowledgement_decides_on_what_the_request_was_opened_with(config, sessions):
+    """No read of the request just written when the policy says no; what the result carries is
+    what the row holds (subject cut to its column, the requester's address and name)."""
+    from sqlalchemy import event
+
+    from quotemaild.edges.pipeline import Outcome, Steps, process_batch
+    from quotemaild.store.models import QuoteRequest
+
+    clock = SystemClock()
+    settings, after = processing_side(config, clock)
+    with sessions.begin() as s:
+        tenant_id = add_tenant(s, NewTenant("Acme", "acme"), clock).id
+        ids = [add_pending_raw(s, tenant_id, make_mail(sender=SENDER, subject=f"Vraag {n} " + "x" * 1200,
+                                                       message_id=f"<o{n}@example.org>"), mail_from=SENDER)
+               for n in range(3)]  # fmt: skip
+    request_reads: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT") and "FROM quote_requests" in statement:
+            request_reads.append(statement)
+
+    engine = sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        done = process_batch(sessions, ids, Steps(settings, clock, after))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 3
+    assert [d.queued_mail for d in done] == [True, False, False]  # the first is acknowledged (it reads its row)
+    assert len(request_reads) == 1
+    with sessions() as s:
+        rows = {r.id: r for r in s.scalars(select(QuoteRequest))}
+        for d in done:
+            assert d.result is not None and d.result.opened is not None
+            row = rows[d.result.request_id]
+            assert (d.result.opened.subject, d.result.opened.requester_email, d.result.opened.requester_name) == (
+                row.subject, row.requester_email, row.requester_name)
+            assert len(row.subject) == 998
+        skipped = s.scalars(select(TimelineEvent.request_id).where(TimelineEvent.kind == "acknowledgement_skipped")).all()
+        assert sorted(skipped) == sorted(d.result.request_id for d in done[1:] if d.result)
