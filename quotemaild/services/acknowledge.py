@@ -22,6 +22,7 @@ from quotemaild.services.ingest import SYSTEM_ACTOR, IngestResult
 from quotemaild.services.send import SendSettings, queue_mail, template_override
 from quotemaild.services.timeline import event
 from quotemaild.store.core_reads import read
+from quotemaild.store.driver_statements import DriverStatement
 from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant
 
 ACK_LOOKBACK = dt.timedelta(hours=24)
@@ -109,9 +110,9 @@ def acknowledge_new_request(
 
 
 # The policy's reads about the sender in one statement, built once and run on the session's
-# connection: they run for every new request, and through the ORM's execution path (a statement
-# built and compiled per call) they cost several times their queries (`store/core_reads.read`
-# flushes first, as autoflush did).
+# connection (on SQLite on the driver's cursor, `store/driver_statements`): they run for every new
+# request, and through the ORM's execution path (a statement built and compiled per call) they
+# cost several times their queries (`store/core_reads.read` flushes first, as autoflush did).
 _REQUESTS = QuoteRequest.__table__
 _REQUEST = select(
     _REQUESTS.c.requester_email, _REQUESTS.c.requester_name, _REQUESTS.c.subject
@@ -121,7 +122,7 @@ _LOG_ACK = insert(_ACK_LOG)  # the rate limit's row, on the connection: an ORM r
 _MESSAGES = Message.__table__
 _BOUNCED = BouncedAddress.__table__
 _TENANT, _ADDRESS = bindparam("tenant_id"), bindparam("address")
-_SENDER_FACTS = select(
+_SENDER_FACTS = DriverStatement(select(
     exists().where(_BOUNCED.c.tenant_id == _TENANT, _BOUNCED.c.address == _ADDRESS).label("hard_bounced"),
     # The latest acknowledgement in the policy's window is all it asks about (one is enough to
     # say no); later than `now` does not count, as in the policy.
@@ -139,7 +140,7 @@ _SENDER_FACTS = select(
         .limit(LOOP_LIMIT + 1)
         .subquery()
     ).scalar_subquery().label("recent_inbound"),
-)  # fmt: skip
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,9 @@ class SenderFacts:
 
 
 def sender_facts(session: Session, tenant_id: int, address: str, now: dt.datetime) -> SenderFacts:
-    row = read(session, _SENDER_FACTS, tenant_id=tenant_id, address=address, now=now,
-               ack_since=now - ACK_LOOKBACK, inbound_since=now - LOOP_WINDOW).one()  # fmt: skip
+    session.flush()  # as a session query would see the data (`store/core_reads`)
+    row = _SENDER_FACTS.one(session.connection(), dict(tenant_id=tenant_id, address=address, now=now,
+                            ack_since=now - ACK_LOOKBACK, inbound_since=now - LOOP_WINDOW))  # fmt: skip
     return SenderFacts(bool(row.hard_bounced), row.last_ack, int(row.recent_inbound or 0))
 
 

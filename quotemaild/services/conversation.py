@@ -18,6 +18,7 @@ from quotemaild.mail.parse import ParsedMessage
 from quotemaild.services.timeline import event as timeline_event
 from quotemaild.store import batch_writes, changes
 from quotemaild.store.blobs import BIG_BYTES, write_big
+from quotemaild.store.driver_statements import DriverStatement
 from quotemaild.store.models import (
     Attachment,
     Message,
@@ -38,14 +39,20 @@ LOCAL_ALIAS_PREFIX = "local:"  # MessageRef values that hold a provider queue id
 # bookkeeping and a compiled statement per row, a quarter of processing time.
 _REQUESTS = QuoteRequest.__table__
 _MESSAGES = Message.__table__
-# Their ids through `inserted_primary_key`: SQLite's lastrowid (a RETURNING result costs more to
-# set up), a RETURNING SQLAlchemy adds itself on PostgreSQL.
-_INSERT_REQUEST = insert(_REQUESTS)
-_INSERT_MESSAGE = insert(_MESSAGES)
+# Their ids: SQLite's lastrowid (a RETURNING result costs more to set up), a RETURNING SQLAlchemy
+# adds itself on PostgreSQL. On SQLite they run on the driver's cursor (`store/driver_statements`).
+_INSERT_REQUEST = DriverStatement(insert(_REQUESTS), keys=(
+    "tenant_id", "status", "subject", "requester_email", "requester_name", "message_count", "created_at", "updated_at",
+))  # fmt: skip
+_INSERT_MESSAGE = DriverStatement(insert(_MESSAGES), keys=(
+    "tenant_id", "request_id", "raw_id", "direction", "message_id", "in_reply_to", "references", "subject",
+    "from_name", "from_email", "to", "cc", "reply_to", "date", "text", "html", "provenance", "forwarded_by",
+    "requester_confidence", "kind", "defects", "info", "created_at",
+))  # fmt: skip
 _INSERT_REF = insert(MessageRef.__table__)
 # Counting a reply in also reads what its effect depends on (one statement, not two): the
 # request's state, and its count before this message (the returned one less one).
-_COUNT_MESSAGE = (
+_COUNT_MESSAGE = DriverStatement(
     update(_REQUESTS)
     .where(_REQUESTS.c.id == bindparam("request_id"))
     .values(message_count=_REQUESTS.c.message_count + 1, updated_at=bindparam("now", type_=_REQUESTS.c.updated_at.type))
@@ -91,10 +98,10 @@ def new_request(
     says request, message, timeline, as readers of the event stream expect); its id."""
     _flush_new(session)
     opened = opened_request(subject, requester)
-    request_id: int = session.connection().execute(_INSERT_REQUEST, dict(
+    request_id = _INSERT_REQUEST.insert(session.connection(), dict(
         tenant_id=tenant_id, status="received", subject=opened.subject, requester_email=opened.requester_email,
         requester_name=opened.requester_name, message_count=message_count, created_at=now, updated_at=now,
-    )).inserted_primary_key[0]  # fmt: skip
+    ))  # fmt: skip
     changes.written(session, tenant_id, now, "request", request_id, status="received")
     if created_event:
         request_created(session, request_id, now)
@@ -128,7 +135,7 @@ def add_inbound_message(
     sender = parsed.sender
     from_email = sender.email if sender else None
     conn = session.connection()  # Core statements: the session's execution path costs more than they do
-    pk: int = conn.execute(_INSERT_MESSAGE, dict(
+    pk = _INSERT_MESSAGE.insert(conn, dict(
         tenant_id=tenant_id, request_id=request_id, raw_id=raw.id, direction="in", message_id=message_id,
         in_reply_to=parsed.in_reply_to, references=list(parsed.references), subject=parsed.subject,
         from_name=(sender.name or None) if sender else None, from_email=from_email,
@@ -136,7 +143,7 @@ def add_inbound_message(
         reply_to=[a.as_dict() for a in parsed.reply_to], date=parsed.date, text=text, html=parsed.html,
         provenance=provenance, forwarded_by=forwarded_by, requester_confidence=requester_confidence, kind=kind,
         defects=list(parsed.defects), info=info or {}, created_at=now,
-    )).inserted_primary_key[0]  # fmt: skip
+    ))  # fmt: skip
     if not batch_writes.add_ref(session, tenant_id, message_id, pk, request_id):
         conn.execute(_INSERT_REF, dict(tenant_id=tenant_id, value=message_id, message_pk=pk))
     if request_id is not None:
@@ -144,7 +151,7 @@ def add_inbound_message(
     for att in parsed.attachments:
         add_attachment(session, pk, att.filename, att.content_type, att.data, att.sha256, att.content_id)
     if request_id is not None and not counted:
-        state = conn.execute(_COUNT_MESSAGE, dict(request_id=request_id, now=now)).one()
+        state = _COUNT_MESSAGE.one(conn, dict(request_id=request_id, now=now))
         _apply_inbound_effect(session, request_id, pk, kind, now, state.status, state.needs_attention,
                               state.message_count - 1)  # fmt: skip
     return StoredMessage(pk, parsed.subject, from_email)
