@@ -11,7 +11,8 @@ columns' result processors. What is written and read is what the ordinary path w
 
 It takes the ordinary path (`Connection.execute`) on other databases (on PostgreSQL a round trip
 costs more than the path does), while anything listens to the engine's statements or echoes
-them (statement counts in tests, `echo`), and for a statement it cannot run exactly: an INSERT
+them (statement counts in tests, `echo`), on a connection with no transaction begun (the
+ordinary path begins one), and for a statement it cannot run exactly: an INSERT
 whose columns have defaults computed in Python, or expanding (IN) parameters. Errors come as
 SQLAlchemy's (`DBAPIError` and its kinds), as on the ordinary path.
 """
@@ -77,6 +78,8 @@ class DriverStatement:
 
     def _driver(self, conn: Connection) -> _Compiled | None:
         if conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute or conn.engine.echo:
+            return None
+        if not conn.in_transaction():  # the ordinary path begins one; the driver would autocommit
             return None
         dialect = conn.dialect  # engines of one kind compile alike: one entry each, however many engines
         key = (type(dialect), dialect.paramstyle, dialect.server_version_info)

@@ -144,3 +144,16 @@ def test_a_value_the_compiled_insert_would_drop_is_refused(two_stores):
     with driver.begin() as s:
         with pytest.raises(exc.ArgumentError, match="id"):
             statement.insert(s.connection(), dict(tenant_id=1, address="a@example.org", at=NOW, id=7))
+
+
+def test_on_a_connection_without_a_transaction_the_statement_begins_one(two_stores):
+    """As `Connection.execute` does: what it wrote goes with the connection's rollback."""
+    driver, _ = two_stores
+    engine = driver.kw["bind"]
+    with engine.connect() as conn:
+        assert not conn.in_transaction()
+        conversation._INSERT_REQUEST.insert(conn, request_row())
+        assert conn.in_transaction()
+        conn.rollback()
+    with driver() as s:
+        assert s.execute(text("SELECT count(*) FROM quote_requests")).scalar() == 0
