@@ -133,9 +133,9 @@ def process_raw(
         request_id = decision.request_id
         u = as_reply(u)
     else:
-        request_id = new_request(session, tenant.id, u.original_subject or parsed.subject, u.requester, now, 1,
-                                 created_event=False)
-        opened = opened_request(u.original_subject or parsed.subject, u.requester)
+        subject = u.original_subject or parsed.subject
+        request_id = new_request(session, tenant.id, subject, u.requester, now, 1, created_event=False)
+        opened = opened_request(subject, u.requester)
     message = add_inbound_message(
         session,
         tenant.id,
