@@ -21,7 +21,7 @@ from quotemaild.mail.templates import pick_language, render_mail
 from quotemaild.services.ingest import SYSTEM_ACTOR, IngestResult
 from quotemaild.services.send import SendSettings, queue_mail, template_override
 from quotemaild.services.timeline import event
-from quotemaild.store.core_reads import read
+from quotemaild.store.core_reads import read, read_one
 from quotemaild.store.driver_statements import DriverStatement
 from quotemaild.store.models import AckLog, BouncedAddress, Message, QuoteRequest, Tenant
 
@@ -151,9 +151,8 @@ class SenderFacts:
 
 
 def sender_facts(session: Session, tenant_id: int, address: str, now: dt.datetime) -> SenderFacts:
-    session.flush()  # as a session query would see the data (`store/core_reads`)
-    row = _SENDER_FACTS.one(session.connection(), dict(tenant_id=tenant_id, address=address, now=now,
-                            ack_since=now - ACK_LOOKBACK, inbound_since=now - LOOP_WINDOW))  # fmt: skip
+    row = read_one(session, _SENDER_FACTS, tenant_id=tenant_id, address=address, now=now,
+                   ack_since=now - ACK_LOOKBACK, inbound_since=now - LOOP_WINDOW)  # fmt: skip
     return SenderFacts(bool(row.hard_bounced), row.last_ack, int(row.recent_inbound or 0))
 
 

@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.orm import Session
 
+from quotemaild.store.driver_statements import DriverStatement
+
 
 def read(session: Session, statement: Executable, **params: Any) -> CursorResult[Any]:
     session.flush()
     return session.connection().execute(statement, params)
+
+
+def read_one(session: Session, statement: DriverStatement, **params: Any) -> Any:
+    """`read` for a statement that returns exactly one row, on SQLite's cursor where it can."""
+    session.flush()
+    return statement.one(session.connection(), params)
