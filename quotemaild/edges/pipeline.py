@@ -10,7 +10,9 @@ A batch (the raw ids a worker took from its window, in arrival order) goes throu
             transaction as long as the SMTP commit writer does not want the lock. A message that
             raises here carries its error to hop 4.
 3. turn     `wait_turn` (several workers only): wait until no lower raw id of another worker is
-            still pending, so a reply is never written before its original.
+            still pending, so a reply is never written before its original. The wait prepares
+            the batch (hop 2), so one worker parses while another writes; so does a wait for
+            the gate's lock while another worker holds it.
 4. write    transactions of up to TRANSACTION_MAX messages behind the gate (`gate.background`,
             the SMTP commit writer first). Per message `services.ingest.process_raw` threads and
             stores it, then `acknowledge` queues its acknowledgement. Messages are written in
@@ -101,13 +103,17 @@ class Steps:
     after_commit: Callable[[], None] | None = None  # run outside the gate (the child's WAL checkpoints)
 
 
+# Hop 3: wait for the turn, doing the work it is given (`meanwhile`, one step a call) meanwhile.
+Turn = Callable[[Callable[[], bool]], None]
+
+
 def process_batch(
-    sessions: sessionmaker[Session], raw_ids: Sequence[int], steps: Steps, turn: Callable[[], None] | None = None
+    sessions: sessionmaker[Session], raw_ids: Sequence[int], steps: Steps, turn: Turn | None = None
 ) -> list[Done]:
     """Every hop for `raw_ids` (ascending); one `Done` per id, in order."""
     loaded = load_batch(sessions, raw_ids, steps.settings)
     if turn is not None and loaded:
-        turn()
+        turn(Preparing(loaded, steps.settings))  # parsed while another worker writes
     slugs = {one.raw_id: one.tenant_slug for one in loaded}
     done: list[Done] = []
     todo = loaded
@@ -377,10 +383,16 @@ def pending_count(sessions: sessionmaker[Session]) -> tuple[int, int]:
     return int(count), int(highest)
 
 
-def wait_turn(sessions: sessionmaker[Session], others: Sequence[int], patience: float = TURN_WAIT) -> None:
+def wait_turn(
+    sessions: sessionmaker[Session],
+    others: Sequence[int],
+    meanwhile: Callable[[], bool] | None = None,
+    patience: float = TURN_WAIT,
+) -> None:
     """Hop 3, with several workers: write a batch only once the lower raw ids that other workers
     held when it was handed out (`others`) are processed, or `patience` ran out (a worker that
-    died must not hold up the rest; its successor takes those ids again).
+    died must not hold up the rest; its successor takes those ids again). While it waits, it
+    does `meanwhile` a step at a time (the pipeline prepares the batch), rather than sleeping.
 
     Threading looks up what is already stored: a reply written before its original would open
     a request of its own. One-by-one processing writes in arrival order, and so does this:
@@ -393,5 +405,7 @@ def wait_turn(sessions: sessionmaker[Session], others: Sequence[int], patience: 
         with make_reader(sessions.kw["bind"])() as session:
             if session.scalar(waiting) is None:
                 return
-        time.sleep(0.002)
+        if meanwhile is None or not meanwhile():
+            meanwhile = None
+            time.sleep(0.002)
     log.warning("turn_not_awaited", others=len(others), waited_s=patience)

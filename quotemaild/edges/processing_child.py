@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -48,7 +49,8 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
             if isinstance(msg, Batch):
                 conn.send(Started(msg.raw_ids))
                 others = msg.others
-                done = process_batch(sessions, msg.raw_ids, steps, (lambda: wait_turn(sessions, others)) if others else None)
+                turn = partial(wait_turn, sessions, others) if others else None
+                done = process_batch(sessions, msg.raw_ids, steps, turn)
                 conn.send(Finished(
                     processed=tuple(d.raw_id for d in done if d.outcome is Outcome.PROCESSED),
                     failed=tuple(d.raw_id for d in done if d.outcome is Outcome.FAILED),

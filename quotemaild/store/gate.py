@@ -162,8 +162,14 @@ class WriteGate:
             # ~0.3 ms, a step): a turn then goes on writing, not parsing.
             if meanwhile is None or not meanwhile():
                 time.sleep(self.poll)
-        # A daemon killed (-9) inside `priority` never releases the lock: do not wait for ever.
-        while not self.lock.acquire(timeout=0.5):
+        # Another processing worker may hold the lock for a whole transaction: its work meanwhile
+        # too. A daemon killed (-9) inside `priority` never releases the lock: do not wait for ever.
+        while not self.lock.acquire(block=False):
+            if meanwhile is not None and meanwhile():
+                continue
+            meanwhile = None
+            if self.lock.acquire(timeout=0.5):
+                break
             if self.owner_gone():
                 raise GateAbandoned(f"the daemon (pid {self.owner_pid}) is gone")
         self.holder.value = os.getpid()

@@ -277,3 +277,27 @@ def test_a_message_failing_in_a_batch_without_savepoints_redoes_the_batch_with_t
     assert kinds[ids[2]] == "unprocessed"
     # re2 answers re1, which failed: it threads by its References to the original, as one by one.
     assert [n for _, n in threads(sessions)] == [0, 1, 2, 0]
+
+
+def test_a_worker_prepares_its_batch_while_it_waits_for_its_turn(sessions):
+    """Several workers: while a lower id of another worker is still pending, the batch is parsed
+    (the other worker writes meanwhile); once it is processed, the batch is written."""
+    ids = store_all(sessions, thread_mails())
+    steps = Steps(IngestSettings(domain=DOMAIN), CLOCK)
+    prepared: list[int] = []  # messages of this batch prepared while the other worker wrote
+
+    def turn(meanwhile: Callable[[], bool]) -> None:
+        def step() -> bool:
+            if meanwhile():
+                prepared.append(1)
+                return True
+            if not threads(sessions):  # all prepared: now the other worker writes the original
+                process_batch(sessions, ids[:1], steps)
+            return False
+
+        pipeline.wait_turn(sessions, ids[:1], step)
+
+    done = process_batch(sessions, ids[1:], steps, turn)
+    assert len(prepared) == 3  # every one parsed during the wait
+    assert [d.outcome for d in done] == [Outcome.PROCESSED] * 3
+    assert [n for _, n in threads(sessions)] == [0, 1, 0, 0]  # the replies joined the original

@@ -182,3 +182,29 @@ def test_contended_says_whether_the_writer_waits_now() -> None:
     assert not gate.contended()
     gate.waiting.value = 1
     assert gate.contended()
+
+
+def test_while_another_worker_holds_the_lock_the_wait_does_its_meanwhile_work() -> None:
+    gate = WriteGate.create(idle=0.0, lone=Turns(hold=0.0, rest=0.0))
+    done = threading.Event()
+    steps: list[float] = []
+
+    def meanwhile() -> bool:
+        steps.append(time.monotonic())
+        if len(steps) == 3:
+            done.set()  # the other worker commits once this one has done its work
+        return len(steps) < 3
+
+    with gate.background():  # the other worker's transaction
+
+        def other() -> None:
+            with gate.background(meanwhile):
+                pass
+
+        waiter = threading.Thread(target=other)
+        waiter.start()
+        assert done.wait(5.0)  # the three steps ran while the lock was held
+        time.sleep(0.05)
+        assert len(steps) == 3  # then it waited on the lock: no busy loop
+    waiter.join(5)
+    assert not waiter.is_alive()
