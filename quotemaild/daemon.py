@@ -140,7 +140,8 @@ async def _start(config: Config, clock: Clock, notifier: Notifier, lock: StoreLo
     sign = wiring.signer(config)
     outbox = OutboxWorker(sessions, config.outbound, clock, helo=config.smtp.hostname)
     gate = gate_for(config.store.url, CONTEXT)  # SQLite's write lock: the commit writer first
-    processor = ProcessingWorker(config, gate, notify=outbox.wake, on_lost=_record_lost(sessions, clock))
+    processor = ProcessingWorker(config, gate, notify=outbox.wake, on_lost=_record_lost(sessions, clock),
+                                 drain_workers=config.processing.drain_workers)
     writer = CommitWriter(
         engine,
         on_committed=processor.enqueue,

@@ -177,6 +177,7 @@ def config_from_dict(
     processing = ProcessingConfig(
         message_timeout=_positive(proc_raw, "processing", "message_timeout", 300.0),
         workers=_count(proc_raw, "processing", "workers", ProcessingConfig.workers),
+        drain_workers=_count(proc_raw, "processing", "drain_workers", ProcessingConfig.drain_workers),
         max_backlog=_count(proc_raw, "processing", "max_backlog", ProcessingConfig.max_backlog),
     )
 

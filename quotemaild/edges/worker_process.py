@@ -5,6 +5,10 @@ own process they hold the GIL that the event loop and the commit writer need. So
 starts `[processing] workers` child processes for this work (`edges/pipeline.py` is what each
 runs on a batch) and a dispatcher thread that hands them batches of raw ids.
 
+`[processing] drain_workers` more children take batches only while no mail has arrived for a
+moment (`DRAIN_IDLE`): accepting mail then needs no core, and the backlog a burst left behind
+drains on every core; while mail arrives they stay out of the way of the event loop.
+
 The dispatcher holds a bounded window of pending ids (`edges/pending_window.py`), refilled from
 the store when it runs low, so the daemon's memory stays flat however far processing falls
 behind. Each batch goes to exactly one child, so no two children ever work on the same raw message;
@@ -54,6 +58,9 @@ CONTEXT.set_forkserver_preload([
     "quotemaild.edges.worker_process", "quotemaild.edges.processing_child", "quotemaild.edges.pipeline"
 ])
 
+# A drain worker (`[processing] drain_workers`) takes a batch only once no mail has been committed
+# for this long: while mail arrives, the daemon's event loop and commit writer need their core.
+DRAIN_IDLE = 0.25
 WINDOW = 2000  # pending ids the dispatcher holds at most; the rest stay in the store until needed
 BATCH_MAX = 256  # raw messages per batch: written in transactions of up to pipeline.TRANSACTION_MAX
 COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the store
@@ -103,6 +110,7 @@ class ProcessingWorker:
         workers: int | None = None,
         window: int = WINDOW,
         batch_max: int = BATCH_MAX,
+        drain_workers: int = 0,
     ) -> None:
         self._config = config
         self._gate = gate  # shared with the commit writer, which goes first
@@ -116,6 +124,8 @@ class ProcessingWorker:
         self._message_timeout = message_timeout if message_timeout is not None else config.processing.message_timeout
         configured = config.processing.workers
         self._workers = workers or configured or default_workers()
+        self._drain_workers = drain_workers  # slots from `_workers` on: only while no mail arrives
+        self._arrived_at = float("-inf")  # when the commit writer last reported new mail
         self._batch_max = batch_max
         self._incoming: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -146,7 +156,7 @@ class ProcessingWorker:
 
         self._engine = db.make_engine(self._config.store)
         self._sessions = db.make_sessionmaker(self._engine)
-        for slot in range(self._workers):
+        for slot in range(self._workers + self._drain_workers):
             self._spawn(slot)
         self._dispatcher.start()
 
@@ -154,6 +164,7 @@ class ProcessingWorker:
         """Never blocks (the commit writer calls this): the dispatcher thread takes it from here."""
         ids = list(raw_ids)
         if ids:
+            self._arrived_at = time.monotonic()
             self._incoming.put(ids)
             self._wake.set()
 
@@ -306,7 +317,7 @@ class ProcessingWorker:
 
     def _dispatch_loop(self) -> None:
         while not self._stopping:
-            self._wake.wait(0.5)
+            self._wake.wait(self._next_round())
             self._wake.clear()
             try:
                 self._take_incoming()
@@ -317,6 +328,15 @@ class ProcessingWorker:
             except Exception as exc:  # store trouble: try again on the next round
                 log.error("processing_dispatch_failed", error=f"{type(exc).__name__}: {exc}"[:300])
                 time.sleep(0.5)
+
+    def _next_round(self) -> float:
+        """Seconds until the dispatcher looks again unwoken: sooner when a drain worker waits
+        only for the mail to stop arriving."""
+        if self._drain_workers and self._window:
+            quiet_in = self._arrived_at + DRAIN_IDLE - time.monotonic()
+            if 0 < quiet_in < 0.5:
+                return quiet_in + 0.005
+        return 0.5
 
     def _take_incoming(self) -> None:
         while True:
@@ -375,8 +395,9 @@ class ProcessingWorker:
         with self._lock:
             if self._stopping:
                 return
+            quiet = time.monotonic() - self._arrived_at >= DRAIN_IDLE
             for child in sorted(self._children.values(), key=lambda c: c.slot):
-                if child.handed or not child.proc.is_alive():
+                if child.handed or not child.proc.is_alive() or (child.slot >= self._workers and not quiet):
                     continue
                 if self._singles:
                     ids: tuple[int, ...] = (self._singles.popleft(),)

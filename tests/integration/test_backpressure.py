@@ -36,7 +36,7 @@ async def wait_until(condition, timeout: float = 20.0, what: str = "condition") 
 
 async def test_a_backlog_over_the_limit_gets_451_4_3_2_until_processing_catches_up(tmp_path):
     config = config_from_dict(
-        config_dict(tmp_path, http={"listen": "127.0.0.1:0"}, processing={"max_backlog": 3, "workers": 1})
+        config_dict(tmp_path, http={"listen": "127.0.0.1:0"}, processing={"max_backlog": 3, "workers": 1, "drain_workers": 0})
     )
     running = await start_daemon(config)
     d = running.daemon

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import SystemClock
 from quotemaild.config import Config
+from quotemaild.edges import worker_process
+from quotemaild.edges.processing_messages import Batch
 from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.services.tenants import NewTenant, add_tenant
 from quotemaild.store.gate import WriteGate
@@ -105,3 +107,39 @@ def test_stop_finishing_the_queue_processes_everything_pending(config: Config, s
     worker.stop(60, finish_queue=True)
     assert pending(sessions) == 0
     assert worker.processed == len(ids)
+
+
+def test_a_drain_worker_takes_batches_only_once_no_mail_has_arrived_for_a_moment(config: Config, sessions, monkeypatch):
+    """One worker and one drain worker: while the commit writer keeps reporting mail, only the
+    first gets batches; once it stops, both drain what is left, and each message once."""
+    ids = store(sessions, [make_mail(message_id=f"<dr{n}@example.org>", sender=f"d{n}@example.org") for n in range(200)])
+    sent: list[tuple[int, float]] = []  # (slot, when) of every batch handed out
+    real_send = worker_process._Child.send
+
+    def send(child: worker_process._Child, msg: object) -> bool:
+        if isinstance(msg, Batch):
+            sent.append((child.slot, time.monotonic()))
+        return real_send(child, msg)
+
+    monkeypatch.setattr(worker_process._Child, "send", send)
+    worker = ProcessingWorker(config, WriteGate.create(CONTEXT), restart_delay=0.1, workers=1, drain_workers=1,
+                              batch_max=1)  # fmt: skip
+    worker.enqueue(ids[:1])  # mail is arriving (an id it has: nothing new to do)
+    worker.start()
+    try:
+        assert len(worker.pids()) == 2
+        until = time.monotonic() + 0.6
+        while time.monotonic() < until:
+            worker.enqueue(ids[:1])
+            time.sleep(0.02)
+        last_arrival = time.monotonic()
+        assert pending(sessions) > 0, "all processed while mail arrived: too few messages to tell"
+        wait_for(lambda: pending(sessions) == 0, what="all processed")
+        wait_for(lambda: worker.processed == len(ids), what="all reported")
+    finally:
+        worker.stop(10, finish_queue=False)
+    drain = [when for slot, when in sent if slot == 1]
+    assert drain, "the drain worker never got a batch"
+    # None while mail arrived (every 20 ms), the first a drain pause after the last arrival.
+    assert min(drain) >= last_arrival - 0.02 + worker_process.DRAIN_IDLE - 0.01
+    assert len(requests_by_message_id(sessions)) == len(ids)  # none processed twice

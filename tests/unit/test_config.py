@@ -64,6 +64,8 @@ def test_secret_file(tmp_path):
         (merged(processing={"message_timeout": "5m"}), "processing.message_timeout"),
         (merged(processing={"workers": -1}), "processing.workers"),
         (merged(processing={"workers": 1.5}), "processing.workers"),
+        (merged(processing={"drain_workers": -1}), "processing.drain_workers"),
+        (merged(processing={"drain_workers": True}), "processing.drain_workers"),
         (merged(processing={"max_backlog": -5}), "processing.max_backlog"),
         (merged(processing={"max_backlog": True}), "processing.max_backlog"),
         (merged(processing={"timeout": 5}), "processing.timeout"),
@@ -116,6 +118,11 @@ def test_processing_workers_and_backlog_default_and_set():
     assert (cfg.workers, cfg.max_backlog) == (0, 100_000)
     cfg = config_from_dict(merged(processing={"workers": 3, "max_backlog": 0})).processing
     assert (cfg.workers, cfg.max_backlog) == (3, 0)
+
+
+def test_processing_drain_workers_default_to_one_and_may_be_none():
+    assert config_from_dict(BASE).processing.drain_workers == 1
+    assert config_from_dict(merged(processing={"drain_workers": 0})).processing.drain_workers == 0
 
 
 def test_example_config_loads():
