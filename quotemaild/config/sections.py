@@ -126,7 +126,7 @@ class ProcessingConfig:
     message_timeout: float = 300.0
     # Processing child processes; 0: the number of cores minus one, at least 1.
     workers: int = 0
-    # Processing child processes more that take work only while no mail is arriving (the
+    # More processing child processes, which take work only while no mail is arriving (the
     # backlog a burst left behind): accepting then needs no core, so its core drains too.
     drain_workers: int = 1
     # Raw messages pending processing past which new SMTP/LMTP transactions get 451 4.3.2
