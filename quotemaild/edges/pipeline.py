@@ -74,6 +74,8 @@ TRANSACTION_MAX: Final = 64
 INLINE: Final = 8
 # How long a worker waits for a lower raw id held by another worker before writing anyway.
 TURN_WAIT: Final = 2.0
+# How often that worker looks whether the lower ids are processed.
+TURN_POLL: Final = 0.002
 
 
 class Outcome(StrEnum):
@@ -401,11 +403,17 @@ def wait_turn(
         return
     deadline = time.monotonic() + patience
     waiting = select(RawMessage.id).where(RawMessage.id.in_(list(others)), RawMessage.state == RawState.PENDING).limit(1)
-    while time.monotonic() < deadline:
-        with make_reader(sessions.kw["bind"])() as session:
-            if session.scalar(waiting) is None:
-                return
+    reader = make_reader(sessions.kw["bind"])
+    look_at = 0.0
+    while (now := time.monotonic()) < deadline:
+        # The store is asked every TURN_POLL s, not after every step of the work meanwhile: a
+        # look costs about half of preparing a message.
+        if now >= look_at:
+            with reader() as session:
+                if session.scalar(waiting) is None:
+                    return
+            look_at = time.monotonic() + TURN_POLL
         if meanwhile is None or not meanwhile():
             meanwhile = None
-            time.sleep(0.002)
+            time.sleep(max(0.0, look_at - time.monotonic()))
     log.warning("turn_not_awaited", others=len(others), waited_s=patience)
