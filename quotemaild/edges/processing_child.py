@@ -27,7 +27,8 @@ def child_main(conn: Connection, config: Config, gate: Gate) -> None:
     # Background work: when the CPUs are busy, accepting mail (the parent) goes first.
     os.nice(NICE)
     configure_logging(config.log)
-    from quotemaild.edges.pipeline import Outcome, Steps, process_batch, wait_turn
+    from quotemaild.edges.pending import wait_turn
+    from quotemaild.edges.pipeline import Outcome, Steps, process_batch
     from quotemaild.store import db
     from quotemaild.wiring import processing_side
 

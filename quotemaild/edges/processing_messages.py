@@ -18,7 +18,7 @@ from quotemaild.config import LogConfig
 class Batch:
     raw_ids: tuple[int, ...]  # ascending
     # Lower raw ids in other children's hands when this batch was handed out: they are written
-    # first, so a reply in this batch finds its original stored (see `pipeline.wait_turn`).
+    # first, so a reply in this batch finds its original stored (see `pending.wait_turn`).
     others: tuple[int, ...] = ()
 
 

@@ -13,7 +13,7 @@ The dispatcher holds a bounded window of pending ids (`edges/pending_window.py`)
 the store when it runs low, so the daemon's memory stays flat however far processing falls
 behind. Each batch goes to exactly one child, so no two children ever work on the same raw message;
 a batch carries the lower ids other children hold, and the child writes only after those (a
-reply never overtakes its original, see `pipeline.wait_turn`).
+reply never overtakes its original, see `pending.wait_turn`).
 
 Nothing here is needed for durability: a raw copy stays `pending` until the transaction that
 stores its parsed message commits. A child that dies (a crash in a C library, the OOM killer,
@@ -34,13 +34,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.config import Config, LogConfig
+from quotemaild.edges.child_handle import ChildHandle
+from quotemaild.edges.pending import pending_count, pending_ids
 from quotemaild.edges.pending_window import PendingWindow
 from quotemaild.edges.processing_child import child_main
 from quotemaild.edges.processing_messages import Batch, Finished, SetLog, Started, Stop
@@ -70,30 +70,6 @@ COUNT_EVERY = 1.0  # seconds between counts of the pending raw messages in the s
 # pipeline's row locks (SKIP LOCKED) keep the two apart.
 ORPHAN_SWEEP = 10.0
 ORPHAN_AGE = 60.0
-
-
-@dataclass
-class _Child:
-    """One processing child and what the parent knows of it."""
-
-    slot: int
-    conn: Connection
-    proc: multiprocessing.process.BaseProcess
-    spawned_at: float
-    send_lock: threading.Lock = field(default_factory=threading.Lock)
-    handed: tuple[int, ...] = ()  # the batch sent and not finished (the dispatcher's view)
-    in_hand: tuple[int, ...] = ()  # the batch the child said it started
-    in_hand_since: float = 0.0
-    killed_why: str | None = None
-    streak: int = 0
-
-    def send(self, msg: object) -> bool:
-        with self.send_lock:
-            try:
-                self.conn.send(msg)
-                return True
-            except (OSError, ValueError):
-                return False  # gone: its reader sees the end and replaces it
 
 
 class ProcessingWorker:
@@ -130,7 +106,7 @@ class ProcessingWorker:
         self._incoming: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._lock = threading.Lock()  # children, handing out, stopping
-        self._children: dict[int, _Child] = {}
+        self._children: dict[int, ChildHandle] = {}
         self._readers: list[threading.Thread] = []
         self._window = PendingWindow(window)
         self._singles: deque[int] = deque()  # a dead child's batch, handed out one by one
@@ -231,7 +207,7 @@ class ProcessingWorker:
         )
         proc.start()
         child_end.close()
-        child = _Child(slot, parent_end, proc, time.monotonic(), streak=streak)
+        child = ChildHandle(slot, parent_end, proc, time.monotonic(), streak=streak)
         with self._lock:
             self._children[slot] = child
         reader = threading.Thread(target=self._read_loop, args=(child,), name=f"processing-read-{slot}", daemon=True)
@@ -240,7 +216,7 @@ class ProcessingWorker:
         self._wake.set()
         log.info("processing_child_started", pid=proc.pid, slot=slot)
 
-    def _read_loop(self, child: _Child) -> None:
+    def _read_loop(self, child: ChildHandle) -> None:
         while True:
             try:
                 if not child.conn.poll(1.0):
@@ -257,7 +233,7 @@ class ProcessingWorker:
             elif isinstance(msg, Finished):
                 self._finished(child, msg)
 
-    def _finished(self, child: _Child, msg: Finished) -> None:
+    def _finished(self, child: ChildHandle, msg: Finished) -> None:
         with self._lock:
             child.in_hand = child.handed = ()
             self.processed += len(msg.processed)
@@ -269,7 +245,7 @@ class ProcessingWorker:
         if (msg.processed or msg.failed) and self.on_committed is not None:
             self.on_committed()
 
-    def _check_in_hand(self, child: _Child) -> None:
+    def _check_in_hand(self, child: ChildHandle) -> None:
         """Kill a child stuck on a batch; its read loop then sees it end like a crash."""
         if not child.in_hand or child.killed_why is not None or self._stopping:
             return
@@ -281,7 +257,7 @@ class ProcessingWorker:
         log.error("processing_timeout", raw_ids=list(child.in_hand)[:10], seconds=round(took, 1), pid=child.proc.pid)
         child.proc.kill()
 
-    def _child_lost(self, child: _Child) -> None:
+    def _child_lost(self, child: ChildHandle) -> None:
         proc = child.proc
         why = child.killed_why or f"processing process ended unexpectedly (exit code {proc.exitcode})"
         lost = child.in_hand or child.handed
@@ -352,8 +328,6 @@ class ProcessingWorker:
     def _count_pending(self) -> None:
         if time.monotonic() - self._counted_at < COUNT_EVERY:
             return
-        from quotemaild.edges.pipeline import pending_count
-
         assert self._sessions is not None
         self._take_incoming()  # what was reported before the count is in it
         counted, upto = pending_count(self._sessions)
@@ -365,8 +339,6 @@ class ProcessingWorker:
         room = self._window.refill_room()
         if not room:
             return
-        from quotemaild.edges.pipeline import pending_ids
-
         assert self._sessions is not None
         found = pending_ids(self._sessions, after=self._window.cursor, limit=room)
         with self._lock:
@@ -379,8 +351,6 @@ class ProcessingWorker:
         if time.monotonic() - self._swept_at < ORPHAN_SWEEP:
             return
         self._swept_at = time.monotonic()
-        from quotemaild.edges.pipeline import pending_ids
-
         before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ORPHAN_AGE)
         found = pending_ids(self._sessions, limit=self._window.size, received_before=before)
         with self._lock:

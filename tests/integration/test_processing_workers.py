@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import SystemClock
 from quotemaild.config import Config
-from quotemaild.edges import worker_process
+from quotemaild.edges import child_handle, worker_process
 from quotemaild.edges.processing_messages import Batch
 from quotemaild.edges.worker_process import CONTEXT, ProcessingWorker
 from quotemaild.services.tenants import NewTenant, add_tenant
@@ -114,14 +114,14 @@ def test_a_drain_worker_takes_batches_only_once_no_mail_has_arrived_for_a_moment
     first gets batches; once it stops, both drain what is left, and each message once."""
     ids = store(sessions, [make_mail(message_id=f"<dr{n}@example.org>", sender=f"d{n}@example.org") for n in range(300)])
     sent: list[tuple[int, float]] = []  # (slot, when) of every batch handed out
-    real_send = worker_process._Child.send
+    real_send = child_handle.ChildHandle.send
 
-    def send(child: worker_process._Child, msg: object) -> bool:
+    def send(child: child_handle.ChildHandle, msg: object) -> bool:
         if isinstance(msg, Batch):
             sent.append((child.slot, time.monotonic()))
         return real_send(child, msg)
 
-    monkeypatch.setattr(worker_process._Child, "send", send)
+    monkeypatch.setattr(child_handle.ChildHandle, "send", send)
     worker = ProcessingWorker(config, WriteGate.create(CONTEXT), restart_delay=0.1, workers=1, drain_workers=1,
                               batch_max=1)  # fmt: skip
     arrivals: list[float] = []

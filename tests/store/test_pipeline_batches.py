@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quotemaild.clock import SystemClock
-from quotemaild.edges import pipeline, pipeline_load
+from quotemaild.edges import pending, pipeline, pipeline_load
 from quotemaild.edges.pipeline import Outcome, Steps, process_batch, process_one
 from quotemaild.services.ingest import IngestSettings
 from quotemaild.store.gate import OPEN_GATE
@@ -168,9 +168,9 @@ def test_messages_no_longer_pending_are_skipped(sessions):
 @pytest.mark.parametrize("count", [0, 1, 5])
 def test_pending_ids_and_count_see_the_store(sessions, count):
     ids = store_all(sessions, thread_mails()[:1] * count) if count else []
-    assert pipeline.pending_ids(sessions) == ids
-    assert pipeline.pending_ids(sessions, after=ids[0] if ids else 0, limit=2) == ids[1:3]
-    assert pipeline.pending_count(sessions) == (count, max(ids, default=0))
+    assert pending.pending_ids(sessions) == ids
+    assert pending.pending_ids(sessions, after=ids[0] if ids else 0, limit=2) == ids[1:3]
+    assert pending.pending_count(sessions) == (count, max(ids, default=0))
 
 
 def test_a_waiting_commit_writer_ends_the_batch_transaction_early(sessions):
@@ -295,7 +295,7 @@ def test_a_worker_prepares_its_batch_while_it_waits_for_its_turn(sessions):
                 process_batch(sessions, ids[:1], steps)
             return False
 
-        pipeline.wait_turn(sessions, ids[:1], step)
+        pending.wait_turn(sessions, ids[:1], step)
 
     done = process_batch(sessions, ids[1:], steps, turn)
     assert len(prepared) == 3  # every one parsed during the wait
