@@ -309,10 +309,14 @@ class ProcessingWorker:
         """Seconds until the dispatcher looks again unwoken: sooner when a drain worker waits
         only for the mail to stop arriving."""
         if self._drain_workers and self._window:
-            quiet_in = self._arrived_at + DRAIN_IDLE - time.monotonic()
+            quiet_in = self._quiet_in()
             if 0 < quiet_in < 0.5:
                 return quiet_in + 0.005
         return 0.5
+
+    def _quiet_in(self) -> float:
+        """Seconds until drain workers may take batches (no mail for DRAIN_IDLE); <= 0: now."""
+        return self._arrived_at + DRAIN_IDLE - time.monotonic()
 
     def _take_incoming(self) -> None:
         while True:
@@ -365,7 +369,7 @@ class ProcessingWorker:
         with self._lock:
             if self._stopping:
                 return
-            quiet = time.monotonic() - self._arrived_at >= DRAIN_IDLE
+            quiet = self._quiet_in() <= 0
             for child in sorted(self._children.values(), key=lambda c: c.slot):
                 if child.handed or not child.proc.is_alive() or (child.slot >= self._workers and not quiet):
                     continue
